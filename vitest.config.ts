@@ -1,0 +1,36 @@
+// One Vitest run, several tiers (see DESIGN.md "Tests, in tiers"):
+//   unit         pure functions and runtime pieces with fakes and injected clocks
+//   integration  against the real kube-apiserver + etcd started once per run
+// Workspace packages resolve to their TypeScript sources, so no build is needed.
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const alias = {
+  "@kubegen/runtime/testing": src("./runtime/src/testing/index.ts"),
+  "@kubegen/runtime": src("./runtime/src/index.ts"),
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts", "test/golden/**/*.test.ts", "test/corpus/**/*.test.ts"],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/helpers/control-plane-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
