@@ -5,3 +5,8 @@
 
 // meta: shared apimachinery types
 export type * from "./meta/types.js";
+
+// util: clock and token bucket
+export { realClock, sleepOn } from "./util/clock.js";
+export type { Clock, CancelTimer } from "./util/clock.js";
+export { TokenBucket } from "./util/token-bucket.js";

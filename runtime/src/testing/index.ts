@@ -3,5 +3,6 @@
 
 export { startControlPlane, binaryVersion, TEST_USERS } from "./control-plane.js";
 export type { ControlPlane, ControlPlaneOptions } from "./control-plane.js";
+export { FakeClock, flushMicrotasks } from "../util/fake-clock.js";
 export { findControlPlaneAssets, envtestCacheRoot } from "./assets.js";
 export type { ControlPlaneAssets, AssetLookup } from "./assets.js";

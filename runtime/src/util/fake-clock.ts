@@ -1,0 +1,83 @@
+// FakeClock: a Clock whose time only moves when a test calls advance(). Timers
+// fire in due order (ties in the order they were set), each seeing now() equal
+// to its due time, like client-go's testing clock (k8s.io/utils/clock/testing).
+
+import { sleepOn, type CancelTimer, type Clock } from "./clock.js";
+
+interface Timer {
+  readonly due: number;
+  readonly seq: number;
+  readonly fn: () => void;
+}
+
+/** A manually driven {@link Clock} for tests. */
+export class FakeClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: Timer[] = [];
+
+  /** @param start the initial value of now() (default 0). */
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(ms: number, fn: () => void): CancelTimer {
+    const timer: Timer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+
+  /** Number of timers that have not fired yet. */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  /** The due time of the earliest pending timer, or undefined when none is set. */
+  nextDue(): number | undefined {
+    let min: number | undefined;
+    for (const t of this.#timers) if (min === undefined || t.due < min) min = t.due;
+    return min;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that falls due on the way
+   * (including timers those timers set). Microtasks run between timers, so
+   * promise chains woken by one timer can settle before the next fires.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      await flushMicrotasks();
+      const next = this.#earliest();
+      if (!next || next.due > target) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = target;
+    await flushMicrotasks();
+  }
+
+  #earliest(): Timer | undefined {
+    let best: Timer | undefined;
+    for (const t of this.#timers) {
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+}
+
+/** Lets pending promise callbacks run (a few macrotask-free turns of the microtask queue). */
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
