@@ -10,3 +10,117 @@ export type * from "./meta/types.js";
 export { realClock, sleepOn } from "./util/clock.js";
 export type { Clock, CancelTimer } from "./util/clock.js";
 export { TokenBucket } from "./util/token-bucket.js";
+
+// workqueue: deduping work queue, delays, rate limiters, workers
+export * from "./workqueue/index.js";
+
+// meta: option types and label/field selectors
+export { PatchType } from "./meta/options.js";
+export type {
+  RequestOptions,
+  DryRun,
+  FieldValidation,
+  ListOptions,
+  WatchOptions,
+  GetOptions,
+  CreateOptions,
+  UpdateOptions,
+  PatchOptions,
+  ApplyOptions,
+  Preconditions,
+  DeleteOptions,
+  DeleteCollectionOptions,
+} from "./meta/options.js";
+export {
+  parseLabelSelector,
+  labelSelectorRequirements,
+  formatLabelSelector,
+  matchesLabelSelector,
+  escapeFieldValue,
+  formatFieldSelector,
+  SelectorParseError,
+} from "./meta/selectors.js";
+export type { LabelOperator, LabelRequirement, FieldRequirement } from "./meta/selectors.js";
+
+// config: RestConfig, kubeconfig loading rules, in-cluster config, credentials
+export {
+  ConfigError,
+  DEFAULT_QPS,
+  DEFAULT_BURST,
+  DEFAULT_TOKEN_FILE_RELOAD_MS,
+  RUNTIME_VERSION,
+  defaultUserAgent,
+  effectiveRateLimit,
+  newRestConfig,
+} from "./config/rest-config.js";
+export type {
+  RestConfig,
+  ExecConfig,
+  ExecClusterInfo,
+  ImpersonationConfig,
+  ApiWarning,
+  WarningHandler,
+} from "./config/rest-config.js";
+export {
+  loadKubeconfig,
+  parseKubeconfig,
+  mergeKubeconfigs,
+  kubeconfigPaths,
+  kubeconfigToRestConfig,
+} from "./config/kubeconfig.js";
+export type {
+  Kubeconfig,
+  KubeconfigCluster,
+  KubeconfigUser,
+  KubeconfigContext,
+  KubeconfigLoadOptions,
+  KubeconfigOverrides,
+  Named,
+} from "./config/kubeconfig.js";
+export {
+  inClusterConfig,
+  isInCluster,
+  NotInClusterError,
+  SERVICE_ACCOUNT_TOKEN_PATH,
+  SERVICE_ACCOUNT_CA_PATH,
+} from "./config/in-cluster.js";
+export type { InClusterOptions } from "./config/in-cluster.js";
+export { loadConfig } from "./config/load-config.js";
+export type { LoadConfigOptions } from "./config/load-config.js";
+export { TokenFileSource } from "./config/token-file.js";
+export { ExecCredentialProvider } from "./config/exec-credential.js";
+export type { ExecCredential } from "./config/exec-credential.js";
+
+// errors: ApiError with apimachinery's predicates, NetworkError, redaction
+export {
+  ApiError,
+  STATUS_REASON_CODES,
+  isStatus,
+  genericServerResponseStatus,
+  statusOf,
+  reasonForError,
+  isNotFound,
+  isAlreadyExists,
+  isConflict,
+  isInvalid,
+  isForbidden,
+  isUnauthorized,
+  isBadRequest,
+  isGone,
+  isResourceExpired,
+  isTooManyRequests,
+  isRequestEntityTooLarge,
+  isServerTimeout,
+  isTimeout,
+  isInternalError,
+  isServiceUnavailable,
+  isMethodNotSupported,
+  isNotAcceptable,
+  isUnsupportedMediaType,
+  isUnexpectedServerError,
+  hasStatusCause,
+  suggestsClientDelay,
+} from "./errors/api-error.js";
+export type { RequestContext } from "./errors/api-error.js";
+export { NetworkError, isNetworkError } from "./errors/network-error.js";
+export { redact, redactHeaders } from "./errors/redact.js";
