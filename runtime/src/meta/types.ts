@@ -226,3 +226,16 @@ export interface KubernetesList<T> extends TypeMeta {
   /** The objects. */
   items: T[];
 }
+
+/** An embedded object of any kind (`runtime.RawExtension`): whatever JSON object the field holds. */
+export type RawExtension = { [key: string]: unknown };
+
+/** autoscaling/v1 Scale: the `scale` subresource's body, for built-in kinds and CRDs alike. */
+export interface Scale extends TypeMeta {
+  /** Standard object metadata. */
+  metadata?: ObjectMeta;
+  /** The desired number of replicas. */
+  spec?: { replicas?: number };
+  /** The observed number of replicas and the label selector of the pods, in string form. */
+  status?: { replicas: number; selector?: string };
+}

@@ -1,0 +1,98 @@
+// TypeRef -> TypeScript type text, for one module. Cross-module references
+// become `alias.Name` and are recorded so the emitter can write the imports;
+// runtime types become `rt.Name`.
+
+import { posix } from "node:path";
+import type { ApiModel, TypeRef, TypeTarget } from "../ir/types.js";
+
+/** Collects what a module refers to while its types are rendered. */
+export class ImportCollector {
+  readonly #modulePath: string;
+  readonly #accessors: ReadonlyMap<string, string>;
+  readonly #modules = new Map<string, string>();
+  runtime = false;
+
+  /** @param accessors modulePath -> import alias, for every module of the model. */
+  constructor(modulePath: string, accessors: ReadonlyMap<string, string>) {
+    this.#modulePath = modulePath;
+    this.#accessors = accessors;
+  }
+
+  /** A name for `target` usable in this module. */
+  reference(target: TypeTarget): string {
+    if ("runtime" in target) {
+      this.runtime = true;
+      return `rt.${target.runtime}`;
+    }
+    if (target.module === this.#modulePath) return target.name;
+    const alias = this.#accessors.get(target.module) ?? target.module;
+    this.#modules.set(target.module, alias);
+    return `${alias}.${target.name}`;
+  }
+
+  /** Imports of other modules' `file` (e.g. `types.js`), sorted by path. */
+  moduleImports(file: string): { alias: string; path: string }[] {
+    return [...this.#modules.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([module, alias]) => ({ alias, path: relativeImport(this.#modulePath, `${module}/${file}`) }));
+  }
+}
+
+/** A relative ESM import specifier from one module folder to a file in another. */
+export function relativeImport(fromModule: string, toFile: string): string {
+  const rel = posix.relative(fromModule, toFile);
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+/** modulePath -> accessor for every module. */
+export function moduleAccessors(model: ApiModel): Map<string, string> {
+  return new Map(model.groupVersions.map((gv) => [gv.names.modulePath, gv.names.accessor]));
+}
+
+function literal(v: unknown): string {
+  return v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+function literalUnion(values: readonly unknown[], fallback: string): string {
+  const ok = values.filter((v) => v === null || ["string", "number", "boolean"].includes(typeof v));
+  if (ok.length === 0) return fallback;
+  return [...new Set(ok.map(literal))].join(" | ");
+}
+
+function needsParens(t: string): boolean {
+  // Top-level `|` (outside braces/brackets) needs parentheses before `[]`.
+  let depth = 0;
+  for (const ch of t) {
+    if (ch === "{" || ch === "(" || ch === "[" || ch === "<") depth++;
+    else if (ch === "}" || ch === ")" || ch === "]" || ch === ">") depth--;
+    else if (ch === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+/** The TypeScript text of a TypeRef. */
+export function tsType(ref: TypeRef, imports: ImportCollector): string {
+  switch (ref.kind) {
+    case "string":
+      return ref.enum?.length ? literalUnion(ref.enum, "string") : "string";
+    case "integer":
+    case "number":
+      return ref.enum?.length ? literalUnion(ref.enum, "number") : "number";
+    case "boolean":
+      return ref.enum?.length ? literalUnion(ref.enum, "boolean") : "boolean";
+    case "intOrString":
+      return imports.reference({ runtime: "IntOrString" });
+    case "array": {
+      const item = tsType(ref.items, imports);
+      return needsParens(item) ? `(${item})[]` : `${item}[]`;
+    }
+    case "map":
+      return `{ [key: string]: ${tsType(ref.values, imports)} }`;
+    case "ref":
+      return imports.reference(ref.target);
+    case "union":
+      return [...new Set(ref.variants.map((v) => tsType(v, imports)))].join(" | ");
+    case "unknown":
+      return ref.json === "object" ? "{ [key: string]: unknown }" : "unknown";
+  }
+}

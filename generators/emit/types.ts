@@ -1,0 +1,78 @@
+// The types artifact: one `<group>/<version>/types.ts` per group-version with
+// an interface for every kind and nested type, plus the module's index.ts and
+// the output root's index.ts. Builds views; the templates only print them.
+
+import type { ApiModel, GroupVersion, TypeDef } from "../ir/types.js";
+import { propertyKey } from "../ir/naming.js";
+import { fieldDoc, typeDoc } from "./docs.js";
+import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
+import type { EmittedFile } from "./emitted.js";
+
+interface FieldView {
+  doc: string[];
+  key: string;
+  optional: boolean;
+  type: string;
+}
+
+interface TypeView {
+  doc: string[];
+  name: string;
+  alias?: string;
+  fields: FieldView[];
+  index?: string;
+}
+
+function deprecationNotes(gv: GroupVersion, t: TypeDef): string[] {
+  const r = gv.resources.find((x) => x.typeName === t.name);
+  if (!r?.crd?.deprecated) return [];
+  return [`@deprecated ${r.crd.deprecationWarning ?? `${gv.names.apiVersion} ${r.kind} is deprecated.`}`];
+}
+
+function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeView {
+  const doc = typeDoc(t, deprecationNotes(gv, t));
+  if (t.alias) return { doc, name: t.name, alias: tsType(t.alias, imports), fields: [] };
+  const fields = t.fields.map((f): FieldView => {
+    const literal = t.gvk && (f.name === "apiVersion" || f.name === "kind") ? JSON.stringify(t.gvk[f.name]) : undefined;
+    const base = literal ?? tsType(f.type, imports);
+    return {
+      doc: fieldDoc(f),
+      key: propertyKey(f.name),
+      optional: !f.required,
+      type: f.nullable ? `${base} | null` : base,
+    };
+  });
+  let index: string | undefined;
+  if (t.additional) {
+    // Every property must fit the index signature, so with fixed fields it is `unknown`.
+    index = fields.length === 0 ? tsType(t.additional, imports) : "unknown";
+  }
+  return { doc, name: t.name, fields, ...(index ? { index } : {}) };
+}
+
+/** Emits the types, module index and root index files. */
+export function emitTypes(model: ApiModel): EmittedFile[] {
+  const accessors = moduleAccessors(model);
+  const files: EmittedFile[] = [];
+  for (const gv of model.groupVersions) {
+    const imports = new ImportCollector(gv.names.modulePath, accessors);
+    const types = gv.types.map((t) => typeView(gv, t, imports));
+    files.push({
+      path: `${gv.names.modulePath}/types.ts`,
+      template: "types",
+      view: {
+        apiVersion: gv.names.apiVersion,
+        runtime: imports.runtime,
+        imports: imports.moduleImports("types.js"),
+        types,
+      },
+    });
+    files.push({ path: `${gv.names.modulePath}/index.ts`, template: "module-index", view: { apiVersion: gv.names.apiVersion, exports: ["types"] } });
+  }
+  files.push({
+    path: "index.ts",
+    template: "root-index",
+    view: { modules: model.groupVersions.map((gv) => ({ accessor: gv.names.accessor, path: `./${gv.names.modulePath}/index.js`, apiVersion: gv.names.apiVersion })) },
+  });
+  return files;
+}

@@ -1,0 +1,36 @@
+// Loaded inputs -> ApiModel. Names need every group of the run, so groups are
+// collected first; then OpenAPI and CRD inputs are converted into one model.
+// Problems are collected in the caller's Diagnostics, never thrown.
+
+import type { Diagnostics } from "../load/errors.js";
+import type { CrdInput, LoadedInput, OpenApiInput } from "../load/schema.js";
+import { buildFromCrds, checkCrds, crdGroups } from "./from-crd.js";
+import { buildFromOpenApi, openApiGroups } from "./from-openapi.js";
+import { ModelBuilder } from "./model-builder.js";
+import type { ApiModel } from "./types.js";
+
+/** Options that narrow what the model holds. */
+export interface BuildOptions {
+  /** Keep only these group-versions (`apps/v1`, `v1` or `core/v1` for the core group, `example.com/v1`). */
+  readonly groups?: readonly string[];
+}
+
+function matchesGroups(group: string, version: string, wanted: readonly string[] | undefined): boolean {
+  if (!wanted || wanted.length === 0) return true;
+  const forms = group === "" ? [`${version}`, `core/${version}`, `/${version}`] : [`${group}/${version}`];
+  return wanted.some((w) => forms.includes(w) || w === group || (group === "" && w === "core"));
+}
+
+/** Builds the IR from everything that was loaded. */
+export function buildModel(inputs: readonly LoadedInput[], diags: Diagnostics, options: BuildOptions = {}): ApiModel {
+  const openapi = inputs.filter((i): i is OpenApiInput => i.kind === "openapi");
+  const crds = checkCrds(inputs.filter((i): i is CrdInput => i.kind === "crd"), diags);
+  const packages = openApiGroups(openapi);
+  const groups = [...[...packages.values()].map((p) => p.group), ...crdGroups(crds)];
+  const mb = new ModelBuilder(groups);
+  buildFromOpenApi(openapi, packages, mb, diags);
+  buildFromCrds(crds, mb, diags);
+  const model = mb.finish();
+  if (!options.groups?.length) return model;
+  return { groupVersions: model.groupVersions.filter((gv) => matchesGroups(gv.group, gv.version, options.groups)) };
+}

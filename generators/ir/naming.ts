@@ -1,0 +1,153 @@
+// Every name kubegen derives lives here: module folders, accessors, type
+// names for OpenAPI definitions and hoisted CRD sub-schemas, collision
+// suffixes, and property keys. Emitters and templates never build names.
+// Group and accessor rules follow client-go's (code-generator's namers):
+// `apps/v1` -> `appsV1`, `networking.k8s.io/v1` -> `networkingV1`.
+
+import type { GroupVersionNames } from "./types.js";
+
+/** Upper-cases the first character. */
+export function upperFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+}
+
+/** Lower-cases the first character. */
+export function lowerFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+}
+
+/**
+ * PascalCase for a wire name: splits on anything that is not a letter or digit
+ * and upper-cases the first letter of each part, keeping the rest as written
+ * (`proxyURL` -> `ProxyURL`, `mirror_percent` -> `MirrorPercent`, `x-foo` -> `XFoo`).
+ */
+export function pascalCase(s: string): string {
+  const out = s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map(upperFirst)
+    .join("");
+  return out === "" ? "X" : /^[0-9]/.test(out) ? `X${out}` : out;
+}
+
+/** camelCase for a wire name (`cert-manager` -> `certManager`). */
+export function camelCase(s: string): string {
+  return lowerFirst(pascalCase(s));
+}
+
+/** True for groups that follow Kubernetes' own naming (no dot, or under k8s.io). */
+function isKubernetesStyleGroup(group: string): boolean {
+  return !group.includes(".") || group.endsWith(".k8s.io");
+}
+
+function firstLabel(group: string): string {
+  return group === "" ? "core" : group.split(".")[0]!;
+}
+
+/**
+ * Names for every group-version of one run. A group's short name is its first
+ * DNS label (`core` for the legacy group). When two groups in the run share a
+ * short name, the one that is not Kubernetes-style (or both) use the whole
+ * group instead, so names never collide and never depend on input order.
+ */
+export function groupVersionNames(group: string, version: string, allGroups: Iterable<string>): GroupVersionNames {
+  const short = firstLabel(group);
+  const clashes = [...new Set(allGroups)].filter((g) => g !== group && firstLabel(g) === short);
+  const keepShort = clashes.length === 0 || (isKubernetesStyleGroup(group) && clashes.every((g) => !isKubernetesStyleGroup(g)));
+  const accessorBase = keepShort ? camelCase(short) : camelCase(group);
+  const folder = keepShort && isKubernetesStyleGroup(group) ? short : group;
+  const accessor = accessorBase + upperFirst(version);
+  return {
+    modulePath: `${folder}/${version}`,
+    accessor,
+    typePrefix: upperFirst(accessor),
+    apiVersion: group === "" ? version : `${group}/${version}`,
+  };
+}
+
+/** Kubernetes' own definition packages whose group is not in a GVK. */
+const PACKAGE_GROUPS: Record<string, { group: string; version: string }> = {
+  "io.k8s.apimachinery.pkg.apis.meta.v1": { group: "meta.k8s.io", version: "v1" },
+  "io.k8s.apimachinery.pkg.version": { group: "meta.k8s.io", version: "v1" },
+};
+
+/** The package part of a definition name (`io.k8s.api.apps.v1.Deployment` -> `io.k8s.api.apps.v1`). */
+export function definitionPackage(definition: string): string {
+  const i = definition.lastIndexOf(".");
+  return i < 0 ? "" : definition.slice(0, i);
+}
+
+/** The type name of a definition: its last dotted segment, made an identifier. */
+export function definitionTypeName(definition: string): string {
+  const i = definition.lastIndexOf(".");
+  return pascalCase(i < 0 ? definition : definition.slice(i + 1));
+}
+
+/** A fixed group for well-known packages with no GVK of their own. */
+export function knownPackageGroup(pkg: string): { group: string; version: string } | undefined {
+  return PACKAGE_GROUPS[pkg];
+}
+
+/**
+ * A group-version guessed from a package name when no definition in the
+ * package carries a GVK: `io.k8s.api.<group>.<version>` (with `.k8s.io`
+ * appended to dotless groups that are not legacy ones), otherwise the last
+ * two segments.
+ */
+export function guessPackageGroup(pkg: string): { group: string; version: string } {
+  const parts = pkg.split(".");
+  const version = parts[parts.length - 1] ?? "v1";
+  const g = parts[parts.length - 2] ?? "";
+  const legacy = new Set(["core", "apps", "batch", "autoscaling", "policy"]);
+  if (pkg.startsWith("io.k8s.api.")) return { group: g === "core" ? "" : legacy.has(g) ? g : `${g}.k8s.io`, version };
+  return { group: g, version };
+}
+
+/** `DeploymentList` for `Deployment`. */
+export function listKindName(kind: string): string {
+  return `${kind}List`;
+}
+
+/** The TypeScript type name of a kind (kinds are usually PascalCase already). */
+export function kindTypeName(kind: string): string {
+  return pascalCase(kind);
+}
+
+/**
+ * The name of a CRD sub-schema hoisted to its own type: the kind followed by
+ * each property on the path in PascalCase (`Certificate` + `spec.privateKey`
+ * -> `CertificateSpecPrivateKey`). Array items and map values add nothing;
+ * union branches add `Option<n>`.
+ */
+export function hoistedTypeName(kind: string, path: readonly string[]): string {
+  return kindTypeName(kind) + path.map(pascalCase).join("");
+}
+
+/** The name of union branch `i` (1-based) under a path. */
+export function unionBranchSegment(i: number): string {
+  return `Option${i}`;
+}
+
+/**
+ * Returns `base` if it is free, else `base2`, `base3`, ...; records the
+ * result in `taken`. Callers visit candidates in a stable order (by JSON
+ * pointer), so the suffixes are deterministic.
+ */
+export function uniqueName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
+  taken.add(name);
+  return name;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** True when `s` can be written unquoted as a property name. */
+export function isIdentifierName(s: string): boolean {
+  return IDENTIFIER.test(s);
+}
+
+/** A property key as written in an interface: bare when possible, else a quoted string. */
+export function propertyKey(name: string): string {
+  return isIdentifierName(name) ? name : JSON.stringify(name);
+}

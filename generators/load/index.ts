@@ -1,0 +1,63 @@
+// Loading: turns the user's --crd and --openapi inputs into raw schema
+// documents, collecting every problem in one Diagnostics. Nothing is
+// interpreted here beyond recognising the document kind.
+
+import { parseCrdText } from "./crd.js";
+import { UsageError, type Diagnostics } from "./errors.js";
+import { isV3Index, parseJson, toOpenApiInput } from "./openapi.js";
+import type { LoadedInput } from "./schema.js";
+import { isUrl, readInput, type SourceText } from "./sources.js";
+
+export interface LoadRequest {
+  /** CRD YAML files, folders or URLs. */
+  readonly crd?: readonly string[];
+  /** OpenAPI v2 swagger.json or v3 documents: files, folders or URLs (a URL may be a server's /openapi/v3 index). */
+  readonly openapi?: readonly string[];
+  /** Base folder for relative paths. */
+  readonly cwd?: string;
+  /** Called with a short progress line for long loads. */
+  readonly progress?: (line: string) => void;
+}
+
+/** Reads every input. Unreadable inputs throw UsageError; schema problems go to `diags`. */
+export async function loadInputs(req: LoadRequest, diags: Diagnostics): Promise<LoadedInput[]> {
+  const out: LoadedInput[] = [];
+  for (const input of req.crd ?? []) {
+    const texts = await readInput(input, req.cwd);
+    for (const t of texts) out.push(...parseCrdText(t, diags));
+  }
+  for (const input of req.openapi ?? []) {
+    const texts = await readInput(input, req.cwd);
+    for (const t of texts) out.push(...(await openApiFrom(input, t, diags, req.progress)));
+  }
+  return out;
+}
+
+async function openApiFrom(
+  input: string,
+  source: SourceText,
+  diags: Diagnostics,
+  progress?: (line: string) => void,
+): Promise<LoadedInput[]> {
+  const doc = parseJson(source, diags);
+  if (doc === undefined) return [];
+  if (isV3Index(doc)) {
+    if (!isUrl(input)) {
+      throw new UsageError(
+        `${source.name} is an /openapi/v3 index; pass the server URL, use --from-cluster, or save the group-version documents into a folder`,
+      );
+    }
+    const entries = Object.entries(doc.paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${new URL(input).origin}`);
+    const results: LoadedInput[] = [];
+    for (const [, { serverRelativeURL }] of entries) {
+      const url = new URL(serverRelativeURL, input).toString();
+      const [text] = await readInput(url);
+      if (!text) continue;
+      results.push(...(await openApiFrom(url, text, diags)));
+    }
+    return results;
+  }
+  const parsed = toOpenApiInput(source, doc, diags);
+  return parsed ? [parsed] : [];
+}
