@@ -124,3 +124,27 @@ export {
 export type { RequestContext } from "./errors/api-error.js";
 export { NetworkError, isNetworkError } from "./errors/network-error.js";
 export { redact, redactHeaders } from "./errors/redact.js";
+
+// transport: pooled HTTPS, auth, QPS limiting, retries, warnings
+export { Transport, DEFAULT_MAX_RETRIES, parseRetryAfter } from "./transport/transport.js";
+export type { HttpRequest, RequestKind, SendOptions } from "./transport/transport.js";
+export { Authenticator, impersonationHeaders } from "./transport/auth.js";
+export type { AuthState } from "./transport/auth.js";
+export { parseWarningHeaders, dedupeWarnings, defaultWarningHandler } from "./transport/warnings.js";
+export { ConnectProxyAgent } from "./transport/proxy-agent.js";
+
+// rest: request building (no I/O) and the RestClient
+export {
+  buildRequest,
+  resourcePath,
+  groupVersionPath,
+  deleteOptionsBody,
+  RequestBuildError,
+} from "./rest/build-request.js";
+export type { Verb, ResourceRef, RequestSpec } from "./rest/build-request.js";
+export { RestClient } from "./rest/rest-client.js";
+export type { RawResponse, CallOptions } from "./rest/rest-client.js";
+
+// watch: typed events and the streaming JSON decoder
+export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";
+export type { WatchEvent, WatchEventType, RawWatchEvent } from "./watch/decoder.js";

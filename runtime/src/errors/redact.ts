@@ -12,7 +12,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY-----${REDACTED}`],
   // kubeconfig / JSON / header fields that carry secrets
   [
-    /(["']?(?:token|password|client-key-data|clientKeyData|id-token|refresh-token|authorization|access-token|secret)["']?\s*[:=]\s*["']?)[^"'\s,}]+/gi,
+    /(["']?(?:token|password|client-key-data|clientKeyData|id-token|refresh-token|authorization|access-token|secret)["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b|<redacted>)[^"'\s,}]+/gi,
     `$1${REDACTED}`,
   ],
   // user:password@ in URLs

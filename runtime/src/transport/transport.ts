@@ -1,0 +1,293 @@
+// The transport: sends one built HTTP request to the API server and returns
+// the response head with its body unread (client-go rest/request.go request()
+// and rest/with_retry.go, transport/*). It owns, per RestConfig:
+//   - a keep-alive https.Agent (connection pooling; one more per exec client cert),
+//   - TLS (CA, client cert, server name, insecure skip-verify with a warning), proxy-url,
+//   - authentication headers, impersonation, User-Agent,
+//   - one TokenBucket for client-side QPS/burst (watches are not limited),
+//   - retries: up to maxRetries (10) on 429/5xx that carry an integer
+//     Retry-After, and on connection resets for GET (any method for watches;
+//     never for streams); one retry after a 401 when the credential rotated,
+//   - server Warning headers -> the warning handler,
+//   - redaction of secrets in every error it raises.
+// Request building (rest/build-request.ts) does no I/O; this does no building.
+
+import { readFileSync } from "node:fs";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { ConfigError, defaultUserAgent, effectiveRateLimit, type RestConfig } from "../config/rest-config.js";
+import { NetworkError } from "../errors/network-error.js";
+import { redact } from "../errors/redact.js";
+import { realClock, type Clock } from "../util/clock.js";
+import { TokenBucket } from "../util/token-bucket.js";
+import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
+import { ConnectProxyAgent } from "./proxy-agent.js";
+import { defaultWarningHandler, parseWarningHeaders } from "./warnings.js";
+
+/** An HTTP request as rest/build-request.ts produces it: data only. */
+export interface HttpRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Absolute path below the server URL, e.g. `/api/v1/namespaces/default/pods`. */
+  path: string;
+  /** Query parameters in order (names may repeat). */
+  query: Array<[string, string]>;
+  /** Request headers (lower-case names). */
+  headers: Record<string, string | string[]>;
+  /** The body, already serialised. */
+  body?: string | Buffer;
+}
+
+/** What kind of call a request is: it decides throttling, timeouts and which failures are retried. */
+export type RequestKind = "do" | "watch" | "stream";
+
+/** Per-call transport options. */
+export interface SendOptions {
+  kind?: RequestKind;
+  signal?: AbortSignal;
+  /** Overrides config.timeoutMs for a `do` call; ignored for watches and streams. */
+  timeoutMs?: number;
+  /** Retry budget for Retry-After responses and connection resets (default 10; 0 disables). */
+  maxRetries?: number;
+}
+
+/** client-go rest/request.go maxRetries default. */
+export const DEFAULT_MAX_RETRIES = 10;
+
+const NETWORK_RETRY_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+/** Sends requests for one RestConfig. Create one per config and reuse it: it holds the connection pool. */
+export class Transport {
+  readonly config: RestConfig;
+  /** The client-side rate limiter, or undefined when qps < 0 disabled it. */
+  readonly limiter: TokenBucket | undefined;
+  readonly #clock: Clock;
+  readonly #auth: Authenticator;
+  readonly #base: URL;
+  readonly #agents = new Map<string, http.Agent>();
+  readonly #userAgent: string;
+
+  constructor(config: RestConfig) {
+    this.config = config;
+    this.#clock = config.clock ?? realClock;
+    const where = config.origin ?? "rest config";
+    try {
+      this.#base = new URL(config.server.includes("://") ? config.server : `https://${config.server}`);
+    } catch (err) {
+      throw new ConfigError(`${where}: server ${JSON.stringify(config.server)} is not a URL`, { cause: err });
+    }
+    if (config.caData && config.caFile) {
+      throw new ConfigError(`${where}: both caData and caFile (${config.caFile}) are set; set only one`);
+    }
+    if (config.insecureSkipTlsVerify && (config.caData || config.caFile)) {
+      throw new ConfigError(`${where}: a CA cannot be combined with insecureSkipTlsVerify`);
+    }
+    if (config.insecureSkipTlsVerify) {
+      process.emitWarning(`${where}: insecure-skip-tls-verify is set: the server's certificate is not verified`, {
+        code: "KUBEGEN_INSECURE_TLS",
+      });
+    }
+    const limit = effectiveRateLimit(config);
+    this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
+    this.#auth = new Authenticator(config, this.#clock);
+    this.#userAgent = config.userAgent || defaultUserAgent();
+  }
+
+  /** The authenticator (exposes the exec provider for diagnostics). */
+  get authenticator(): Authenticator {
+    return this.#auth;
+  }
+
+  /** The full URL a request goes to (server prefix + path + query). */
+  url(req: Pick<HttpRequest, "path" | "query">): URL {
+    const u = new URL(this.#base.toString());
+    u.username = "";
+    u.password = "";
+    u.pathname = (this.#base.pathname.replace(/\/$/, "") + req.path).replace(/\/{2,}/g, "/");
+    u.search = "";
+    for (const [k, v] of req.query) u.searchParams.append(k, v);
+    return u;
+  }
+
+  /**
+   * Sends a request, with throttling, auth and retries, and resolves with the
+   * final response (body unread: the caller must consume or destroy it).
+   * Rejects with the signal's reason when the caller aborts, and with a
+   * NetworkError for transport failures (including the timeout).
+   */
+  async send(req: HttpRequest, options: SendOptions = {}): Promise<IncomingMessage> {
+    const kind = options.kind ?? "do";
+    const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
+    const url = this.url(req);
+    const timeoutMs = kind === "do" ? (options.timeoutMs ?? this.config.timeoutMs ?? 0) : 0;
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signals = [options.signal, timeout].filter((s): s is AbortSignal => !!s);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const fail = (err: unknown, what?: string): never => {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout?.aborted) {
+        throw new NetworkError(`${req.method} ${url}: timed out after ${timeoutMs} ms`, {
+          method: req.method,
+          url: url.toString(),
+          code: "ETIMEDOUT",
+          cause: err,
+        });
+      }
+      const code = (err as NodeJS.ErrnoException)?.code;
+      const msg = redact(what ?? (err as Error)?.message ?? String(err), this.#auth.secrets());
+      throw new NetworkError(`${req.method} ${url}: ${msg}`, { method: req.method, url: url.toString(), code, cause: err });
+    };
+
+    let attempt = 0;
+    let authRetried = false;
+    for (;;) {
+      try {
+        if (kind !== "watch" && this.limiter) await this.limiter.wait(signal);
+      } catch (err) {
+        fail(err);
+      }
+      let auth: AuthState;
+      try {
+        auth = await this.#auth.credentials();
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        return fail(err);
+      }
+      let res: IncomingMessage;
+      try {
+        res = await this.#once(url, req, auth, signal);
+      } catch (err) {
+        if (signal?.aborted) return fail(err);
+        const code = (err as NodeJS.ErrnoException)?.code ?? "";
+        const retryable =
+          (kind === "do" && req.method === "GET" && NETWORK_RETRY_CODES.has(code)) ||
+          (kind === "watch" && (NETWORK_RETRY_CODES.has(code) || code === "ETIMEDOUT"));
+        if (retryable && attempt < maxRetries) {
+          attempt++;
+          // client-go synthesises a 500 with Retry-After: 1 for these
+          await this.#sleep(1000, signal).catch(fail);
+          continue;
+        }
+        return fail(err);
+      }
+      this.#handleWarnings(res.headers.warning);
+      const status = res.statusCode ?? 0;
+      if (status === 401 && !authRetried && !hasHeader(req.headers, "authorization")) {
+        let rotated = false;
+        try {
+          rotated = await this.#auth.afterUnauthorized(auth);
+        } catch {
+          rotated = false;
+        }
+        if (rotated) {
+          authRetried = true;
+          res.resume();
+          continue;
+        }
+      }
+      const retryAfter = parseRetryAfter(res.headers["retry-after"]);
+      if ((status === 429 || status >= 500) && retryAfter !== undefined && attempt < maxRetries) {
+        attempt++;
+        res.resume();
+        await this.#sleep(retryAfter * 1000, signal).catch(fail);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Closes pooled connections. The transport stays usable (new connections are opened on demand). */
+  close(): void {
+    for (const a of this.#agents.values()) a.destroy();
+    this.#agents.clear();
+  }
+
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return this.#clock.sleep(ms, signal);
+  }
+
+  #handleWarnings(header: string | string[] | undefined): void {
+    if (!header) return;
+    const handler = this.config.warningHandler === undefined ? defaultWarningHandler : this.config.warningHandler;
+    if (!handler) return;
+    for (const w of parseWarningHeaders(header)) handler(w);
+  }
+
+  #once(url: URL, req: HttpRequest, auth: AuthState, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+    const headers: Record<string, string | string[]> = {
+      "user-agent": this.#userAgent,
+      ...lowerKeys(impersonationHeaders(this.config)),
+      ...lowerKeys(req.headers),
+    };
+    if (!headers.authorization && auth.authorization) headers.authorization = auth.authorization;
+    const isHttps = url.protocol === "https:";
+    const agent = this.#agent(isHttps, auth.clientCert);
+    return new Promise((resolve, reject) => {
+      const r = (isHttps ? https : http).request(url, { method: req.method, headers, agent, ...(signal ? { signal } : {}) }, resolve);
+      r.on("error", reject);
+      r.end(req.body);
+    });
+  }
+
+  #agent(isHttps: boolean, clientCert: { cert: string; key: string } | undefined): http.Agent {
+    const key = clientCert ? `${clientCert.cert}\n${clientCert.key}` : "";
+    let agent = this.#agents.get(key);
+    if (agent) return agent;
+    if (clientCert) {
+      // a rotated exec certificate replaces the previous one's connections
+      for (const [k, a] of this.#agents) {
+        if (k !== "") {
+          a.destroy();
+          this.#agents.delete(k);
+        }
+      }
+    }
+    const base: http.AgentOptions = { keepAlive: true, scheduling: "lifo" };
+    if (!isHttps) {
+      agent = new http.Agent(base);
+    } else {
+      const c = this.config;
+      const where = c.origin ?? "rest config";
+      const read = (file: string, what: string): string => {
+        try {
+          return readFileSync(file, "utf8");
+        } catch (err) {
+          throw new ConfigError(`${where}: cannot read ${what} ${file}`, { file, cause: err });
+        }
+      };
+      const tlsOptions: https.AgentOptions = {
+        ...base,
+        rejectUnauthorized: !c.insecureSkipTlsVerify,
+      };
+      const ca = c.caData ?? (c.caFile ? read(c.caFile, "CA file") : undefined);
+      if (ca) tlsOptions.ca = ca;
+      const cert = clientCert?.cert ?? c.certData ?? (c.certFile ? read(c.certFile, "client certificate") : undefined);
+      const keyPem = clientCert?.key ?? c.keyData ?? (c.keyFile ? read(c.keyFile, "client key") : undefined);
+      if (cert && keyPem) {
+        tlsOptions.cert = cert;
+        tlsOptions.key = keyPem;
+      }
+      if (c.tlsServerName) tlsOptions.servername = c.tlsServerName;
+      agent = c.proxyUrl ? new ConnectProxyAgent(c.proxyUrl, tlsOptions) : new https.Agent(tlsOptions);
+    }
+    this.#agents.set(key, agent);
+    return agent;
+  }
+}
+
+function lowerKeys(h: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function hasHeader(h: Record<string, string | string[]>, name: string): boolean {
+  return Object.keys(h).some((k) => k.toLowerCase() === name);
+}
+
+/** Retry-After as whole seconds (client-go accepts only an integer), or undefined. */
+export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || !/^\s*\d+\s*$/.test(v)) return undefined;
+  return Number(v.trim());
+}
