@@ -8,6 +8,7 @@ import { buildFromCrds, checkCrds, crdGroups } from "./from-crd.js";
 import { buildFromOpenApi, openApiGroups } from "./from-openapi.js";
 import { ModelBuilder } from "./model-builder.js";
 import type { ApiModel } from "./types.js";
+import { targetsOf } from "./walk.js";
 
 /** Options that narrow what the model holds. */
 export interface BuildOptions {
@@ -32,5 +33,32 @@ export function buildModel(inputs: readonly LoadedInput[], diags: Diagnostics, o
   buildFromCrds(crds, mb, diags);
   const model = mb.finish();
   if (!options.groups?.length) return model;
-  return { groupVersions: model.groupVersions.filter((gv) => matchesGroups(gv.group, gv.version, options.groups)) };
+  return selectGroups(model, options.groups);
+}
+
+/**
+ * Keeps the requested group-versions, plus (types only, without resources)
+ * every module their types refer to, so the output still type-checks.
+ */
+function selectGroups(model: ApiModel, groups: readonly string[]): ApiModel {
+  const byPath = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, gv]));
+  const wanted = new Set(model.groupVersions.filter((gv) => matchesGroups(gv.group, gv.version, groups)).map((gv) => gv.names.modulePath));
+  const needed = new Set(wanted);
+  const queue = [...wanted];
+  while (queue.length > 0) {
+    const gv = byPath.get(queue.pop()!)!;
+    for (const t of gv.types) {
+      for (const target of targetsOf(t)) {
+        if ("module" in target && !needed.has(target.module)) {
+          needed.add(target.module);
+          queue.push(target.module);
+        }
+      }
+    }
+  }
+  return {
+    groupVersions: model.groupVersions
+      .filter((gv) => needed.has(gv.names.modulePath))
+      .map((gv) => (wanted.has(gv.names.modulePath) ? gv : { ...gv, resources: [] })),
+  };
 }

@@ -6,9 +6,10 @@
 import type { Diagnostics } from "../load/errors.js";
 import type { CrdInput, Schema } from "../load/schema.js";
 import type { ModelBuilder, ModuleDraft } from "./model-builder.js";
-import { hoistedTypeName, kindTypeName, listKindName } from "./naming.js";
+import { kindTypeName, listKindName, shortHoistedNames } from "./naming.js";
+import { mapTypeDefRefs } from "./walk.js";
 import { objectTypeDef, type SchemaContext } from "./schema.js";
-import type { Resource, Subresource, TypeDef, TypeRef, Verb } from "./types.js";
+import type { Resource, Subresource, TypeDef, TypeRef, TypeTarget, Verb } from "./types.js";
 
 const ALL_VERBS: readonly Verb[] = ["create", "update", "delete", "deletecollection", "get", "list", "watch", "patch"];
 const SUB_VERBS: readonly Verb[] = ["update", "get", "patch"];
@@ -179,6 +180,9 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
     const { input } = crd;
     const at = `/spec/versions/${v.index}/schema/openAPIV3Schema`;
     const source = { file: input.file, pointer: input.pointerPrefix + at };
+    // Convert once with placeholder names, then name the hoisted types
+    // (deduplicating identical sub-schemas) and rewrite the references.
+    const sites: { placeholder: string; path: readonly string[]; key: string; def?: TypeDef }[] = [];
     const ctx: SchemaContext = {
       file: input.file,
       recogniseWellKnown: true,
@@ -188,9 +192,10 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
         return { kind: "unknown", json: "any" };
       },
       hoist(schema, pointer, path): TypeRef {
-        const name = mb.reserve(module, hoistedTypeName(crd.kind, path));
-        module.types.set(name, objectTypeDef(name, schema, pointer, path, ctx));
-        return { kind: "ref", target: { module: module.names.modulePath, name } };
+        const site: (typeof sites)[number] = { placeholder: `\u0000${sites.length}`, path, key: JSON.stringify(schema) };
+        sites.push(site);
+        site.def = objectTypeDef(site.placeholder, schema, pointer, path, ctx);
+        return { kind: "ref", target: { module: module.names.modulePath, name: site.placeholder } };
       },
     };
     const gvk = { apiVersion: module.names.apiVersion, kind: crd.kind };
@@ -201,7 +206,27 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
       diags.warn(input.file, input.pointerPrefix + `/spec/versions/${v.index}`, `version ${v.name} of ${crd.name} has no schema: its fields are typed as unknown`, input.lineOf(`/spec/versions/${v.index}`));
       root = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
     }
-    module.types.set(typeName, objectTypeDef(typeName, root, at, [], ctx, { gvk, objectMeta: true, ensureTypeMeta: true }));
+    const kindDef = objectTypeDef(typeName, root, at, [], ctx, { gvk, objectMeta: true, ensureTypeMeta: true });
+
+    const groups = new Map<string, (typeof sites)[number][]>();
+    for (const site of sites) {
+      const g = groups.get(site.key);
+      if (g) g.push(site);
+      else groups.set(site.key, [site]);
+    }
+    const firsts = [...groups.values()].map((g) => g[0]!);
+    const short = shortHoistedNames(crd.kind, firsts.map((f) => f.path));
+    const rename = new Map<string, string>();
+    firsts.forEach((first, i) => {
+      const name = mb.reserve(module, short[i]!);
+      for (const site of groups.get(first.key)!) rename.set(site.placeholder, name);
+    });
+    const fix = (t: TypeTarget): TypeTarget => ("name" in t && rename.has(t.name) ? { module: t.module, name: rename.get(t.name)! } : t);
+    module.types.set(typeName, mapTypeDefRefs(kindDef, fix));
+    for (const first of firsts) {
+      const name = rename.get(first.placeholder)!;
+      module.types.set(name, { ...mapTypeDefRefs(first.def!, fix), name });
+    }
     module.types.set(listName, listTypeDef(listName, typeName, module, crd.listKind, source));
 
     const subresources: Subresource[] = [];

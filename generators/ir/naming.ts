@@ -151,3 +151,24 @@ export function isIdentifierName(s: string): boolean {
 export function propertyKey(name: string): string {
   return isIdentifierName(name) ? name : JSON.stringify(name);
 }
+
+/**
+ * Names for the hoisted sub-schemas of one kind, shortened where that stays
+ * unambiguous: the kind, the first property on the path (`Spec`, `Status`),
+ * then the shortest tail of the path that no other hoisted type of the kind
+ * shares (`ClusterIssuer` + `spec.acme.solvers.dns01.route53` ->
+ * `ClusterIssuerSpecRoute53` when only one `route53` exists). `paths` must be
+ * in a stable order; the result is parallel to it.
+ */
+export function shortHoistedNames(kind: string, paths: readonly (readonly string[])[]): string[] {
+  const pascal = paths.map((p) => p.map(pascalCase));
+  const tail = (p: readonly string[], k: number): string => (p.length <= 1 ? p.join("") : p[0] + p.slice(Math.max(1, p.length - k)).join(""));
+  return pascal.map((p, i) => {
+    for (let k = 1; k < p.length; k++) {
+      const mine = tail(p, k);
+      const shared = pascal.some((q, j) => j !== i && tail(q, k) === mine);
+      if (!shared) return kindTypeName(kind) + mine;
+    }
+    return kindTypeName(kind) + p.join("");
+  });
+}
