@@ -148,3 +148,6 @@ export type { RawResponse, CallOptions } from "./rest/rest-client.js";
 // watch: typed events and the streaming JSON decoder
 export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";
 export type { WatchEvent, WatchEventType, RawWatchEvent } from "./watch/decoder.js";
+
+// leaderelection: Lease-based leader election (LeaderElector, LeaseLock)
+export * from "./leaderelection/index.js";
