@@ -11,7 +11,7 @@ ifeq ($(KUBEBUILDER_ASSETS)$(TEST_ASSET_KUBE_APISERVER),)
 TEST_ENV := KUBEGEN_ENVTEST_ASSETS=$(ENVTEST_ASSETS)
 endif
 
-.PHONY: help setup install build typecheck envtest test test-unit test-integration bench generate clean
+.PHONY: help setup install build typecheck envtest test test-unit test-integration update-golden bench generate clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test-unit: ## Unit, golden and corpus tests only (no control plane)
 
 test-integration: ## Integration tests against the real control plane
 	$(TEST_ENV) npx vitest run --project integration
+
+update-golden: ## Rewrite test/golden/*/expected from the current generator (review the diff!)
+	UPDATE_GOLDEN=1 npx vitest run test/golden
 
 clean: ## Remove build output
 	rm -rf runtime/dist generators/dist out .tmp

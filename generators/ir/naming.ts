@@ -91,8 +91,9 @@ export function knownPackageGroup(pkg: string): { group: string; version: string
 /**
  * A group-version guessed from a package name when no definition in the
  * package carries a GVK: `io.k8s.api.<group>.<version>` (with `.k8s.io`
- * appended to dotless groups that are not legacy ones), otherwise the last
- * two segments.
+ * appended to dotless groups that are not legacy ones), otherwise the
+ * reversed-domain form the API server uses for CRDs
+ * (`com.example.stable.v1` -> `stable.example.com/v1`).
  */
 export function guessPackageGroup(pkg: string): { group: string; version: string } {
   const parts = pkg.split(".");
@@ -100,7 +101,8 @@ export function guessPackageGroup(pkg: string): { group: string; version: string
   const g = parts[parts.length - 2] ?? "";
   const legacy = new Set(["core", "apps", "batch", "autoscaling", "policy"]);
   if (pkg.startsWith("io.k8s.api.")) return { group: g === "core" ? "" : legacy.has(g) ? g : `${g}.k8s.io`, version };
-  return { group: g, version };
+  // The API server names CRD definitions by the reversed group: com.example.stable.v1.CronTab.
+  return { group: parts.slice(0, -1).reverse().join("."), version };
 }
 
 /** `DeploymentList` for `Deployment`. */

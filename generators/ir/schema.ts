@@ -259,15 +259,18 @@ export function objectTypeDef(
     });
   }
   if (opts.ensureTypeMeta || embedded) {
+    // Kubernetes objects lead with apiVersion, kind and metadata; add those the schema leaves out.
     const have = new Set(fields.map((f) => f.name));
+    const missing: Field[] = [];
     const add = (fname: string, type: TypeRef, description: string): void => {
       if (!have.has(fname)) {
-        fields.push({ name: fname, type, required: false, nullable: false, description, validations: [], source: { file: ctx.file, pointer } });
+        missing.push({ name: fname, type, required: false, nullable: false, description, validations: [], source: { file: ctx.file, pointer } });
       }
     };
     add("apiVersion", { kind: "string" }, "APIVersion defines the versioned schema of this representation of an object.");
     add("kind", { kind: "string" }, "Kind is a string value representing the REST resource this object represents.");
     add("metadata", OBJECT_META, "Standard object's metadata.");
+    fields.unshift(...missing);
   }
   const preserve = s["x-kubernetes-preserve-unknown-fields"] === true;
   const ap = s.additionalProperties;
