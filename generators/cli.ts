@@ -131,10 +131,9 @@ async function main(): Promise<number> {
     .alias("help", "h")
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((msg, error, y) => {
+    .fail((msg, error) => {
       if (error && !(error instanceof UsageError) && msg === undefined) throw error;
       usageFailure = error instanceof UsageError ? error.message : (msg ?? error?.message ?? "invalid usage");
-      if (!(error instanceof UsageError)) err(y.help ? "" : "");
     })
     .parseAsync();
   if (usageFailure !== undefined) {

@@ -58,7 +58,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const inputs = await loadInputs({ crd: options.crd ?? [], openapi: options.openapi ?? [], ...(options.cwd ? { cwd: options.cwd } : {}), progress }, diags);
   const crds = inputs.filter((i) => i.kind === "crd").length;
   const specs = inputs.length - crds;
-  progress(`loaded ${crds ? `${crds} CRDs` : ""}${crds && specs ? " and " : ""}${specs ? `${specs} OpenAPI documents` : ""} in ${seconds(t0)}`);
+  const loaded = [crds ? `${crds} CRDs` : "", specs ? `${specs} OpenAPI documents` : ""].filter(Boolean).join(" and ") || "no schemas";
+  progress(`loaded ${loaded} in ${seconds(t0)}`);
   const model = buildModel(inputs, diags, options.groups ? { groups: options.groups } : {});
   diags.throwIfErrors();
   if (model.groupVersions.length === 0) {

@@ -36,7 +36,7 @@ function isRecord(v: unknown): v is Record<string, any> {
 /** Parses CRD YAML text. Problems go to `diags`; the CRDs found are returned. */
 export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(source.text, { version: "1.2", lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const docs = parseAllDocuments(source.text, { version: "1.2", lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const out: CrdInput[] = [];
   const all = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
@@ -47,7 +47,8 @@ export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[]
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const line = e.linePos?.[0]?.line;
-        diags.error(source.name, `(document ${documentIndex + 1})`, `invalid YAML: ${e.message.split("\n")[0]}`, line);
+        const doc = all.length > 1 ? ` (document ${documentIndex + 1})` : "";
+        diags.error(source.name, "", `invalid YAML${doc}: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`, line);
       }
       return;
     }

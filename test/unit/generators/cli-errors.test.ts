@@ -1,0 +1,175 @@
+// Bad input through the real CLI: each case exits non-zero with one clear
+// paragraph naming the file and the place, and leaves an existing output
+// folder exactly as it was.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const fooCrd = join(repo, "examples/sample-controller/crd/foos.yaml");
+const work = mkdtempSync(join(tmpdir(), "kubegen-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function kubegen(...args: string[]): { code: number | null; stderr: string; stdout: string } {
+  const tsx = pathToFileURL(join(repo, "node_modules/tsx/dist/loader.mjs")).href;
+  const r = spawnSync(process.execPath, ["--import", tsx, join(repo, "generators/cli.ts"), ...args], { cwd: work, encoding: "utf8" });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name), `${rel}${e.name}/`);
+      else out[`${rel}${e.name}`] = readFileSync(join(d, e.name), "utf8");
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+const out = join(work, "out");
+let before: Record<string, string>;
+
+beforeAll(() => {
+  const ok = kubegen("generate", "--crd", fooCrd, "--out", out, "-q");
+  expect(ok.code).toBe(0);
+  writeFileSync(join(out, "hand-written.ts"), "export const mine = 1;\n");
+  before = snapshot(out);
+});
+
+const foo = () => readFileSync(fooCrd, "utf8");
+
+const cases: { name: string; file: string; content: () => string; flag: string; want: RegExp[] }[] = [
+  {
+    name: "truncated YAML",
+    file: "truncated.yaml",
+    content: () => foo().slice(0, foo().indexOf("description: Name of the Deployment") + 30).replace(/description: Name of the D.*$/s, 'description: "Name of the D'),
+    flag: "--crd",
+    want: [/truncated\.yaml:\d+/, /invalid YAML/],
+  },
+  {
+    name: "CRD missing spec.names",
+    file: "no-names.yaml",
+    content: () => foo().replace(/  names:\n(    .*\n)+/, ""),
+    flag: "--crd",
+    want: [/no-names\.yaml:\d+ at \/spec\/names/, /spec\.names is missing/],
+  },
+  {
+    name: "swagger with a dangling $ref",
+    file: "dangling.json",
+    content: () =>
+      JSON.stringify({
+        swagger: "2.0",
+        info: { title: "t", version: "v1" },
+        paths: {},
+        definitions: {
+          "io.k8s.api.demo.v1.Thing": { type: "object", properties: { spec: { $ref: "#/definitions/io.k8s.api.demo.v1.Missing" } } },
+        },
+      }),
+    flag: "--openapi",
+    want: [/dangling\.json at \/definitions\/io\.k8s\.api\.demo\.v1\.Thing\/properties\/spec\/\$ref/, /dangling \$ref/],
+  },
+  {
+    name: "v1beta1 CRD",
+    file: "old.yaml",
+    content: () => foo().replace("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"),
+    flag: "--crd",
+    want: [/old\.yaml:\d+ at \/apiVersion/, /convert the CRD to apiextensions\.k8s\.io\/v1/],
+  },
+];
+
+describe("kubegen generate: bad input", () => {
+  it.each(cases)("$name: exit 1, file and place named, output untouched", ({ file, content, flag, want }) => {
+    writeFileSync(join(work, file), content());
+    const r = kubegen("generate", flag, file, "--out", out);
+    expect(r.code).toBe(1);
+    for (const w of want) expect(r.stderr).toMatch(w);
+    expect(r.stderr).toContain("nothing was written");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("a missing file: exit 2, names the file, output untouched", () => {
+    const r = kubegen("generate", "--crd", "nope/missing.yaml", "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nope/missing.yaml: no such file or folder");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("an unwritable --out (a parent is a file): exit 2, names the folder", () => {
+    writeFileSync(join(work, "blocker"), "not a folder");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", "blocker/out");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot (read|write) the output folder blocker\/out: ENOTDIR/);
+  });
+
+  it("an unknown flag: exit 2 with usage help", () => {
+    const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--frobnicate");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument: frobnicate/);
+  });
+
+  it("no input at all: exit 2", () => {
+    const r = kubegen("generate", "--out", out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--crd, --openapi or --from-cluster/);
+  });
+});
+
+describe("kubegen generate: writing", () => {
+  it("regenerating unchanged input is byte-identical and writes nothing", () => {
+    const r = kubegen("generate", "--crd", fooCrd, "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("already up to date");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("--check passes when fresh and fails (exit 1) when stale, writing nothing", () => {
+    expect(kubegen("generate", "--crd", fooCrd, "--out", out, "--check").code).toBe(0);
+    const stale = join(work, "stale");
+    cpSync(out, stale, { recursive: true });
+    writeFileSync(join(stale, "index.ts"), readFileSync(join(stale, "index.ts"), "utf8") + "// edited\n");
+    const snap = snapshot(stale);
+    const r = kubegen("generate", "--crd", fooCrd, "--out", stale, "--check");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("index.ts");
+    expect(snapshot(stale)).toEqual(snap);
+  });
+
+  it("removes stale generated files but keeps hand-written ones", () => {
+    const dir = join(work, "mixed");
+    cpSync(out, dir, { recursive: true });
+    mkdirSync(join(dir, "old/v1"), { recursive: true });
+    writeFileSync(join(dir, "old/v1/types.ts"), "// Code generated by kubegen. DO NOT EDIT.\nexport type Gone = 1;\n");
+    writeFileSync(join(dir, "old/v1/notes.ts"), "// mine\n");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", dir);
+    expect(r.code).toBe(0);
+    const after = snapshot(dir);
+    expect(after["old/v1/types.ts"]).toBeUndefined();
+    expect(after["old/v1/notes.ts"]).toBe("// mine\n");
+    expect(after["hand-written.ts"]).toBe("export const mine = 1;\n");
+  });
+
+  it("refuses to overwrite a hand-written file at a generated path", () => {
+    const dir = join(work, "blocked");
+    cpSync(out, dir, { recursive: true });
+    writeFileSync(join(dir, "index.ts"), "// my own index\n");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("refusing to overwrite hand-written files");
+    expect(readFileSync(join(dir, "index.ts"), "utf8")).toBe("// my own index\n");
+  });
+
+  it("reads options from --config with paths relative to the file", () => {
+    const cfgDir = join(work, "cfg");
+    mkdirSync(cfgDir, { recursive: true });
+    cpSync(fooCrd, join(cfgDir, "foo.yaml"));
+    writeFileSync(join(cfgDir, "kubegen.config.yaml"), "crd: [foo.yaml]\nout: generated\n");
+    const r = kubegen("generate", "--config", join(cfgDir, "kubegen.config.yaml"), "-q");
+    expect(r.code).toBe(0);
+    expect(Object.keys(snapshot(join(cfgDir, "generated")))).toContain("samplecontroller.kubegen.dev/v1alpha1/types.ts");
+  });
+});
