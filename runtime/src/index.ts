@@ -151,3 +151,28 @@ export type { WatchEvent, WatchEventType, RawWatchEvent } from "./watch/decoder.
 
 // leaderelection: Lease-based leader election (LeaderElector, LeaseLock)
 export * from "./leaderelection/index.js";
+
+// features: client-side feature gates (KUBE_FEATURE_<Name>)
+export {
+  FeatureGates,
+  FeatureGateError,
+  KNOWN_FEATURES,
+  featureGatesFor,
+  parseGoBool,
+} from "./features/feature-gates.js";
+export type { FeatureName, FeatureSpec, FeatureStage } from "./features/feature-gates.js";
+
+// dynamic: any resource as unstructured JSON
+export { DynamicClient, DynamicResourceClient } from "./dynamic/dynamic-client.js";
+export type { GroupVersionResource, Unstructured, UnstructuredList } from "./dynamic/dynamic-client.js";
+
+// discovery: aggregated (v2) and legacy discovery, caches, kind -> resource
+export { DiscoveryClient, AGGREGATED_DISCOVERY_ACCEPT } from "./discovery/discovery-client.js";
+export type {
+  ApiResource,
+  ApiGroupInfo,
+  DiscoverySnapshot,
+  DiscoveryOptions,
+  KindRef,
+  ServerVersion,
+} from "./discovery/discovery-client.js";

@@ -17,6 +17,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { ConfigError, defaultUserAgent, effectiveRateLimit, type RestConfig } from "../config/rest-config.js";
 import { NetworkError } from "../errors/network-error.js";
+import { featureGatesFor } from "../features/feature-gates.js";
 import { redact } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { TokenBucket } from "../util/token-bucket.js";
@@ -87,6 +88,7 @@ export class Transport {
         code: "KUBEGEN_INSECURE_TLS",
       });
     }
+    featureGatesFor(config); // an unknown gate in config.featureGates is an error now, not at first use
     const limit = effectiveRateLimit(config);
     this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
     this.#auth = new Authenticator(config, this.#clock);
@@ -220,6 +222,8 @@ export class Transport {
       ...lowerKeys(req.headers),
     };
     if (!headers.authorization && auth.authorization) headers.authorization = auth.authorization;
+    // Node does not chunk DELETE (or GET) bodies by default: without a length the server never sees them.
+    if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
     const isHttps = url.protocol === "https:";
     const agent = this.#agent(isHttps, auth.clientCert);
     return new Promise((resolve, reject) => {

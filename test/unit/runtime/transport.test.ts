@@ -140,6 +140,26 @@ describe("retries", () => {
 });
 
 describe("headers, auth and warnings", () => {
+  it("sends request bodies with a length, including DELETE bodies", async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let b = "";
+      req.setEncoding("utf8").on("data", (c: string) => (b += c));
+      req.on("end", () => {
+        bodies.push(`${req.method} ${req.headers["content-length"]} ${b}`);
+        okJson(res);
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { rc } = client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { qps: -1 });
+    await rc.request({ version: "v1", resource: "pods", namespace: "n", verb: "delete", name: "p", options: { gracePeriodSeconds: 0 } });
+    await rc.request({ version: "v1", resource: "pods", namespace: "n", verb: "create", body: { a: "é" } });
+    const del = '{"kind":"DeleteOptions","apiVersion":"v1","gracePeriodSeconds":0}';
+    expect(bodies).toEqual([`DELETE ${del.length} ${del}`, 'POST 10 {"a":"é"}']);
+    rc.close();
+  });
+
   it("sends user agent, auth and impersonation headers; redacts tokens from errors", async () => {
     const { url, seen } = await serve((_q, res) => res.writeHead(500, { "content-type": "text/plain" }).end("bad token sekrit-token-1"));
     const { rc } = client(url, {
