@@ -54,9 +54,6 @@ function list(v: unknown): string[] | undefined {
 async function runGenerate(argv: Record<string, unknown>): Promise<number> {
   const quiet = argv.quiet === true;
   const progress = quiet ? undefined : (line: string) => err(`kubegen: ${line}`);
-  if (argv["from-cluster"]) {
-    throw new UsageError("--from-cluster needs the runtime's kubeconfig support, which is not built yet; pass --openapi <server>/openapi/v3 or a saved spec");
-  }
   const crd = list(argv.crd);
   const openapi = list(argv.openapi);
   const groups = list(argv.groups);
@@ -65,6 +62,9 @@ async function runGenerate(argv: Record<string, unknown>): Promise<number> {
     ...(crd ? { crd } : {}),
     ...(openapi ? { openapi } : {}),
     ...(groups ? { groups } : {}),
+    ...(argv["from-cluster"]
+      ? { fromCluster: { ...(argv.kubeconfig ? { kubeconfig: String(argv.kubeconfig) } : {}), ...(argv.context ? { context: String(argv.context) } : {}) } }
+      : {}),
     check: argv.check === true,
     ...(progress ? { progress } : {}),
   });
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
           })
           .example("$0 generate --crd config/crd/ --out src/generated", "Types for every CRD in a folder")
           .example("$0 generate --openapi swagger.json.gz --groups apps/v1,core/v1 --out src/k8s", "Built-in types for two group-versions")
-          .example("$0 generate --openapi https://127.0.0.1:6443/openapi/v3 --out src/k8s", "From a server's OpenAPI v3 (anonymous access)")
+          .example("$0 generate --from-cluster --context kind-dev --out src/k8s", "Built-in and CRD types from a live cluster")
           .example("$0 generate --config kubegen.config.yaml --check", "Fail CI when committed output is stale"),
       async (argv) => {
         code = await runGenerate(argv as Record<string, unknown>);

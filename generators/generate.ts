@@ -19,6 +19,8 @@ export interface GenerateOptions {
   readonly openapi?: readonly string[];
   /** Output folder. */
   readonly out: string;
+  /** Read OpenAPI (v3, then v2) from the cluster of a kubeconfig. */
+  readonly fromCluster?: { readonly kubeconfig?: string; readonly context?: string };
   /** Only these group-versions (e.g. `apps/v1`, `core/v1`). */
   readonly groups?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
@@ -50,12 +52,21 @@ function seconds(since: number): string {
 /** Runs the generator. Throws SchemaError (bad input) or UsageError (bad call, unwritable output). */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const progress = options.progress ?? (() => {});
-  if (!options.crd?.length && !options.openapi?.length) {
+  if (!options.crd?.length && !options.openapi?.length && !options.fromCluster) {
     throw new UsageError("nothing to generate from: pass --crd, --openapi or --from-cluster");
   }
   const t0 = performance.now();
   const diags = new Diagnostics();
-  const inputs = await loadInputs({ crd: options.crd ?? [], openapi: options.openapi ?? [], ...(options.cwd ? { cwd: options.cwd } : {}), progress }, diags);
+  const inputs = await loadInputs(
+    {
+      crd: options.crd ?? [],
+      openapi: options.openapi ?? [],
+      ...(options.fromCluster ? { fromCluster: options.fromCluster } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      progress,
+    },
+    diags,
+  );
   const crds = inputs.filter((i) => i.kind === "crd").length;
   const specs = inputs.length - crds;
   const loaded = [crds ? `${crds} CRDs` : "", specs ? `${specs} OpenAPI documents` : ""].filter(Boolean).join(" and ") || "no schemas";

@@ -2,6 +2,7 @@
 // documents, collecting every problem in one Diagnostics. Nothing is
 // interpreted here beyond recognising the document kind.
 
+import { loadFromCluster, type ClusterSource } from "./cluster.js";
 import { parseCrdText } from "./crd.js";
 import { UsageError, type Diagnostics } from "./errors.js";
 import { isV3Index, parseJson, toOpenApiInput } from "./openapi.js";
@@ -15,6 +16,8 @@ export interface LoadRequest {
   readonly openapi?: readonly string[];
   /** Base folder for relative paths. */
   readonly cwd?: string;
+  /** Read OpenAPI from a live cluster through a kubeconfig. */
+  readonly fromCluster?: ClusterSource;
   /** Called with a short progress line for long loads. */
   readonly progress?: (line: string) => void;
 }
@@ -30,6 +33,7 @@ export async function loadInputs(req: LoadRequest, diags: Diagnostics): Promise<
     const texts = await readInput(input, req.cwd);
     for (const t of texts) out.push(...(await openApiFrom(input, t, diags, req.progress)));
   }
+  if (req.fromCluster) out.push(...(await loadFromCluster(req.fromCluster, diags, req.progress)));
   return out;
 }
 

@@ -65,9 +65,10 @@ export function toOpenApiInput(source: SourceText, doc: unknown, diags: Diagnost
     };
   }
   if (typeof d.openapi === "string" && d.openapi.startsWith("3.")) {
-    const schemas = d.components?.schemas;
-    if (typeof schemas !== "object" || schemas === null) {
-      diags.error(source.name, "/components/schemas", "the OpenAPI v3 document has no components.schemas");
+    // Some documents a server lists (e.g. .well-known/openid-configuration) have no schemas; they add nothing.
+    const schemas = d.components?.schemas ?? {};
+    if (typeof schemas !== "object" || schemas === null || Array.isArray(schemas)) {
+      diags.error(source.name, "/components/schemas", "components.schemas must be an object");
       return undefined;
     }
     return {
