@@ -4,6 +4,7 @@
 export { LeaderElector, LeadershipLostError, JITTER_FACTOR, validateLeaderElectionConfig } from "./leader-elector.js";
 export type { LeaderCallbacks, LeaderElectionConfig } from "./leader-elector.js";
 export { LeaseLock } from "./lease-lock.js";
+export { RestLeaseClient } from "./rest-lease-client.js";
 export type { LeaseClient, LeaseLockOptions, LeaseRequestOptions, ObservedRecord, ResourceLock } from "./lease-lock.js";
 export { formatMicroTime, leaseSpecToRecord, recordToLeaseSpec, recordFingerprint } from "./record.js";
 export type { LeaderElectionRecord, Lease, LeaseSpec } from "./record.js";

@@ -215,11 +215,15 @@ export class LeaderElector {
    * Campaigns until this candidate leads, then keeps renewing until the lease
    * is lost or `signal` aborts; then releases (if `releaseOnCancel`), calls
    * onStoppedLeading and resolves. Like client-go it does not campaign again
-   * after losing the lease; call run() again (or exit) to do so.
+   * after losing the lease; call run() again (or exit) to do so. While it runs
+   * it keeps the Node process alive.
    */
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new Error(`leader election ${this.#name}: run() is already running`);
     this.#running = true;
+    // The clock's timers may be unreferenced (realClock's are): hold the process
+    // open while campaigning or leading, as a blocked Run does in Go.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     try {
       if (!(await this.#acquire(signal))) return;
       const leading = new AbortController();
@@ -235,6 +239,7 @@ export class LeaderElector {
       }
       if (this.config.releaseOnCancel) await this.#release();
     } finally {
+      clearInterval(keepAlive);
       this.#running = false;
       try {
         this.config.callbacks.onStoppedLeading();
