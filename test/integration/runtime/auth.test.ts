@@ -124,6 +124,28 @@ describe.skipIf(!cp)("authentication against kube-apiserver", () => {
     rc.close();
   });
 
+  it("uses a client certificate returned by an exec plugin", async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "cred.json"),
+      JSON.stringify({
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        kind: "ExecCredential",
+        status: { clientCertificateData: cp!.clientCert, clientKeyData: cp!.clientKey },
+      }),
+    );
+    writeFileSync(join(dir, "plugin.sh"), `#!/usr/bin/env bash\ncat "${join(dir, "cred.json")}"\n`);
+    chmodSync(join(dir, "plugin.sh"), 0o755);
+    const base = await loadConfig({ kubeconfigPath: cp!.kubeconfigPath });
+    const config: RestConfig = {
+      ...base,
+      certData: undefined,
+      keyData: undefined,
+      exec: { command: join(dir, "plugin.sh"), apiVersion: "client.authentication.k8s.io/v1beta1" },
+    };
+    expect((await whoami(config)).username).toBe(TEST_USERS.certAdmin);
+  });
+
   it("builds an in-cluster config from env, token and CA files", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "token"), cp!.adminToken + "\n");
