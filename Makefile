@@ -42,10 +42,11 @@ test-integration: ## Integration tests against the real control plane
 update-golden: ## Rewrite test/golden/*/expected from the current generator (review the diff!)
 	UPDATE_GOLDEN=1 npx vitest run test/golden
 
-bench: ## Benchmarks with figures and peer ratios (not part of make test; needs ../shared)
+bench: build ## Benchmarks with figures and peer ratios (not part of make test; needs ../shared and make envtest)
 	npm ci --prefix test/bench --no-audit --no-fund
 	node --import tsx test/bench/types.bench.ts
 	node --import tsx test/bench/workqueue.bench.ts
+	$(TEST_ENV) node --import tsx test/bench/qps.bench.ts
 
 clean: ## Remove build output
 	rm -rf runtime/dist generators/dist out .tmp
