@@ -10,9 +10,15 @@
 // holder's lease had expired (all processes share this host's clock, so the
 // MicroTime stamps are comparable here). Wall-clock figures are printed, and
 // asserted only with generous slack.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import net from "node:net";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   LeaderElector,
@@ -25,6 +31,11 @@ import {
 import { controlPlane, useTestNamespace, type AvailableControlPlane } from "../../helpers/cluster.js";
 
 const cp = controlPlane();
+const execFileP = promisify(execFile);
+const goAvailable = spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+if (!goAvailable && process.env.CI !== "true") {
+  console.warn("skipping the client-go interop tests: they build a Go elector with client-go and no Go toolchain is on PATH");
+}
 
 const LEASE_MS = 2_000;
 const RENEW_MS = 1_500;
@@ -107,6 +118,31 @@ class LeaseHistory {
       );
     }
   }
+}
+
+/** A line a child candidate printed (`LEADING <ms>`, ...) or its exit. */
+interface ChildEvent {
+  id: string;
+  what: string;
+  at: number;
+}
+
+/** Starts a candidate process whose stdout lines are `<WHAT> <epoch ms>`; they and its exit land in `events`. */
+function spawnCandidate(id: string, command: string, args: string[], env: Record<string, string>, events: ChildEvent[]): ChildProcess {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  child.on("exit", (code, sig) => events.push({ id, what: `EXIT:${code ?? sig}`, at: Date.now() }));
+  let buf = "";
+  child.stdout!.setEncoding("utf8");
+  child.stdout!.on("data", (chunk: string) => {
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const [what, at] = buf.slice(0, nl).split(" ");
+      buf = buf.slice(nl + 1);
+      events.push({ id, what: what!, at: Number(at) });
+    }
+  });
+  return child;
 }
 
 interface InProcessCandidate {
@@ -298,7 +334,7 @@ describe.skipIf(!cp)("leader election on a real API server", () => {
   it("candidates in child processes: the leader is SIGKILLed and another takes over", async () => {
     newLease();
     const runtimeUrl = pathToFileURL(fileURLToPath(new URL("../../../runtime/src/index.ts", import.meta.url))).href;
-    const events: Array<{ id: string; what: string; at: number }> = [];
+    const events: ChildEvent[] = [];
     const procs = new Map<string, ChildProcess>();
     for (const id of ["p1", "p2", "p3"]) {
       const cfg = {
@@ -312,24 +348,15 @@ describe.skipIf(!cp)("leader election on a real API server", () => {
         key: cp!.clientKey,
         timings: [LEASE_MS, RENEW_MS, RETRY_MS],
       };
-      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", CHILD_SOURCE], {
-        env: { ...process.env, KUBEGEN_LE_CHILD: JSON.stringify(cfg) },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const child = spawnCandidate(
+        id,
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", CHILD_SOURCE],
+        { KUBEGEN_LE_CHILD: JSON.stringify(cfg) },
+        events,
+      );
       children.push(child);
-      child.on("exit", (code, sig) => events.push({ id, what: `EXIT:${code ?? sig}`, at: Date.now() }));
       procs.set(id, child);
-      let buf = "";
-      child.stdout!.setEncoding("utf8");
-      child.stdout!.on("data", (chunk: string) => {
-        buf += chunk;
-        let nl;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const [what, at] = buf.slice(0, nl).split(" ");
-          buf = buf.slice(nl + 1);
-          events.push({ id, what: what!, at: Number(at) });
-        }
-      });
     }
     const first = await waitFor("a child to lead", () => events.find((e) => e.what === "LEADING"), 30_000);
     await sleep(3 * RETRY_MS);
@@ -353,10 +380,190 @@ describe.skipIf(!cp)("leader election on a real API server", () => {
       microToMs(handovers[0]![1].acquireTime) - microToMs(handovers[0]![0].renewTime);
   }, 60_000);
 
+  describe.skipIf(!goAvailable && process.env.CI !== "true")("sharing a Lease with client-go's own elector (Go)", () => {
+    let goBinary = "";
+    beforeAll(async () => {
+      goBinary = await buildGoElector(cp!.version);
+    }, 600_000);
+
+    function startGo(id: string, events: ChildEvent[], releaseOnCancel = false): ChildProcess {
+      const child = spawnCandidate(
+        id,
+        goBinary,
+        [],
+        {
+          LE_SERVER: cp!.server,
+          LE_CA: cp!.caPem,
+          LE_CERT: cp!.clientCert,
+          LE_KEY: cp!.clientKey,
+          LE_NAMESPACE: ns(),
+          LE_LEASE: leaseName,
+          LE_ID: id,
+          LE_RELEASE: releaseOnCancel ? "1" : "0",
+        },
+        events,
+      );
+      children.push(child);
+      return child;
+    }
+
+    const SPEC_KEYS = ["acquireTime", "holderIdentity", "leaseDurationSeconds", "leaseTransitions", "renewTime"];
+
+    it("ours waits while a Go leader renews, reads its Lease, and takes over after the Go process is SIGKILLed", async () => {
+      newLease();
+      const events: ChildEvent[] = [];
+      const go = startGo("go-1", events);
+      await waitFor("the Go elector to lead", () => events.find((e) => e.what === "LEADING"), 30_000);
+      const goSpec = history.specs.at(-1)!;
+      const ts = startCandidate("ts-1");
+      const sample = sampler([ts]);
+      await sleep(2 * LEASE_MS); // the Go leader renews every 0.4 s meanwhile
+      expect(sample.stop()).toBe(0);
+      expect(ts.elector.getLeader()).toBe("go-1");
+      expect(Object.keys(goSpec).sort()).toEqual(SPEC_KEYS);
+      expect(goSpec).toMatchObject({ holderIdentity: "go-1", leaseDurationSeconds: 2, leaseTransitions: 0 });
+      expect(goSpec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+
+      const killedAt = Date.now();
+      go.kill("SIGKILL");
+      await waitFor("ours to take over", () => ts.elector.isLeader() || undefined);
+      figures["Go SIGKILLed -> ours leads ms"] = ts.startedAt! - killedAt;
+      await sleep(100);
+      const ours = history.specs.at(-1)!;
+      expect(Object.keys(ours).sort()).toEqual(SPEC_KEYS); // the same fields client-go writes
+      expect(ours).toMatchObject({ holderIdentity: "ts-1", leaseDurationSeconds: 2, leaseTransitions: 1 });
+      expect(history.handovers().map(([p, n]) => [p.holderIdentity, n.holderIdentity])).toEqual([["go-1", "ts-1"]]);
+      history.assertNoEarlyTakeover();
+    });
+
+    it("a Go candidate waits while ours leads and takes over at once when ours releases on cancel", async () => {
+      newLease();
+      const ts = startCandidate("ts-2", { releaseOnCancel: true });
+      await waitFor("ours to lead", () => ts.elector.isLeader() || undefined);
+      const events: ChildEvent[] = [];
+      startGo("go-2", events);
+      await sleep(2 * LEASE_MS);
+      expect(events.filter((e) => e.what === "LEADING")).toEqual([]); // Go honours our renewals
+      const cancelledAt = Date.now();
+      ts.ac.abort();
+      await ts.done;
+      const goLeads = await waitFor("the Go elector to lead", () => events.find((e) => e.what === "LEADING"), 30_000);
+      figures["ours released -> Go leads ms"] = goLeads.at - cancelledAt;
+      expect(goLeads.at).toBeGreaterThanOrEqual(ts.abortedAt!);
+      await sleep(100);
+      const handovers = history.handovers().map(([p, n]) => [p.holderIdentity, n.holderIdentity]);
+      expect(handovers).toEqual([
+        ["ts-2", ""],
+        ["", "go-2"],
+      ]);
+      const [released, taken] = history.handovers()[1]!;
+      expect(released).toMatchObject({ leaseDurationSeconds: 1, leaseTransitions: 0 });
+      expect(taken).toMatchObject({ holderIdentity: "go-2", leaseDurationSeconds: 2, leaseTransitions: 1 });
+      // Go saw the release (not the expiry of our 2 s lease) and took over right away.
+      expect(microToMs(taken.acquireTime) - microToMs(released.renewTime)).toBeLessThan(LEASE_MS);
+    });
+
+    it("ours takes over at once when a Go leader releases on cancel (SIGTERM)", async () => {
+      newLease();
+      const events: ChildEvent[] = [];
+      const go = startGo("go-3", events, true);
+      await waitFor("the Go elector to lead", () => events.find((e) => e.what === "LEADING"), 30_000);
+      const ts = startCandidate("ts-3");
+      await sleep(LEASE_MS);
+      expect(ts.elector.isLeader()).toBe(false);
+      const termAt = Date.now();
+      go.kill("SIGTERM");
+      await waitFor("ours to take over", () => ts.elector.isLeader() || undefined);
+      figures["Go released -> ours leads ms"] = ts.startedAt! - termAt;
+      await sleep(100);
+      const [released, taken] = history.handovers()[1]!;
+      expect(released).toMatchObject({ holderIdentity: "", leaseDurationSeconds: 1, leaseTransitions: 0 });
+      expect(taken).toMatchObject({ holderIdentity: "ts-3", leaseDurationSeconds: 2, leaseTransitions: 1 });
+      expect(microToMs(taken.acquireTime) - microToMs(released.renewTime)).toBeLessThan(LEASE_MS);
+    });
+  });
+
   afterAll(() => {
     if (Object.keys(figures).length > 0) console.log(`leader election figures: ${JSON.stringify(figures)}`);
   });
 });
+
+/** A client-go elector (tools/leaderelection + LeaseLock) with the same timings, printing like the TS children. */
+const GO_MAIN = `package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+)
+
+func main() {
+	cfg := &rest.Config{
+		Host: os.Getenv("LE_SERVER"),
+		TLSClientConfig: rest.TLSClientConfig{
+			CAData:   []byte(os.Getenv("LE_CA")),
+			CertData: []byte(os.Getenv("LE_CERT")),
+			KeyData:  []byte(os.Getenv("LE_KEY")),
+		},
+	}
+	cs := kubernetes.NewForConfigOrDie(cfg)
+	lock := &resourcelock.LeaseLock{
+		LeaseMeta:  metav1.ObjectMeta{Name: os.Getenv("LE_LEASE"), Namespace: os.Getenv("LE_NAMESPACE")},
+		Client:     cs.CoordinationV1(),
+		LockConfig: resourcelock.ResourceLockConfig{Identity: os.Getenv("LE_ID")},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() { <-sig; cancel() }()
+	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   ${LEASE_MS} * time.Millisecond,
+		RenewDeadline:   ${RENEW_MS} * time.Millisecond,
+		RetryPeriod:     ${RETRY_MS} * time.Millisecond,
+		ReleaseOnCancel: os.Getenv("LE_RELEASE") == "1",
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				fmt.Printf("LEADING %d\\n", time.Now().UnixMilli())
+				<-ctx.Done()
+			},
+			OnStoppedLeading: func() { fmt.Printf("STOPPED %d\\n", time.Now().UnixMilli()) },
+		},
+	})
+}
+`;
+
+/**
+ * Builds the Go elector against client-go of the control plane's version
+ * (v1.36.3 -> v0.36.3), cached next to the envtest binaries by source hash.
+ * The first build downloads and compiles client-go (minutes); later ones reuse it.
+ */
+async function buildGoElector(kubeVersion: string): Promise<string> {
+  const staging = kubeVersion.replace(/^v1\./, "v0.").replace(/[-+].*$/, "");
+  const goMod = `module kubegen.local/go-elector\n\ngo 1.24\n\nrequire (\n\tk8s.io/apimachinery ${staging}\n\tk8s.io/client-go ${staging}\n)\n`;
+  const hash = createHash("sha256").update(GO_MAIN).update(goMod).digest("hex").slice(0, 16);
+  const root = process.env.KUBEGEN_ENVTEST_DIR ?? join(homedir(), ".cache", "kubegen", "envtest");
+  const dir = join(root, "..", "go-elector", hash);
+  const bin = join(dir, "elector");
+  if (existsSync(bin)) return bin;
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "main.go"), GO_MAIN);
+  await writeFile(join(dir, "go.mod"), goMod);
+  const env = { ...process.env, GOFLAGS: "-mod=mod" };
+  await execFileP("go", ["mod", "tidy"], { cwd: dir, env });
+  await execFileP("go", ["build", "-o", "elector.tmp", "."], { cwd: dir, env });
+  await rename(join(dir, "elector.tmp"), bin);
+  return bin;
+}
 
 /** A child-process candidate: prints `LEADING <ms>` / `ABORTED <ms>` / `STOPPED <ms>` on stdout. */
 const CHILD_SOURCE = `
