@@ -33,7 +33,7 @@
 // workers; the queue's state changes only inside its synchronous methods.
 
 export { BasicQueue, createQueue } from "./queue.js";
-export type { GetOptions, GetResult, Queue, QueueOptions } from "./queue.js";
+export type { QueueGetOptions, GetResult, Queue, QueueOptions } from "./queue.js";
 export { DelayingQueueImpl, createDelayingQueue } from "./delaying-queue.js";
 export type { DelayingQueue } from "./delaying-queue.js";
 export { RateLimitingQueueImpl, createRateLimitingQueue } from "./rate-limiting-queue.js";

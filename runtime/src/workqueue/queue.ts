@@ -29,7 +29,7 @@ export interface QueueOptions<T> {
 }
 
 /** Options of {@link Queue.get}. */
-export interface GetOptions {
+export interface QueueGetOptions {
   /** Stop waiting: the promise rejects with the signal's reason and no item is taken. */
   readonly signal?: AbortSignal;
 }
@@ -45,8 +45,11 @@ export interface Queue<T> {
    * {@link done} with it when finished. Resolves `{shutdown: true}` only once the
    * queue is shut down and nothing is left to hand out.
    */
-  get(options?: GetOptions): Promise<GetResult<T>>;
-  /** Ends processing of an item taken with get(); re-queues it if it was added meanwhile. */
+  get(options?: QueueGetOptions): Promise<GetResult<T>>;
+  /**
+   * Ends processing of an item taken with get(); re-queues it if it was added
+   * meanwhile. Calling it for an item that is not being processed does nothing.
+   */
   done(item: T): void;
   /** Stops accepting adds and wakes every waiting get(). Does not wait for in-flight items. */
   shutDown(): void;
@@ -136,11 +139,11 @@ export class BasicQueue<T> implements Queue<T> {
     return this.#queue.length;
   }
 
-  get(options?: GetOptions): Promise<GetResult<T>> {
-    if (this.#queue.length > 0) return Promise.resolve({ item: this.#take(this.#queue.shift()), shutdown: false });
-    if (this.#shuttingDown) return Promise.resolve(SHUTDOWN);
+  get(options?: QueueGetOptions): Promise<GetResult<T>> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#queue.length > 0) return Promise.resolve({ item: this.#take(this.#queue.shift()), shutdown: false });
+    if (this.#shuttingDown) return Promise.resolve(SHUTDOWN);
     return new Promise<GetResult<T>>((resolve, reject) => {
       const waiter: Waiter<T> = {
         resolve,

@@ -30,7 +30,9 @@ const identity = (item: unknown): unknown => item;
  * client-go's `DefaultControllerRateLimiter`.
  */
 export class ItemExponentialFailureRateLimiter<T> implements RateLimiter<T> {
+  /** Delay of an item's first requeue. */
   readonly baseDelayMs: number;
+  /** Upper bound of any delay. */
   readonly maxDelayMs: number;
   readonly #failures = new Map<unknown, number>();
   readonly #keyOf: (item: T) => unknown;
@@ -66,8 +68,11 @@ export class ItemExponentialFailureRateLimiter<T> implements RateLimiter<T> {
  * later ones `slowDelayMs` (client-go `ItemFastSlowRateLimiter`).
  */
 export class ItemFastSlowRateLimiter<T> implements RateLimiter<T> {
+  /** Delay of the first maxFastAttempts requeues. */
   readonly fastDelayMs: number;
+  /** Delay of later requeues. */
   readonly slowDelayMs: number;
+  /** How many requeues get the fast delay. */
   readonly maxFastAttempts: number;
   readonly #attempts = new Map<unknown, number>();
   readonly #keyOf: (item: T) => unknown;
@@ -112,6 +117,7 @@ export interface BucketRateLimiterOptions {
  * items have no history, so numRequeues is always 0.
  */
 export class BucketRateLimiter<T = unknown> implements RateLimiter<T> {
+  /** The shared bucket (runtime/src/util/token-bucket.ts). */
   readonly bucket: TokenBucket;
 
   constructor(options: BucketRateLimiterOptions | TokenBucket = {}) {
@@ -138,6 +144,7 @@ export class BucketRateLimiter<T = unknown> implements RateLimiter<T> {
  * (client-go `TypedMaxOfRateLimiter`).
  */
 export class MaxOfRateLimiter<T> implements RateLimiter<T> {
+  /** The combined limiters. */
   readonly limiters: readonly RateLimiter<T>[];
 
   constructor(...limiters: RateLimiter<T>[]) {

@@ -18,6 +18,7 @@ export interface RateLimitingQueue<T> extends DelayingQueue<T> {
 
 /** The rate-limiting queue. Use {@link createRateLimitingQueue}. */
 export class RateLimitingQueueImpl<T> extends DelayingQueueImpl<T> implements RateLimitingQueue<T> {
+  /** The limiter addRateLimited, forget and numRequeues consult. */
   readonly rateLimiter: RateLimiter<T>;
 
   constructor(rateLimiter: RateLimiter<T> | undefined, options: QueueOptions<T> = {}) {

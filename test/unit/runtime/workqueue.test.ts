@@ -87,6 +87,24 @@ describe("basic queue", () => {
     expect(await takeItem(q)).toBe("a");
   });
 
+  it("a get with an already aborted signal takes nothing, even when items wait", async () => {
+    const q = createQueue<string>();
+    q.add("a");
+    await expect(q.get({ signal: AbortSignal.abort(new Error("gone")) })).rejects.toThrow("gone");
+    expect(q.len()).toBe(1);
+  });
+
+  it("done for an item that is not processing changes nothing", async () => {
+    const q = createQueue<string>();
+    q.add("a");
+    q.done("a"); // queued, not processing
+    expect(q.len()).toBe(1);
+    expect(await takeItem(q)).toBe("a");
+    q.done("a");
+    q.done("a"); // twice
+    expect(q.len()).toBe(0);
+  });
+
   it("shutDown ignores adds, hands out what is left, then reports shutdown", async () => {
     const q = createQueue<string>();
     q.add("a");
