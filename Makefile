@@ -44,6 +44,7 @@ update-golden: ## Rewrite test/golden/*/expected from the current generator (rev
 
 bench: build ## Benchmarks with figures and peer ratios (not part of make test; needs ../shared and make envtest)
 	npm ci --prefix test/bench --no-audit --no-fund
+	npx tsc -p test/bench/tsconfig.json
 	node --import tsx test/bench/types.bench.ts
 	node --import tsx test/bench/workqueue.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/qps.bench.ts
