@@ -1,7 +1,7 @@
 // Built-in types generated from what a real kube-apiserver serves: its
 // /openapi/v3 (through --from-cluster and the kubeconfig) and its /openapi/v2
 // (saved to a file), both type-checked under strict.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,21 @@ describe.skipIf(!cp)("generate from a live cluster", () => {
     const out = join(work, "v2");
     const r = await generate({ openapi: [file], out });
     expect(r.resources).toBeGreaterThan(50);
+    expect(typecheck([out]).errors).toEqual([]);
+  }, 120_000);
+
+  it("--openapi with a folder of saved /openapi/v3 group-version documents", async () => {
+    const index = await rawRequest(cp!, "cert", "GET", "/openapi/v3");
+    const folder = join(work, "v3-docs");
+    mkdirSync(folder);
+    for (const gv of ["api/v1", "apis/apps/v1", "apis/batch/v1"]) {
+      const doc = await rawRequest(cp!, "cert", "GET", index.json().paths[gv].serverRelativeURL);
+      writeFileSync(join(folder, `${gv.replaceAll("/", "_")}.json`), doc.body);
+    }
+    const out = join(work, "v3-folder");
+    const r = await generate({ openapi: [folder], out });
+    expect(r.resources).toBeGreaterThan(20);
+    expect(existsSync(join(out, "batch/v1/types.ts"))).toBe(true);
     expect(typecheck([out]).errors).toEqual([]);
   }, 120_000);
 
