@@ -2,9 +2,11 @@
 KUBE_VERSION ?= v1.36.3
 ETCD_VERSION ?= v3.6.16
 KUBEGEN_ENVTEST_DIR ?= $(HOME)/.cache/kubegen/envtest
+# 1: also build kube-controller-manager (garbage collection in end-to-end tests); 0 to skip it.
+KUBEGEN_WITH_KCM ?= 1
 # Where `make envtest` puts the binaries for these versions; tests use exactly these.
 ENVTEST_ASSETS := $(KUBEGEN_ENVTEST_DIR)/k8s-$(KUBE_VERSION)-etcd-$(ETCD_VERSION)
-export KUBE_VERSION ETCD_VERSION KUBEGEN_ENVTEST_DIR
+export KUBE_VERSION ETCD_VERSION KUBEGEN_ENVTEST_DIR KUBEGEN_WITH_KCM
 
 # Tests use our cache unless the envtest convention variables point elsewhere.
 ifeq ($(KUBEBUILDER_ASSETS)$(TEST_ASSET_KUBE_APISERVER),)
@@ -27,7 +29,7 @@ build: ## Compile runtime and generators (tsc -b)
 typecheck: build ## Type-check sources and tests
 	npx tsc -p test/tsconfig.json
 
-envtest: ## Build kube-apiserver and etcd from Go modules into the cache (KUBEGEN_WITH_KCM=1 adds kube-controller-manager)
+envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last)
 	@bash test/envtest/build.sh >/dev/null
 
 test: typecheck ## Type-check, then run unit, golden, corpus and integration tests

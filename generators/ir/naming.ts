@@ -116,10 +116,10 @@ export function kindTypeName(kind: string): string {
 }
 
 /**
- * The name of a CRD sub-schema hoisted to its own type: the kind followed by
- * each property on the path in PascalCase (`Certificate` + `spec.privateKey`
- * -> `CertificateSpecPrivateKey`). Array items and map values add nothing;
- * union branches add `Option<n>`.
+ * The full-path name of an inline OpenAPI object hoisted to its own type: the
+ * owning type followed by each property on the path in PascalCase. Array
+ * items and map values add nothing; union branches add `Option<n>`. (CRD
+ * sub-schemas use the shorter {@link shortHoistedNames}.)
  */
 export function hoistedTypeName(kind: string, path: readonly string[]): string {
   return kindTypeName(kind) + path.map(pascalCase).join("");

@@ -289,7 +289,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       });
       controllerManager = true;
     } else if (options.controllerManager) {
-      log("control plane: kube-controller-manager requested but not built (make envtest KUBEGEN_WITH_KCM=1); running without it");
+      log("control plane: kube-controller-manager requested but not built (run `make envtest`); running without it");
     }
 
     const startupMs = Date.now() - started;
