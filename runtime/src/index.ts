@@ -30,6 +30,7 @@ export type {
   Preconditions,
   DeleteOptions,
   DeleteCollectionOptions,
+  LogOptions,
 } from "./meta/options.js";
 export {
   parseLabelSelector,
@@ -144,6 +145,8 @@ export {
 export type { Verb, ResourceRef, RequestSpec } from "./rest/build-request.js";
 export { RestClient } from "./rest/rest-client.js";
 export type { RawResponse, CallOptions } from "./rest/rest-client.js";
+export { ResourceClient, executorFor, DEFAULT_PAGE_SIZE } from "./rest/resource-client.js";
+export type { RequestExecutor, ResourceInfo, ResourceVerb, AllNamespacesVerb, AllNamespaces } from "./rest/resource-client.js";
 
 // watch: typed events and the streaming JSON decoder
 export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";

@@ -111,3 +111,27 @@ export const PatchType = {
 } as const;
 /** One of the {@link PatchType} content types. */
 export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
+/** Options for a pod's `log` stream (core/v1 PodLogOptions, sent as query parameters). */
+export interface LogOptions extends RequestOptions {
+  /** The container to read; required when the pod has more than one. */
+  container?: string;
+  /** Keep the stream open and follow new lines. */
+  follow?: boolean;
+  /** Read the previous, terminated instance of the container. */
+  previous?: boolean;
+  /** Only lines newer than this many seconds. */
+  sinceSeconds?: number;
+  /** Only lines newer than this RFC 3339 time. */
+  sinceTime?: string;
+  /** Prefix every line with an RFC 3339 timestamp. */
+  timestamps?: boolean;
+  /** Only the last this many lines. */
+  tailLines?: number;
+  /** Stop after this many bytes. */
+  limitBytes?: number;
+  /** `Stdout`, `Stderr` or `All` (needs the PodLogsQuerySplitStreams feature). */
+  stream?: "Stdout" | "Stderr" | "All";
+  /** Skip verifying the kubelet's serving certificate. */
+  insecureSkipTLSVerifyBackend?: boolean;
+}
