@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { generate } from "./generate.js";
+import { ARTIFACTS } from "./emit/artifacts.js";
 import { formatDiagnostic, SchemaError, UsageError } from "./load/errors.js";
 import { isUrl } from "./load/sources.js";
 
@@ -57,11 +58,13 @@ async function runGenerate(argv: Record<string, unknown>): Promise<number> {
   const crd = list(argv.crd);
   const openapi = list(argv.openapi);
   const groups = list(argv.groups);
+  const only = list(argv.only);
   const result = await generate({
     out: String(argv.out),
     ...(crd ? { crd } : {}),
     ...(openapi ? { openapi } : {}),
     ...(groups ? { groups } : {}),
+    ...(only ? { only } : {}),
     ...(argv["from-cluster"]
       ? { fromCluster: { ...(argv.kubeconfig ? { kubeconfig: String(argv.kubeconfig) } : {}), ...(argv.context ? { context: String(argv.context) } : {}) } }
       : {}),
@@ -108,6 +111,11 @@ async function main(): Promise<number> {
           .option("context", { type: "string", describe: "kubeconfig context for --from-cluster" })
           .option("out", { type: "string", describe: "Output folder (hand-written files in it are kept)", demandOption: "--out is required (or `out:` in --config)" })
           .option("groups", { type: "string", array: true, describe: "Only these group-versions, comma-separated (apps/v1,core/v1,example.com/v1)" })
+          .option("only", {
+            type: "string",
+            array: true,
+            describe: `Only these artifacts, comma-separated (${ARTIFACTS.join(", ")}); what they need is added. Default: all`,
+          })
           .option("check", { type: "boolean", describe: "Write nothing; exit 1 if --out is not what generation would produce (for CI)" })
           .option("config", { type: "string", describe: "Read options from a YAML file (kubegen.config.yaml); flags override it" })
           .config("config", loadConfigFile)
@@ -119,6 +127,7 @@ async function main(): Promise<number> {
           })
           .example("$0 generate --crd config/crd/ --out src/generated", "Types for every CRD in a folder")
           .example("$0 generate --openapi swagger.json.gz --groups apps/v1,core/v1 --out src/k8s", "Built-in types for two group-versions")
+          .example("$0 generate --crd foos.yaml --only types --out src/generated", "Types only, no clients")
           .example("$0 generate --from-cluster --context kind-dev --out src/k8s", "Built-in and CRD types from a live cluster")
           .example("$0 generate --config kubegen.config.yaml --check", "Fail CI when committed output is stale"),
       async (argv) => {

@@ -3,7 +3,13 @@
 // folder. Schema errors from the whole run are thrown together as one
 // SchemaError before anything is written.
 
+import { resolveArtifacts, type Artifact } from "./emit/artifacts.js";
+import { emitClients } from "./emit/clients.js";
+import type { EmittedFile } from "./emit/emitted.js";
+import { emitFakes } from "./emit/fakes.js";
+import { emitIndexes } from "./emit/indexes.js";
 import { emitTypes } from "./emit/types.js";
+import type { ApiModel } from "./ir/types.js";
 import type { Diagnostic } from "./ir/types.js";
 import { buildModel } from "./ir/build.js";
 import { Diagnostics, UsageError } from "./load/errors.js";
@@ -23,6 +29,8 @@ export interface GenerateOptions {
   readonly fromCluster?: { readonly kubeconfig?: string; readonly context?: string };
   /** Only these group-versions (e.g. `apps/v1`, `core/v1`). */
   readonly groups?: readonly string[];
+  /** Only these artifacts (`types`, `clients`, `fakes`) and what they need; all when absent. */
+  readonly only?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;
   /** Base folder for relative input paths. */
@@ -37,12 +45,24 @@ export interface GenerateResult {
   readonly types: number;
   readonly resources: number;
   readonly files: number;
+  /** The artifacts emitted. */
+  readonly artifacts: readonly Artifact[];
   /** Files that differ from the output folder (written, or stale under --check). */
   readonly changed: readonly string[];
   /** Generated files that the run no longer produces (removed, or stale under --check). */
   readonly stale: readonly string[];
   readonly written: boolean;
   readonly warnings: readonly Diagnostic[];
+}
+
+/** Runs the emitters of the chosen artifacts. */
+function emitAll(model: ApiModel, artifacts: ReadonlySet<Artifact>): EmittedFile[] {
+  return [
+    ...emitTypes(model),
+    ...(artifacts.has("clients") ? emitClients(model) : []),
+    ...(artifacts.has("fakes") ? emitFakes(model) : []),
+    ...emitIndexes(model, artifacts),
+  ];
 }
 
 function seconds(since: number): string {
@@ -52,6 +72,7 @@ function seconds(since: number): string {
 /** Runs the generator. Throws SchemaError (bad input) or UsageError (bad call, unwritable output). */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const progress = options.progress ?? (() => {});
+  const artifacts = resolveArtifacts(options.only);
   if (!options.crd?.length && !options.openapi?.length && !options.fromCluster) {
     throw new UsageError("nothing to generate from: pass --crd, --openapi or --from-cluster");
   }
@@ -81,16 +102,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     );
   }
   const templates = new TemplateSet();
-  const rendered: RenderedFile[] = emitTypes(model).map((f) => ({ path: f.path, content: templates.render(f) }));
+  const rendered: RenderedFile[] = emitAll(model, artifacts).map((f) => ({ path: f.path, content: templates.render(f) }));
   const types = model.groupVersions.reduce((n, gv) => n + gv.types.length, 0);
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
-  progress(`generated ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);
+  progress(`generated ${[...artifacts].join(", ")} for ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);
   const result = await writeOutput(options.out, rendered, { check: options.check ?? false });
   return {
     modules: model.groupVersions.length,
     types,
     resources,
     files: rendered.length,
+    artifacts: [...artifacts],
     changed: result.changed,
     stale: result.stale,
     written: result.written,

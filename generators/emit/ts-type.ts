@@ -10,12 +10,18 @@ export class ImportCollector {
   readonly #modulePath: string;
   readonly #accessors: ReadonlyMap<string, string>;
   readonly #modules = new Map<string, string>();
+  readonly #selfAlias: string | undefined;
   runtime = false;
 
-  /** @param accessors modulePath -> import alias, for every module of the model. */
-  constructor(modulePath: string, accessors: ReadonlyMap<string, string>) {
+  /**
+   * @param accessors modulePath -> import alias, for every module of the model.
+   * @param selfAlias how this module's own types are reached from the file being
+   *   written (`t` for `t.Name` from client.ts); bare names when undefined.
+   */
+  constructor(modulePath: string, accessors: ReadonlyMap<string, string>, selfAlias?: string) {
     this.#modulePath = modulePath;
     this.#accessors = accessors;
+    this.#selfAlias = selfAlias;
   }
 
   /** A name for `target` usable in this module. */
@@ -24,7 +30,7 @@ export class ImportCollector {
       this.runtime = true;
       return `rt.${target.runtime}`;
     }
-    if (target.module === this.#modulePath) return target.name;
+    if (target.module === this.#modulePath) return this.#selfAlias ? `${this.#selfAlias}.${target.name}` : target.name;
     const alias = this.#accessors.get(target.module) ?? target.module;
     this.#modules.set(target.module, alias);
     return `${alias}.${target.name}`;

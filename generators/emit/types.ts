@@ -1,6 +1,6 @@
 // The types artifact: one `<group>/<version>/types.ts` per group-version with
-// an interface for every kind and nested type, plus the module's index.ts and
-// the output root's index.ts. Builds views; the templates only print them.
+// an interface for every kind and nested type. Builds views; the templates
+// only print them.
 
 import type { ApiModel, GroupVersion, TypeDef } from "../ir/types.js";
 import { propertyKey } from "../ir/naming.js";
@@ -50,7 +50,7 @@ function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeV
   return { doc, name: t.name, fields, ...(index ? { index } : {}) };
 }
 
-/** Emits the types, module index and root index files. */
+/** Emits one types.ts per group-version. */
 export function emitTypes(model: ApiModel): EmittedFile[] {
   const accessors = moduleAccessors(model);
   const files: EmittedFile[] = [];
@@ -67,12 +67,6 @@ export function emitTypes(model: ApiModel): EmittedFile[] {
         types,
       },
     });
-    files.push({ path: `${gv.names.modulePath}/index.ts`, template: "module-index", view: { apiVersion: gv.names.apiVersion, exports: ["types"] } });
   }
-  files.push({
-    path: "index.ts",
-    template: "root-index",
-    view: { modules: model.groupVersions.map((gv) => ({ accessor: gv.names.accessor, path: `./${gv.names.modulePath}/index.js`, apiVersion: gv.names.apiVersion })) },
-  });
   return files;
 }

@@ -174,3 +174,50 @@ export function shortHoistedNames(kind: string, paths: readonly (readonly string
     return kindTypeName(kind) + p.join("");
   });
 }
+
+/**
+ * The clientset getter of a resource: the plural, cased like the kind where
+ * they share a prefix (`horizontalpodautoscalers` + `HorizontalPodAutoscaler`
+ * -> `horizontalPodAutoscalers`, `networkpolicies` -> `networkPolicies`).
+ */
+export function resourceGetterName(kind: string, plural: string): string {
+  let common = 0;
+  while (common < kind.length && common < plural.length && kind[common]!.toLowerCase() === plural[common]) common++;
+  const cased = kind.slice(0, common) + plural.slice(common);
+  return camelCase(lowerFirst(cased));
+}
+
+/** Names of the classes and constants emitted for one resource's typed client. */
+export interface ResourceClientNames {
+  /** The getter on the group-version client, e.g. `deployments`. */
+  readonly getter: string;
+  /** The exported client interface, e.g. `DeploymentsClient`. */
+  readonly clientType: string;
+  /** The module-private implementation class (only when the resource has extra methods). */
+  readonly implClass: string;
+  /** The module-private ResourceInfo constant. */
+  readonly infoConst: string;
+}
+
+/** Client names for a resource whose getter is `getter`. */
+export function resourceClientNames(getter: string): ResourceClientNames {
+  const p = upperFirst(getter);
+  return { getter, clientType: `${p}Client`, implClass: `${p}ClientImpl`, infoConst: `${getter}Resource` };
+}
+
+/** The group-version client class, e.g. `AppsV1Client`. */
+export function groupClientClassName(names: GroupVersionNames): string {
+  return `${names.typePrefix}Client`;
+}
+
+/** Subresource words that are two words on the wire without a separator. */
+const SUBRESOURCE_WORDS: Record<string, string> = { ephemeralcontainers: "EphemeralContainers" };
+
+/**
+ * A subresource call's method name: the verb then the subresource
+ * (`getScale`, `updateScale`, `createEviction`, `createToken`, `getLog`,
+ * `updateEphemeralContainers`), as client-go's generic names go.
+ */
+export function subresourceMethodName(verb: "get" | "create" | "update", subresource: string): string {
+  return verb + (SUBRESOURCE_WORDS[subresource] ?? pascalCase(subresource));
+}

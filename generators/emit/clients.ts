@@ -1,0 +1,186 @@
+// The clients artifact: one `<group>/<version>/client.ts` per group-version
+// with resources (a typed client per resource over the runtime's
+// ResourceClient, and the group-version client with one getter each), plus the
+// root `clientset.ts`. Builds views; the templates only print them.
+
+import type { ApiModel, GroupVersion, Resource, Subresource, TypeTarget } from "../ir/types.js";
+import {
+  groupClientClassName,
+  resourceClientNames,
+  resourceGetterName,
+  subresourceMethodName,
+  uniqueName,
+  type ResourceClientNames,
+} from "../ir/naming.js";
+import type { EmittedFile } from "./emitted.js";
+import { ImportCollector, moduleAccessors } from "./ts-type.js";
+
+interface MethodView {
+  doc: string[];
+  name: string;
+  params: string;
+  returns: string;
+  call: string;
+}
+
+interface ResourceView extends ResourceClientNames {
+  doc: string[];
+  getterDoc: string[];
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+  type: string;
+  listType: string;
+  verbs: string;
+  methods: MethodView[];
+  /** The class the getter instantiates: the impl class, or the runtime ResourceClient. */
+  impl: string;
+}
+
+/**
+ * Subresources whose POST answers with a metav1.Status although the OpenAPI
+ * document names the request kind as the response (the API server's pod
+ * eviction and binding REST handlers return a Success Status).
+ */
+const STATUS_RESPONSES = new Set(["pods/eviction", "pods/binding"]);
+
+/** IR verbs -> ResourceClient methods. */
+const VERB_METHODS: Record<string, readonly string[]> = {
+  create: ["create"],
+  update: ["update"],
+  delete: ["delete"],
+  deletecollection: ["deleteCollection"],
+  get: ["get"],
+  list: ["list", "listPages", "listAll"],
+  watch: ["watch"],
+  patch: ["patch"],
+};
+
+function typeMetaOf(model: ApiModel, target: TypeTarget): string {
+  if ("runtime" in target) return target.runtime === "Scale" ? `{ apiVersion: "autoscaling/v1", kind: "Scale" }` : "";
+  const gv = model.groupVersions.find((g) => g.names.modulePath === target.module);
+  const def = gv?.types.find((t) => t.name === target.name);
+  if (!gv || !def) return "";
+  return `{ apiVersion: "${def.gvk?.apiVersion ?? gv.names.apiVersion}", kind: "${def.gvk?.kind ?? def.name}" }`;
+}
+
+function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
+  if (s.name === "status") return []; // updateStatus is a ResourceClient verb; patch takes a subresource
+  const path = `${r.plural}/{name}/${s.name}`;
+  if (s.stream) {
+    if (!s.verbs.includes("get")) return [];
+    return [
+      {
+        doc: [`GET ${path} as a byte stream (destroy it, or abort \`options.signal\`, to stop a \`follow\`).`],
+        name: subresourceMethodName("get", s.name),
+        params: "name: string, options?: rt.LogOptions",
+        returns: "Promise<Readable>",
+        call: `streamSubresource(name, "${s.name}", options)`,
+      },
+    ];
+  }
+  const body = s.kind ? imports.reference(s.kind) : self;
+  const meta = s.kind ? typeMetaOf(model, s.kind) : "";
+  const metaArg = meta ? `, ${meta}` : "";
+  const methods: MethodView[] = [];
+  if (s.verbs.includes("get")) {
+    methods.push({
+      doc: [`GET ${path}.`],
+      name: subresourceMethodName("get", s.name),
+      params: "name: string, options?: rt.GetOptions",
+      returns: `Promise<${body}>`,
+      call: `getSubresource<${body}>(name, "${s.name}", options)`,
+    });
+  }
+  if (s.verbs.includes("update")) {
+    methods.push({
+      doc: [`PUT ${path}.`],
+      name: subresourceMethodName("update", s.name),
+      params: `name: string, body: ${body}, options?: rt.UpdateOptions`,
+      returns: `Promise<${body}>`,
+      call: `updateSubresource<${body}>(name, "${s.name}", body, options${metaArg})`,
+    });
+  }
+  if (s.verbs.includes("create")) {
+    const response = STATUS_RESPONSES.has(`${r.plural}/${s.name}`) ? "rt.Status" : body;
+    methods.push({
+      doc: [`POST ${path}.`],
+      name: subresourceMethodName("create", s.name),
+      params: `name: string, body: ${body}, options?: rt.CreateOptions`,
+      returns: `Promise<${response}>`,
+      call: `createSubresource<${body}, ${response}>(name, "${s.name}", body, options${metaArg})`,
+    });
+  }
+  return methods;
+}
+
+function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set<string>, imports: ImportCollector): ResourceView {
+  const names = resourceClientNames(uniqueName(resourceGetterName(r.kind, r.plural), taken));
+  const type = `t.${r.typeName}`;
+  const hasList = gv.types.some((t) => t.name === r.listKind);
+  const listType = hasList ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
+  const verbs = r.verbs.flatMap((v) => VERB_METHODS[v] ?? []);
+  if (r.subresources.some((s) => s.name === "status" && s.verbs.includes("update"))) verbs.push("updateStatus");
+  const methods = r.subresources.flatMap((s) => subresourceMethods(model, r, s, type, imports));
+  const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
+  return {
+    ...names,
+    doc: [`The verbs of ${what}.`],
+    getterDoc: r.namespaced
+      ? [`${what} in \`namespace\`; without a namespace, only list and watch across all namespaces.`]
+      : [`${what}; cluster-scoped.`],
+    group: gv.group,
+    version: gv.version,
+    plural: r.plural,
+    kind: r.kind,
+    namespaced: r.namespaced,
+    type,
+    listType,
+    verbs: verbs.length ? verbs.map((v) => `"${v}"`).join(" | ") : "never",
+    methods,
+    impl: methods.length ? names.implClass : `ResourceClient<${type}, ${listType}>`,
+  };
+}
+
+/** True when a group-version gets a client module. */
+export function hasClient(gv: GroupVersion): boolean {
+  return gv.resources.length > 0;
+}
+
+/** Emits `client.ts` per group-version with resources, and the root `clientset.ts`. */
+export function emitClients(model: ApiModel): EmittedFile[] {
+  const accessors = moduleAccessors(model);
+  const files: EmittedFile[] = [];
+  const withClients = model.groupVersions.filter(hasClient);
+  for (const gv of withClients) {
+    const imports = new ImportCollector(gv.names.modulePath, accessors, "t");
+    const taken = new Set<string>();
+    const resources = gv.resources.map((r) => resourceView(model, gv, r, taken, imports));
+    files.push({
+      path: `${gv.names.modulePath}/client.ts`,
+      template: "client",
+      view: {
+        apiVersion: gv.names.apiVersion,
+        clientClass: groupClientClassName(gv.names),
+        stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
+        imports: imports.moduleImports("types.js"),
+        resources,
+      },
+    });
+  }
+  files.push({
+    path: "clientset.ts",
+    template: "clientset",
+    view: {
+      groups: withClients.map((gv) => ({
+        accessor: gv.names.accessor,
+        clientClass: groupClientClassName(gv.names),
+        apiVersion: gv.names.apiVersion,
+        path: `./${gv.names.modulePath}/client.js`,
+      })),
+    },
+  });
+  return files;
+}

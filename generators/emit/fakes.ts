@@ -1,0 +1,27 @@
+// The fakes artifact: the root `fake.ts`, a FakeClientset (the generated
+// Clientset over the runtime's in-memory FakeClient) and the table of
+// resources the fake serves. Builds the view; the template prints it.
+
+import type { ApiModel } from "../ir/types.js";
+import { hasClient } from "./clients.js";
+import type { EmittedFile } from "./emitted.js";
+
+/** Emits `fake.ts`. */
+export function emitFakes(model: ApiModel): EmittedFile[] {
+  const resources = model.groupVersions.filter(hasClient).flatMap((gv) =>
+    gv.resources.map((r) => {
+      const scale = r.subresources.find((s) => s.name === "scale")?.scale;
+      return {
+        group: gv.group,
+        version: gv.version,
+        plural: r.plural,
+        kind: r.kind,
+        listKind: r.listKind,
+        namespaced: r.namespaced,
+        subresources: r.subresources.map((s) => JSON.stringify(s.name)).join(", "),
+        ...(scale ? { scale: JSON.stringify(scale) } : {}),
+      };
+    }),
+  );
+  return [{ path: "fake.ts", template: "fake", view: { resources } }];
+}
