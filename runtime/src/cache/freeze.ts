@@ -1,0 +1,34 @@
+// Read-only cache objects. client-go hands out shared pointers and asks callers
+// not to mutate them (tools/cache/thread_safe_store.go; its mutation detector,
+// tools/cache/mutation_detector.go, is a debug aid). Here the informer deep-
+// freezes every object before storing it, so a mutation throws in strict mode
+// (all ES modules) instead of silently corrupting the cache.
+
+/** A deeply read-only view of `T`. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? ReadonlyArray<DeepReadonly<E>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/**
+ * Freezes `value` and everything reachable from it (plain objects and arrays),
+ * in place, and returns it. Already frozen sub-trees are skipped.
+ */
+export function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === "object" && item !== null) stack.push(item);
+    } else {
+      for (const key of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[key];
+        if (typeof item === "object" && item !== null) stack.push(item);
+      }
+    }
+  }
+  return value;
+}
