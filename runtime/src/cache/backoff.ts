@@ -4,7 +4,7 @@
 // step rule of apimachinery pkg/util/wait/backoff.go (Backoff.Step: the cap
 // limits the base delay, jitter is added on top: delay in [d, d*(1+jitter))).
 
-import type { Clock } from "../util/clock.js";
+import { realClock, type Clock } from "../util/clock.js";
 
 /** Backoff tuning; every field has client-go's reflector default. */
 export interface BackoffOptions {
@@ -43,7 +43,7 @@ export class Backoff {
   #retryStartedAt: number | undefined;
   #failures = 0;
 
-  constructor(options: BackoffOptions = {}, clock: Clock, random: () => number = Math.random) {
+  constructor(options: BackoffOptions = {}, clock: Clock = realClock, random: () => number = Math.random) {
     this.options = Object.freeze({ ...DEFAULT_REFLECTOR_BACKOFF, ...options });
     this.#clock = clock;
     this.#random = random;
