@@ -13,7 +13,7 @@ ifeq ($(KUBEBUILDER_ASSETS)$(TEST_ASSET_KUBE_APISERVER),)
 TEST_ENV := KUBEGEN_ENVTEST_ASSETS=$(ENVTEST_ASSETS)
 endif
 
-.PHONY: help setup install build typecheck envtest test test-unit test-integration update-golden bench generate clean
+.PHONY: help setup install build typecheck test-generated envtest test test-unit test-integration update-golden bench generate clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,8 +26,13 @@ install: ## npm ci
 build: ## Compile runtime and generators (tsc -b)
 	npx tsc -b runtime generators
 
-typecheck: build ## Type-check sources and tests
+typecheck: build test-generated ## Type-check sources and tests
 	npx tsc -p test/tsconfig.json
+
+# Generated code that tests name with `import type` (ignored folder; ../shared holds the spec).
+test-generated: build
+	node generators/bin/kubegen.js generate --quiet --openapi ../shared/openapi/kubernetes-v1.36.swagger.json.gz --out .tmp/generated/k8s-1.36
+	node generators/bin/kubegen.js generate --quiet --crd examples/sample-controller/crd/foos.yaml --out .tmp/generated/foo
 
 envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last)
 	@bash test/envtest/build.sh >/dev/null
