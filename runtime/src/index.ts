@@ -123,6 +123,35 @@ export {
   suggestsClientDelay,
 } from "./errors/api-error.js";
 export type { RequestContext } from "./errors/api-error.js";
+export {
+  newNotFound,
+  newAlreadyExists,
+  newConflict,
+  newGone,
+  newResourceExpired,
+  newBadRequest,
+  newMethodNotSupported,
+  newForbidden,
+  newUnauthorized,
+  newTooManyRequests,
+  newInternalError,
+  newServiceUnavailable,
+  newTimeoutError,
+  newServerTimeout,
+  newInvalid,
+  fieldRequired,
+  fieldInvalid,
+  fieldNotSupported,
+  fieldForbidden,
+  fieldDuplicate,
+  fieldNotFound,
+  fieldErrorBody,
+  fieldErrorString,
+  qualifiedResource,
+  qualifiedKind,
+  OPTIMISTIC_LOCK_ERROR_MSG,
+} from "./errors/constructors.js";
+export type { GroupResource, GroupKind, FieldError, FieldErrorType } from "./errors/constructors.js";
 export { NetworkError, isNetworkError } from "./errors/network-error.js";
 export { redact, redactHeaders } from "./errors/redact.js";
 
