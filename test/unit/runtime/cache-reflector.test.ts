@@ -200,6 +200,25 @@ describe("Reflector", () => {
     await done;
   });
 
+  it("closes a watch that stays open 60 s past its timeoutSeconds (dead connection) and re-watches without a relist", async () => {
+    const t = setup({ watchList: false });
+    t.lw.add(cm("a"));
+    const done = t.run();
+    await settle();
+    expect(t.lw.watchCalls[0]!.timeoutSeconds).toBe(450);
+    await t.clock.advance(450_000 + 59_999);
+    await settle();
+    expect(t.lw.watchCalls).toHaveLength(1);
+    await t.clock.advance(1);
+    await settle();
+    expect(t.lw.watches[0]!.closed).toBe(true);
+    expect(t.lw.watchCalls).toHaveLength(2);
+    expect(t.lw.watchCalls[1]!.resourceVersion).toBe("2");
+    expect(t.lw.listCalls).toHaveLength(1);
+    t.ac.abort();
+    await done;
+  });
+
   it("backs off 800 ms doubling (x1.5 with random 0.5) between failed cycles, and never gives up", async () => {
     const t = setup({ watchList: false });
     t.lw.failLists(fakeApiError(500, "InternalError", "etcd is sad"), 4);
