@@ -2,3 +2,4 @@
 // Every group-version, as a namespace of types. Import a group-version module
 // directly (e.g. "./apps/v1/index.js") to load only what you use.
 export type * as goldenV1 from "./golden.kubegen.dev/v1/index.js";
+export { Clientset } from "./clientset.js";
