@@ -194,6 +194,9 @@ export {
 } from "./features/feature-gates.js";
 export type { FeatureName, FeatureSpec, FeatureStage } from "./features/feature-gates.js";
 
+// cache: reflector, indexer, shared informers, listers, informer factory base
+export * from "./cache/index.js";
+
 // dynamic: any resource as unstructured JSON
 export { DynamicClient, DynamicResourceClient } from "./dynamic/dynamic-client.js";
 export type { GroupVersionResource, Unstructured, UnstructuredList } from "./dynamic/dynamic-client.js";

@@ -7,3 +7,4 @@ export { FakeClock, flushMicrotasks } from "../util/fake-clock.js";
 export { findControlPlaneAssets, envtestCacheRoot } from "./assets.js";
 export type { ControlPlaneAssets, AssetLookup } from "./assets.js";
 export * from "./fake/index.js";
+export { FakeListerWatcher, FakeWatchStream, fakeApiError } from "../cache/fake-lister-watcher.js";
