@@ -5,9 +5,16 @@
 import type { ApiModel } from "../ir/types.js";
 import { hasClient } from "./clients.js";
 import type { EmittedFile } from "./emitted.js";
+import { ImportCollector, moduleAccessors } from "./ts-type.js";
 
 /** Emits `fake.ts`. */
 export function emitFakes(model: ApiModel): EmittedFile[] {
+  const imports = new ImportCollector(".", moduleAccessors(model));
+  const kinds = [
+    ...new Set(
+      model.groupVersions.filter(hasClient).flatMap((gv) => gv.resources.map((r) => imports.reference({ module: gv.names.modulePath, name: r.typeName }))),
+    ),
+  ];
   const resources = model.groupVersions.filter(hasClient).flatMap((gv) =>
     gv.resources.map((r) => {
       const scale = r.subresources.find((s) => s.name === "scale")?.scale;
@@ -20,8 +27,9 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         namespaced: r.namespaced,
         subresources: r.subresources.map((s) => JSON.stringify(s.name)).join(", "),
         ...(scale ? { scale: JSON.stringify(scale) } : {}),
+        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map((f) => JSON.stringify(f)).join(", ") } : {}),
       };
     }),
   );
-  return [{ path: "fake.ts", template: "fake", view: { resources } }];
+  return [{ path: "fake.ts", template: "fake", view: { resources, kinds, imports: imports.moduleImports("types.js") } }];
 }

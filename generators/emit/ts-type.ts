@@ -31,7 +31,8 @@ export class ImportCollector {
       return `rt.${target.runtime}`;
     }
     if (target.module === this.#modulePath) return this.#selfAlias ? `${this.#selfAlias}.${target.name}` : target.name;
-    const alias = this.#accessors.get(target.module) ?? target.module;
+    const alias = this.#accessors.get(target.module);
+    if (alias === undefined) throw new Error(`kubegen internal error: ${this.#modulePath} refers to ${target.module}, which is not in the model`);
     this.#modules.set(target.module, alias);
     return `${alias}.${target.name}`;
   }

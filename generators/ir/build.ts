@@ -38,7 +38,8 @@ export function buildModel(inputs: readonly LoadedInput[], diags: Diagnostics, o
 
 /**
  * Keeps the requested group-versions, plus (types only, without resources)
- * every module their types refer to, so the output still type-checks.
+ * every module their types and subresource kinds (e.g. autoscaling/v1 Scale)
+ * refer to, so the output still type-checks.
  */
 function selectGroups(model: ApiModel, groups: readonly string[]): ApiModel {
   const byPath = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, gv]));
@@ -47,8 +48,11 @@ function selectGroups(model: ApiModel, groups: readonly string[]): ApiModel {
   const queue = [...wanted];
   while (queue.length > 0) {
     const gv = byPath.get(queue.pop()!)!;
-    for (const t of gv.types) {
-      for (const target of targetsOf(t)) {
+    const subresourceKinds = wanted.has(gv.names.modulePath)
+      ? gv.resources.flatMap((r) => r.subresources.flatMap((s) => (s.kind ? [s.kind] : [])))
+      : [];
+    for (const targets of [...gv.types.map(targetsOf), subresourceKinds]) {
+      for (const target of targets) {
         if ("module" in target && !needed.has(target.module)) {
           needed.add(target.module);
           queue.push(target.module);

@@ -2,8 +2,13 @@
 // The fake clientset for unit tests: the generated Clientset over the
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource } from "@kubegen/runtime/testing";
-import type * as rt from "@kubegen/runtime";
 import { Clientset } from "./clientset.js";
+import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
+
+/** Any object the fake can be seeded with (each needs apiVersion and kind). */
+export type FakeObject =
+  | goldenV1.Comment
+  ;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
@@ -16,7 +21,7 @@ export class FakeClientset extends Clientset {
   readonly fake: FakeClient;
 
   /** Seeds the fake with `objects` (each needs apiVersion and kind). */
-  constructor(...objects: rt.KubernetesObject[]) {
+  constructor(...objects: FakeObject[]) {
     const fake = new FakeClient({ resources: FAKE_RESOURCES, objects });
     super(fake);
     this.fake = fake;

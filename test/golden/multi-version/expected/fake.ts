@@ -2,8 +2,15 @@
 // The fake clientset for unit tests: the generated Clientset over the
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource } from "@kubegen/runtime/testing";
-import type * as rt from "@kubegen/runtime";
 import { Clientset } from "./clientset.js";
+import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
+import type * as goldenV1alpha1 from "./golden.kubegen.dev/v1alpha1/types.js";
+
+/** Any object the fake can be seeded with (each needs apiVersion and kind). */
+export type FakeObject =
+  | goldenV1.Gadget
+  | goldenV1alpha1.Gadget
+  ;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
@@ -17,7 +24,7 @@ export class FakeClientset extends Clientset {
   readonly fake: FakeClient;
 
   /** Seeds the fake with `objects` (each needs apiVersion and kind). */
-  constructor(...objects: rt.KubernetesObject[]) {
+  constructor(...objects: FakeObject[]) {
     const fake = new FakeClient({ resources: FAKE_RESOURCES, objects });
     super(fake);
     this.fake = fake;
