@@ -1,0 +1,306 @@
+// Benchmark (never part of `make test`): what a consumer pays for the client.
+// One program that lists the pods of `default`, written three times:
+//   kubegen-clientset  the generated root Clientset (every group-version)
+//   kubegen-core-v1    only <out>/core/v1/client.js (CoreV1Client)
+//   client-node        @kubernetes/client-node 1.x (KubeConfig + CoreV1Api)
+// The kubegen clientset is generated at bench time from the v1.36 swagger; the
+// programs live in a temporary folder whose node_modules links
+// @kubegen/runtime to runtime/ (so tsc reads runtime/dist/index.d.ts, as a
+// user's would) and @kubernetes/client-node + @types to test/bench/node_modules.
+// Measured per program:
+//   tsc --noEmit (strict, NodeNext), skipLibCheck false and true: wall time and
+//     peak RSS of a fresh process (/usr/bin/time -v), median of BENCH_RUNS (3);
+//   esbuild (platform node, format esm, bundle, minify): bytes, gzip bytes
+//     (zlib default level) and modules in the bundle (metafile inputs);
+//   for kubegen-core-v1: bundled inputs by generated folder (must be core/v1 only).
+// With KUBEGEN_ENVTEST_ASSETS set, every bundle is also run against a real
+// control plane to prove it works (its output must list the pod created there).
+// Run: node --import tsx test/bench/consumer.bench.ts   (after make build and
+// npm ci --prefix test/bench; make bench does both)
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build, type Metafile } from "esbuild";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const benchModules = join(repo, "test/bench/node_modules");
+const spec = join(repo, "../shared/openapi/kubernetes-v1.36.swagger.json.gz");
+const tscBin = join(repo, "node_modules/typescript/bin/tsc");
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+const PROGRAMS = {
+  "kubegen-clientset": `import { Clientset } from "./gen/index.js";
+import { loadConfig } from "@kubegen/runtime";
+
+const cs = Clientset.forConfig(await loadConfig());
+const pods = await cs.coreV1.pods("default").list();
+for (const p of pods.items) console.log(p.metadata?.name);
+`,
+  "kubegen-core-v1": `import { CoreV1Client } from "./gen/core/v1/client.js";
+import { loadConfig } from "@kubegen/runtime";
+
+const core = CoreV1Client.forConfig(await loadConfig());
+const pods = await core.pods("default").list();
+for (const p of pods.items) console.log(p.metadata?.name);
+`,
+  "client-node": `import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+
+const kc = new KubeConfig();
+kc.loadFromDefault();
+const api = kc.makeApiClient(CoreV1Api);
+const res = await api.listNamespacedPod({ namespace: "default" });
+for (const p of res.items) console.log(p.metadata?.name);
+`,
+} as const;
+type Program = keyof typeof PROGRAMS;
+
+/** Type-checked only: the floor every program pays (@types/node), and the clientset compiled to .d.ts first. */
+const TSC_ONLY = {
+  "baseline": "export {};\n",
+  "kubegen-prebuilt": PROGRAMS["kubegen-clientset"].replace("./gen/index.js", "./built/index.js"),
+} as const;
+type Checked = Program | keyof typeof TSC_ONLY;
+
+interface TscSample {
+  ms: number;
+  rssMb: number;
+  errors: number;
+}
+interface BundleResult {
+  file: string;
+  bytes: number;
+  gzip: number;
+  inputs: number;
+  inputsWithBytes: number;
+  metafile: Metafile;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** One `tsc --noEmit` in a fresh process under /usr/bin/time -v. */
+function tscOnce(work: string, tsconfig: string): TscSample {
+  const timeFile = join(work, "time.txt");
+  const t0 = performance.now();
+  let out = "";
+  try {
+    out = execFileSync("/usr/bin/time", ["-v", "-o", timeFile, process.execPath, tscBin, "--noEmit", "-p", tsconfig], {
+      cwd: work,
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    });
+  } catch (err) {
+    out = String((err as { stdout?: string }).stdout ?? ""); // type errors: tsc exits 2, still measured
+  }
+  const ms = performance.now() - t0;
+  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(timeFile, "utf8"))?.[1] ?? NaN);
+  return { ms, rssMb: rssKb / 1024, errors: (out.match(/error TS\d+/g) ?? []).length };
+}
+
+function tsc(work: string, program: Checked, skipLibCheck: boolean): TscSample & { firstError: string } {
+  const tsconfig = join(work, `tsconfig.${program}.${skipLibCheck ? "skip" : "full"}.json`);
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2023"],
+        types: ["node"],
+        strict: true,
+        skipLibCheck,
+        noEmit: true,
+      },
+      files: [`${program}.ts`],
+    }),
+  );
+  const samples = Array.from({ length: runs }, () => tscOnce(work, tsconfig));
+  let firstError = "";
+  if (samples[0]!.errors > 0) {
+    try {
+      execFileSync(process.execPath, [tscBin, "--noEmit", "-p", tsconfig], { cwd: work, encoding: "utf8" });
+    } catch (err) {
+      firstError = String((err as { stdout?: string }).stdout ?? "").split("\n")[0] ?? "";
+    }
+  }
+  return {
+    ms: median(samples.map((s) => s.ms)),
+    rssMb: median(samples.map((s) => s.rssMb)),
+    errors: samples[0]!.errors,
+    firstError,
+  };
+}
+
+async function bundle(work: string, program: Program): Promise<BundleResult> {
+  const file = join(work, "dist", `${program}.mjs`);
+  const result = await build({
+    entryPoints: [join(work, `${program}.ts`)],
+    outfile: file,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    metafile: true,
+    logLevel: "silent",
+    alias: { "@kubegen/runtime": join(repo, "runtime/dist/index.js") },
+    // CommonJS dependencies (client-node's) call require(); give the ESM bundle one.
+    banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
+  });
+  const bytesOut = readFileSync(file);
+  const output = Object.values(result.metafile.outputs)[0]!;
+  return {
+    file,
+    bytes: bytesOut.length,
+    gzip: gzipSync(bytesOut).length,
+    inputs: Object.keys(result.metafile.inputs).length,
+    inputsWithBytes: Object.values(output.inputs).filter((i) => i.bytesInOutput > 0).length,
+    metafile: result.metafile,
+  };
+}
+
+/** Bundled inputs grouped by folder: gen/<group>/<version>, runtime, or the package name. */
+function inputsByFolder(work: string, meta: Metafile): Map<string, number> {
+  const byFolder = new Map<string, number>();
+  for (const input of Object.keys(meta.inputs)) {
+    const abs = join(process.cwd(), input);
+    let folder: string;
+    const inGen = relative(join(work, "gen"), abs);
+    if (!inGen.startsWith("..")) folder = `gen/${inGen.split("/").slice(0, 2).join("/")}`;
+    else if (abs.startsWith(join(repo, "runtime"))) folder = "@kubegen/runtime";
+    else {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(abs);
+      folder = m ? m[1]! : relative(work, abs);
+    }
+    byFolder.set(folder, (byFolder.get(folder) ?? 0) + 1);
+  }
+  return byFolder;
+}
+
+function prepare(): string {
+  const work = mkdtempSync(join(tmpdir(), "kubegen-consumer-"));
+  execFileSync(
+    process.execPath,
+    [join(repo, "generators/bin/kubegen.js"), "generate", "--quiet", "--openapi", spec, "--out", join(work, "gen")],
+    { cwd: repo, stdio: "inherit" },
+  );
+  const nm = join(work, "node_modules");
+  mkdirSync(join(nm, "@kubegen"), { recursive: true });
+  symlinkSync(join(repo, "runtime"), join(nm, "@kubegen/runtime"));
+  symlinkSync(join(benchModules, "@kubernetes"), join(nm, "@kubernetes"));
+  symlinkSync(join(benchModules, "@types"), join(nm, "@types"));
+  writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
+  for (const [name, text] of Object.entries({ ...PROGRAMS, ...TSC_ONLY })) writeFileSync(join(work, `${name}.ts`), text);
+  // What a user who publishes the generated client as a package would ship: .js + .d.ts.
+  execFileSync(
+    process.execPath,
+    [tscBin, "--strict", "--module", "NodeNext", "--target", "ES2022", "--lib", "ES2023", "--types", "node", "--skipLibCheck", "--declaration", "--outDir", join(work, "built"), join(work, "gen/index.ts")],
+    { cwd: work, stdio: "inherit" },
+  );
+  return work;
+}
+
+/** Runs each bundle against a real control plane holding one pod in `default`. */
+async function smoke(bundles: Map<Program, BundleResult>): Promise<string> {
+  if (!process.env.KUBEGEN_ENVTEST_ASSETS) return "skipped (KUBEGEN_ENVTEST_ASSETS not set)";
+  const { startControlPlane } = await import("@kubegen/runtime/testing");
+  const { loadConfig, RestClient } = await import("@kubegen/runtime");
+  const cp = await startControlPlane({ log: () => {} });
+  try {
+    const rc = new RestClient({ ...(await loadConfig({ kubeconfigPath: cp.kubeconfigPath })), warningHandler: null });
+    await rc.request({
+      version: "v1",
+      resource: "pods",
+      namespace: "default",
+      verb: "create",
+      body: { metadata: { name: "bench-pod" }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+    });
+    rc.close();
+    const results: string[] = [];
+    for (const [name, b] of bundles) {
+      const out = execFileSync(process.execPath, [b.file], {
+        encoding: "utf8",
+        env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      });
+      results.push(`${name} ${out.trim() === "bench-pod" ? "ok" : `FAILED (printed ${JSON.stringify(out.trim())})`}`);
+    }
+    return results.join(", ");
+  } finally {
+    await cp.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const work = prepare();
+  try {
+    const names = Object.keys(PROGRAMS) as Program[];
+    const bundles = new Map<Program, BundleResult>();
+    for (const name of names) bundles.set(name, await bundle(work, name));
+    const checked: Checked[] = [...names, "kubegen-prebuilt", "baseline"];
+    const checks = new Map<string, ReturnType<typeof tsc>>();
+    for (const skip of [false, true]) for (const name of checked) checks.set(`${name}/${skip}`, tsc(work, name, skip));
+
+    console.log(`consumer benchmark: list pods (tsc: median of ${runs} fresh processes; TypeScript 5.9, esbuild bundle+minify, esm, node)`);
+    console.log(
+      `  ${"program".padEnd(18)} ${"tsc full".padStart(9)} ${"RSS".padStart(7)} ${"tsc skipLib".padStart(12)} ${"RSS".padStart(7)}` +
+        ` ${"bundle B".padStart(10)} ${"gzip B".padStart(9)} ${"modules".padStart(8)}`,
+    );
+    for (const name of checked) {
+      const full = checks.get(`${name}/false`)!;
+      const skip = checks.get(`${name}/true`)!;
+      const b = bundles.get(name as Program) ?? { bytes: "-", gzip: "-", inputs: "-" };
+      console.log(
+        `  ${name.padEnd(18)} ${`${full.ms.toFixed(0)} ms`.padStart(9)} ${`${full.rssMb.toFixed(0)} MB`.padStart(7)}` +
+          ` ${`${skip.ms.toFixed(0)} ms`.padStart(12)} ${`${skip.rssMb.toFixed(0)} MB`.padStart(7)}` +
+          ` ${String(b.bytes).padStart(10)} ${String(b.gzip).padStart(9)} ${`${b.inputs}`.padStart(8)}`,
+      );
+    }
+    for (const [key, c] of checks) {
+      if (c.errors > 0) console.log(`  note: ${key.replace("/false", " (skipLibCheck false)").replace("/true", " (skipLibCheck true)")}: ${c.errors} type errors, first: ${c.firstError}`);
+    }
+    console.log("  modules = metafile inputs (files esbuild read); with bytes in the output:");
+    for (const name of names) console.log(`    ${name.padEnd(18)} ${bundles.get(name)!.inputsWithBytes}`);
+
+    const ours = bundles.get("kubegen-clientset")!;
+    const theirs = bundles.get("client-node")!;
+    const oursTsc = checks.get("kubegen-clientset/false")!;
+    const theirsTsc = checks.get("client-node/false")!;
+    const oursTscSkip = checks.get("kubegen-clientset/true")!;
+    const theirsTscSkip = checks.get("client-node/true")!;
+    const bundleRatio = theirs.bytes / ours.bytes;
+    const tscRatio = theirsTsc.ms / oursTsc.ms;
+    const tscSkipRatio = theirsTscSkip.ms / oursTscSkip.ms;
+    console.log(
+      `  clientset vs client-node: bundle ${bundleRatio.toFixed(1)}x smaller (gzip ${(theirs.gzip / ours.gzip).toFixed(1)}x),` +
+        ` tsc ${tscRatio.toFixed(2)}x faster (skipLibCheck true: ${tscSkipRatio.toFixed(2)}x)`,
+    );
+    const base = checks.get("baseline/false")!.ms;
+    const baseSkip = checks.get("baseline/true")!.ms;
+    const net = (p: Checked, skip: boolean) => checks.get(`${p}/${skip}`)!.ms - (skip ? baseSkip : base);
+    console.log(
+      `  above the baseline (tsc on @types/node alone): clientset ${net("kubegen-clientset", false).toFixed(0)} / ${net("kubegen-clientset", true).toFixed(0)} ms,` +
+        ` prebuilt ${net("kubegen-prebuilt", false).toFixed(0)} / ${net("kubegen-prebuilt", true).toFixed(0)} ms,` +
+        ` core/v1 ${net("kubegen-core-v1", false).toFixed(0)} / ${net("kubegen-core-v1", true).toFixed(0)} ms,` +
+        ` client-node ${net("client-node", false).toFixed(0)} / ${net("client-node", true).toFixed(0)} ms (skipLibCheck false / true)`,
+    );
+    console.log(`  target: bundle >= 5x smaller -> ${bundleRatio >= 5 ? "met" : "NOT met"}; tsc >= 3x faster -> ${tscRatio >= 3 && tscSkipRatio >= 3 ? "met" : `NOT met`}`);
+
+    const core = inputsByFolder(work, bundles.get("kubegen-core-v1")!.metafile);
+    const genFolders = [...core.keys()].filter((f) => f.startsWith("gen/"));
+    console.log(`  kubegen-core-v1 bundled inputs by folder: ${[...core].map(([f, n]) => `${f}=${n}`).join(", ")}`);
+    console.log(`  core/v1 only: ${genFolders.every((f) => f === "gen/core/v1") ? "yes, no other group-version's module" : `NO: ${genFolders.join(", ")}`}`);
+    const all = inputsByFolder(work, ours.metafile);
+    console.log(`  (root clientset, for contrast: ${[...all.keys()].filter((f) => f.startsWith("gen/")).length} generated folders)`);
+    console.log(`  bundles run against a real server: ${await smoke(bundles)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
