@@ -175,7 +175,7 @@ export type { Verb, ResourceRef, RequestSpec } from "./rest/build-request.js";
 export { RestClient } from "./rest/rest-client.js";
 export type { RawResponse, CallOptions } from "./rest/rest-client.js";
 export { ResourceClient, executorFor, DEFAULT_PAGE_SIZE } from "./rest/resource-client.js";
-export type { RequestExecutor, ResourceInfo, ResourceVerb, AllNamespacesVerb, AllNamespaces } from "./rest/resource-client.js";
+export type { RequestExecutor, ResourceInfo, ObjectList, ResourceVerb, AllNamespacesVerb, AllNamespaces } from "./rest/resource-client.js";
 
 // watch: typed events and the streaming JSON decoder
 export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";

@@ -18,7 +18,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from "../meta/options.js";
-import type { KubernetesList, KubernetesObject, Status } from "../meta/types.js";
+import type { KubernetesList, KubernetesObject, ListMeta, Status } from "../meta/types.js";
 import type { WatchEvent } from "../watch/decoder.js";
 import type { RestConfig } from "../config/rest-config.js";
 import { RequestBuildError, type RequestSpec } from "./build-request.js";
@@ -71,8 +71,14 @@ export type AllNamespaces<C> = Pick<C, Extract<keyof C, AllNamespacesVerb>>;
 /** The default page size of {@link ResourceClient.listPages} (client-go pager's 500). */
 export const DEFAULT_PAGE_SIZE = 500;
 
+/** What a list kind must look like (some specs leave `items` optional). */
+export interface ObjectList<T> {
+  metadata?: ListMeta;
+  items?: T[];
+}
+
 /** Typed verbs over one resource. `T` is the kind, `L` its list. */
-export class ResourceClient<T extends KubernetesObject, L extends KubernetesList<T> = KubernetesList<T>> {
+export class ResourceClient<T extends KubernetesObject, L extends ObjectList<T> = KubernetesList<T>> {
   /** Where requests go. */
   readonly executor: RequestExecutor;
   /** The resource this client addresses. */
@@ -149,7 +155,7 @@ export class ResourceClient<T extends KubernetesObject, L extends KubernetesList
 
   /** Iterates every object over {@link listPages}, one page in memory at a time. */
   async *listAll(options: ListOptions = {}): AsyncGenerator<T, void, undefined> {
-    for await (const page of this.listPages(options)) yield* page.items;
+    for await (const page of this.listPages(options)) yield* page.items ?? [];
   }
 
   /** WATCH objects; see RestClient.watch for how the iteration ends. */
