@@ -1,0 +1,53 @@
+// Per group-version modules, checked by bundling: a program importing one
+// group-version's client pulls in no other group-version module (types are
+// erased), the root clientset pulls in client modules only, and neither
+// reaches the runtime's testing code.
+import { join, relative } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateFresh, removeGenerated, repoRoot } from "../../helpers/generated.js";
+import { sharedData } from "../../helpers/shared-data.js";
+
+const shared = sharedData();
+let out = "";
+afterAll(() => out && removeGenerated(out));
+
+/** Bundles `source` (resolved from the output folder) and returns the bundled input files, relative to the repo. */
+async function bundledInputs(source: string): Promise<string[]> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: out, loader: "ts" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    alias: { "@kubegen/runtime": join(repoRoot, "runtime/src/index.ts") },
+    external: ["yaml"],
+  });
+  return Object.keys(result.metafile.inputs).map((p) => relative(repoRoot, join(repoRoot, p)));
+}
+
+describe.skipIf(!shared)("bundles of the v1.36 clientset", () => {
+  beforeAll(async () => {
+    out = await generateFresh("bundle-k8s", { openapi: [join(shared!, "openapi/kubernetes-v1.36.swagger.json.gz")] });
+  }, 60_000);
+
+  const generated = (inputs: string[]) => inputs.filter((p) => p.startsWith(relative(repoRoot, out)));
+
+  it("importing core/v1's client loads no other group-version", async () => {
+    const inputs = await bundledInputs(
+      `import { CoreV1Client } from "./core/v1/client.js";\nconsole.log(await CoreV1Client.forConfig({ server: "https://x", qps: 5, burst: 10 }).pods("default").list());`,
+    );
+    expect(generated(inputs).map((p) => relative(relative(repoRoot, out), p))).toEqual(["core/v1/client.ts"]);
+    expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
+  });
+
+  it("the root clientset loads every client module and no types module", async () => {
+    const inputs = await bundledInputs(`import { Clientset } from "./index.js";\nconsole.log(Clientset);`);
+    const files = generated(inputs).map((p) => relative(relative(repoRoot, out), p));
+    expect(files.filter((f) => f.endsWith("/types.ts"))).toEqual([]);
+    expect(files.filter((f) => f.endsWith("/client.ts")).length).toBeGreaterThan(30);
+    expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
+  });
+});
