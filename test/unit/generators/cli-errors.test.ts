@@ -112,10 +112,48 @@ describe("kubegen generate: bad input", () => {
     expect(r.stderr).toMatch(/Unknown argument: frobnicate/);
   });
 
+  it("an unknown --only artifact: exit 2, lists the artifacts, output untouched", () => {
+    const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--only", "types,widgets");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, clients, fakes/);
+    expect(snapshot(out)).toEqual(before);
+  });
+
   it("no input at all: exit 2", () => {
     const r = kubegen("generate", "--out", out);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--crd, --openapi or --from-cluster/);
+  });
+});
+
+describe("kubegen generate: artifacts", () => {
+  const files = (dir: string) => Object.keys(snapshot(dir)).filter((f) => f !== "package.json").sort();
+
+  it("everything by default: types, clients, the clientset and the fake", () => {
+    expect(files(out).filter((f) => f !== "hand-written.ts")).toEqual([
+      "clientset.ts",
+      "fake.ts",
+      "index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/client.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+    ]);
+  });
+
+  it("--only types leaves clients out, and the index files export types only", () => {
+    const dir = join(work, "types-only");
+    expect(kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "types", "-q").code).toBe(0);
+    expect(files(dir)).toEqual(["index.ts", "samplecontroller.kubegen.dev/v1alpha1/index.ts", "samplecontroller.kubegen.dev/v1alpha1/types.ts"]);
+    expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("Clientset");
+  });
+
+  it("--only fakes adds what fakes need (clients and types)", () => {
+    const dir = join(work, "fakes-only");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "fakes");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("generated types, clients, fakes");
+    expect(files(dir)).toContain("fake.ts");
+    expect(files(dir)).toContain("clientset.ts");
   });
 });
 
