@@ -56,6 +56,7 @@ bench: build ## Benchmarks with figures and peer ratios (not part of make test; 
 	node --import tsx test/bench/workqueue.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/qps.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/consumer.bench.ts
+	$(TEST_ENV) node --import tsx test/bench/informer.bench.ts
 
 clean: ## Remove build output
 	rm -rf runtime/dist generators/dist out .tmp
