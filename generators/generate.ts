@@ -8,6 +8,8 @@ import { emitClients } from "./emit/clients.js";
 import type { EmittedFile } from "./emit/emitted.js";
 import { emitFakes } from "./emit/fakes.js";
 import { emitIndexes } from "./emit/indexes.js";
+import { emitInformers } from "./emit/informers.js";
+import { emitListers } from "./emit/listers.js";
 import { emitTypes } from "./emit/types.js";
 import type { ApiModel } from "./ir/types.js";
 import type { Diagnostic } from "./ir/types.js";
@@ -61,6 +63,8 @@ function emitAll(model: ApiModel, artifacts: ReadonlySet<Artifact>): EmittedFile
     ...emitTypes(model),
     ...(artifacts.has("clients") ? emitClients(model) : []),
     ...(artifacts.has("fakes") ? emitFakes(model) : []),
+    ...(artifacts.has("listers") ? emitListers(model) : []),
+    ...(artifacts.has("informers") ? emitInformers(model) : []),
     ...emitIndexes(model, artifacts),
   ];
 }

@@ -1,17 +1,20 @@
 // The artifacts `kubegen generate` can emit and what each needs. `--only`
 // names a subset; requirements are added (a fake clientset needs the
-// clientset, which needs the types), so any selection compiles.
+// clientset, which needs the types; informers need listers and clients), so
+// any selection compiles.
 
 import { UsageError } from "../load/errors.js";
 
 /** Everything kubegen can emit, in dependency order. */
-export const ARTIFACTS = ["types", "clients", "fakes"] as const;
+export const ARTIFACTS = ["types", "clients", "fakes", "listers", "informers"] as const;
 export type Artifact = (typeof ARTIFACTS)[number];
 
 const REQUIRES: Record<Artifact, readonly Artifact[]> = {
   types: [],
   clients: ["types"],
   fakes: ["clients"],
+  listers: ["types"],
+  informers: ["listers", "clients"],
 };
 
 /** The artifacts to emit for an `--only` list (all of them when it is empty or absent). */

@@ -221,3 +221,51 @@ const SUBRESOURCE_WORDS: Record<string, string> = { ephemeralcontainers: "Epheme
 export function subresourceMethodName(verb: "get" | "create" | "update", subresource: string): string {
   return verb + (SUBRESOURCE_WORDS[subresource] ?? pascalCase(subresource));
 }
+
+/** Names emitted for one resource's lister (client-go listers/<group>/<version>/<kind>.go). */
+export interface ListerNames {
+  /** The exported lister interface, e.g. `DeploymentLister`. */
+  readonly lister: string;
+  /** The exported one-namespace lister type, e.g. `DeploymentNamespaceLister`. */
+  readonly namespaceLister: string;
+  /** The module-private implementation class (namespaced resources only). */
+  readonly listerImpl: string;
+  /** The exported constructor function, e.g. `newDeploymentLister`. */
+  readonly newLister: string;
+  /** The module-private ListerResource constant, e.g. `deploymentsListerResource`. */
+  readonly resourceConst: string;
+  /** The exported informer interface (`{ informer, lister }`), e.g. `DeploymentInformer`. */
+  readonly informer: string;
+}
+
+/**
+ * Lister and informer names for a resource whose kind type is `typeName` and
+ * whose clientset getter is `getter`, as client-go names them.
+ */
+export function listerNames(typeName: string, getter: string): ListerNames {
+  return {
+    lister: `${typeName}Lister`,
+    namespaceLister: `${typeName}NamespaceLister`,
+    listerImpl: `${typeName}ListerImpl`,
+    newLister: `new${typeName}Lister`,
+    resourceConst: `${getter}ListerResource`,
+    informer: `${typeName}Informer`,
+  };
+}
+
+/** Members of the runtime's ResourceLister that a generated lister's namespace accessor must not shadow. */
+const LISTER_MEMBERS = ["list", "get", "getOrThrow", "namespace", "indexer", "resource"];
+
+/**
+ * The lister's one-namespace accessor: the clientset getter
+ * (`lister.deployments("ns")`), suffixed in the rare case that it would
+ * shadow a member of the runtime's ResourceLister.
+ */
+export function listerNamespaceAccessor(getter: string): string {
+  return uniqueName(getter, new Set(LISTER_MEMBERS));
+}
+
+/** The group-version informers class, e.g. `AppsV1Informers` (client-go informers/apps/v1 Interface). */
+export function groupInformersClassName(names: GroupVersionNames): string {
+  return `${names.typePrefix}Informers`;
+}

@@ -47,7 +47,7 @@ describe("golden", () => {
       expect.arrayContaining([
         "int-or-string", "preserve-unknown-fields", "embedded-resource", "list-and-map-types", "enums",
         "reserved-and-colliding-names", "comment-terminators", "arrays-and-maps", "unions", "multi-version",
-        "no-schema", "int64",
+        "no-schema", "int64", "informers",
       ]),
     );
   });

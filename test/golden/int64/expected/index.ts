@@ -3,3 +3,4 @@
 // directly (e.g. "./apps/v1/index.js") to load only what you use.
 export type * as goldenV1 from "./golden.kubegen.dev/v1/index.js";
 export { Clientset } from "./clientset.js";
+export { SharedInformerFactory, type SharedInformerFactoryOptions } from "./informers.js";

@@ -4,3 +4,4 @@
 export type * as goldenV1 from "./golden.kubegen.dev/v1/index.js";
 export type * as goldenV1alpha1 from "./golden.kubegen.dev/v1alpha1/index.js";
 export { Clientset } from "./clientset.js";
+export { SharedInformerFactory, type SharedInformerFactoryOptions } from "./informers.js";

@@ -2,3 +2,5 @@
 // golden.kubegen.dev/v1: importing this module loads no other group-version.
 export type * from "./types.js";
 export * from "./client.js";
+export * from "./lister.js";
+export * from "./informers.js";
