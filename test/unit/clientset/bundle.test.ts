@@ -43,6 +43,35 @@ describe.skipIf(!shared)("bundles of the v1.36 clientset", () => {
     expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
   });
 
+  it("importing core/v1's informers loads no other group-version (only its client, lister and informers)", async () => {
+    const inputs = await bundledInputs(
+      [
+        `import { InformerFactory, RestClient } from "@kubegen/runtime";`,
+        `import { CoreV1Client } from "./core/v1/client.js";`,
+        `import { CoreV1Informers } from "./core/v1/informers.js";`,
+        `const executor = new RestClient({ server: "https://x", qps: 5, burst: 10 });`,
+        `const pods = new CoreV1Informers(new InformerFactory({ executor }), new CoreV1Client(executor)).pods();`,
+        `console.log(pods.lister.pods("default").list(), pods.informer.hasSynced());`,
+      ].join("\n"),
+    );
+    expect(generated(inputs).map((p) => relative(relative(repoRoot, out), p)).sort()).toEqual([
+      "core/v1/client.ts",
+      "core/v1/informers.ts",
+      "core/v1/lister.ts",
+    ]);
+    expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
+  });
+
+  it("the root SharedInformerFactory loads informers, listers and clients, no types module and no testing code", async () => {
+    const inputs = await bundledInputs(`import { SharedInformerFactory } from "./informers.js";\nconsole.log(SharedInformerFactory);`);
+    const files = generated(inputs).map((p) => relative(relative(repoRoot, out), p));
+    expect(files.filter((f) => f.endsWith("/types.ts"))).toEqual([]);
+    expect(files).toContain("apps/v1/informers.ts");
+    expect(files).toContain("apps/v1/lister.ts");
+    expect(files.filter((f) => f.endsWith("/informers.ts")).length).toBeGreaterThan(30);
+    expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
+  });
+
   it("the root clientset loads every client module and no types module", async () => {
     const inputs = await bundledInputs(`import { Clientset } from "./index.js";\nconsole.log(Clientset);`);
     const files = generated(inputs).map((p) => relative(relative(repoRoot, out), p));

@@ -115,7 +115,7 @@ describe("kubegen generate: bad input", () => {
   it("an unknown --only artifact: exit 2, lists the artifacts, output untouched", () => {
     const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--only", "types,widgets");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, clients, fakes/);
+    expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, clients, fakes, listers, informers$/m);
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -129,13 +129,16 @@ describe("kubegen generate: bad input", () => {
 describe("kubegen generate: artifacts", () => {
   const files = (dir: string) => Object.keys(snapshot(dir)).filter((f) => f !== "package.json").sort();
 
-  it("everything by default: types, clients, the clientset and the fake", () => {
+  it("everything by default: types, clients, the clientset, the fake, listers and informers", () => {
     expect(files(out).filter((f) => f !== "hand-written.ts")).toEqual([
       "clientset.ts",
       "fake.ts",
       "index.ts",
+      "informers.ts",
       "samplecontroller.kubegen.dev/v1alpha1/client.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
       "samplecontroller.kubegen.dev/v1alpha1/types.ts",
     ]);
   });
@@ -154,6 +157,39 @@ describe("kubegen generate: artifacts", () => {
     expect(r.stderr).toContain("generated types, clients, fakes");
     expect(files(dir)).toContain("fake.ts");
     expect(files(dir)).toContain("clientset.ts");
+  });
+
+  it("--only listers needs types only: no client, no informers, and the module index exports the lister", () => {
+    const dir = join(work, "listers-only");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "listers");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("generated types, listers for");
+    expect(files(dir)).toEqual([
+      "index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+    ]);
+    expect(readFileSync(join(dir, "samplecontroller.kubegen.dev/v1alpha1/index.ts"), "utf8")).toContain('export * from "./lister.js";');
+    expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("SharedInformerFactory");
+  });
+
+  it("--only informers adds what informers need (listers, clients and types) but not fakes", () => {
+    const dir = join(work, "informers-only");
+    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "informers");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("generated types, clients, listers, informers for");
+    expect(files(dir)).toEqual([
+      "clientset.ts",
+      "index.ts",
+      "informers.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/client.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+    ]);
+    expect(readFileSync(join(dir, "index.ts"), "utf8")).toContain('export { SharedInformerFactory, type SharedInformerFactoryOptions } from "./informers.js";');
   });
 });
 
