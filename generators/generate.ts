@@ -31,7 +31,7 @@ export interface GenerateOptions {
   readonly fromCluster?: { readonly kubeconfig?: string; readonly context?: string };
   /** Only these group-versions (e.g. `apps/v1`, `core/v1`). */
   readonly groups?: readonly string[];
-  /** Only these artifacts (`types`, `clients`, `fakes`) and what they need; all when absent. */
+  /** Only these artifacts (see ARTIFACTS: `types`, `clients`, `fakes`, `listers`, `informers`) and what they need; all when absent. */
   readonly only?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;

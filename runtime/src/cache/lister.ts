@@ -2,7 +2,7 @@
 // selector. Mirrors client-go listers/generic_helpers.go (ResourceIndexer,
 // ListAll, ListAllByNamespace) and the NotFound errors of generated listers.
 
-import { ApiError } from "../errors/api-error.js";
+import { newNotFound } from "../errors/constructors.js";
 import type { LabelSelector } from "../meta/types.js";
 import type { KubernetesObject } from "../meta/types.js";
 import { matchesLabelSelector, parseLabelSelector, labelSelectorRequirements, type LabelRequirement } from "../meta/selectors.js";
@@ -27,19 +27,6 @@ function filter<T extends KubernetesObject>(items: T[], selector: string | Label
   return items.filter((o) => matchesLabelSelector(reqs, o.metadata?.labels));
 }
 
-function notFound(res: ListerResource, name: string): ApiError {
-  const qualified = res.group ? `${res.resource}.${res.group}` : res.resource;
-  return new ApiError({
-    kind: "Status",
-    apiVersion: "v1",
-    status: "Failure",
-    code: 404,
-    reason: "NotFound",
-    message: `${qualified} "${name}" not found`,
-    details: { name, group: res.group, kind: res.resource },
-  });
-}
-
 /** Reads of one namespace (client-go `<Kind>NamespaceLister`). */
 export class NamespaceLister<T extends KubernetesObject> {
   constructor(
@@ -61,7 +48,7 @@ export class NamespaceLister<T extends KubernetesObject> {
   /** The named object; throws a 404 NotFound ApiError (like client-go listers) when absent. */
   getOrThrow(name: string): T {
     const obj = this.get(name);
-    if (obj === undefined) throw notFound(this.resource, name);
+    if (obj === undefined) throw newNotFound(this.resource, name);
     return obj;
   }
 }
@@ -86,7 +73,7 @@ export class ResourceLister<T extends KubernetesObject> {
   /** A cluster-scoped object by name; throws a 404 NotFound ApiError when absent. */
   getOrThrow(name: string): T {
     const obj = this.get(name);
-    if (obj === undefined) throw notFound(this.resource, name);
+    if (obj === undefined) throw newNotFound(this.resource, name);
     return obj;
   }
 

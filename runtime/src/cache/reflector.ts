@@ -357,7 +357,7 @@ export class Reflector<T extends KubernetesObject> {
           this.#report(err, "list");
           this.#metrics.listPages++;
           const full = await this.#lw.list({ ...base });
-          return { items: full.items.map((o) => this.#apply(o)), rv: full.metadata?.resourceVersion ?? "" };
+          return { items: (full.items ?? []).map((o) => this.#apply(o)), rv: full.metadata?.resourceVersion ?? "" };
         }
         throw err;
       }
