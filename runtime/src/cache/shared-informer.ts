@@ -16,7 +16,6 @@ import { ApiError } from "../errors/api-error.js";
 import { isNetworkError } from "../errors/network-error.js";
 import type { KubernetesObject } from "../meta/types.js";
 import { realClock, type CancelTimer, type Clock } from "../util/clock.js";
-import type { BackoffOptions } from "./backoff.js";
 import { deepFreeze } from "./freeze.js";
 import {
   HandlerListener,
@@ -34,13 +33,15 @@ import {
   isExpiredOrTooLarge,
   type InitialListPath,
   type ReflectorMetrics,
+  type ReflectorOptions,
   type ReflectorPhase,
   type ReflectorState,
   type ReflectorStore,
 } from "./reflector.js";
 
-/** Options of a {@link SharedIndexInformer}. */
-export interface SharedIndexInformerOptions<T> {
+/** Options of a {@link SharedIndexInformer}; the clock, jitter, backoff, paging and watch ones go to its reflector. */
+export interface SharedIndexInformerOptions<T>
+  extends Pick<ReflectorOptions<T>, "clock" | "random" | "backoff" | "pageSize" | "minWatchTimeoutMs" | "useWatchList"> {
   /** Names the informer in messages and errors, e.g. `configmaps`. */
   name?: string;
   /** Default resync period of handlers (ms); 0 (default) = no resync. Resync replays the cache, it never contacts the server. */
@@ -51,18 +52,6 @@ export interface SharedIndexInformerOptions<T> {
   transform?: (obj: T) => T;
   /** Deep-freeze cached objects (default true) so that a mutation throws instead of corrupting the cache. */
   freeze?: boolean;
-  /** Time source (default the wall clock). */
-  clock?: Clock;
-  /** Random numbers in [0, 1) for jitter. */
-  random?: () => number;
-  /** Reflector backoff (client-go defaults). */
-  backoff?: BackoffOptions;
-  /** Initial list page size (500). */
-  pageSize?: number;
-  /** Watch timeouts are uniform in [min, 2*min) seconds (default 5 min). */
-  minWatchTimeoutMs?: number;
-  /** Try streaming lists first (default true). */
-  useWatchList?: boolean;
   /** Receives every list/watch error (client-go `SetWatchErrorHandler`). Default: a deduplicated console.warn. */
   onWatchError?: WatchErrorHandler;
   /** Receives errors thrown by event handlers. Default: console.error. */
