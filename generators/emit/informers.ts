@@ -5,21 +5,10 @@
 // `informers.ts` with the generated SharedInformerFactory (client-go
 // informers/factory.go). Builds views; the templates only print them.
 
-import type { ApiModel, GroupVersion, Resource } from "../ir/types.js";
+import type { ApiModel } from "../ir/types.js";
 import { groupClientClassName, groupInformersClassName } from "../ir/naming.js";
 import type { EmittedFile } from "./emitted.js";
 import { hasListers, listableResources } from "./listers.js";
-
-/**
- * True when the resource's list kind leaves `items` optional (some v1.28-v1.30
- * specs): its typed client is then not a ListerWatcher by type, although the
- * server always sends `items`, so the template asserts the type.
- */
-function itemsOptional(gv: GroupVersion, r: Resource): boolean {
-  const list = gv.types.find((t) => t.name === r.listKind);
-  const items = list?.fields.find((f) => f.name === "items");
-  return items !== undefined && !items.required;
-}
 
 /** Emits `informers.ts` per group-version with listable resources, and the root `informers.ts`. */
 export function emitInformers(model: ApiModel): EmittedFile[] {
@@ -40,7 +29,6 @@ export function emitInformers(model: ApiModel): EmittedFile[] {
           plural: r.plural,
           namespaced: r.namespaced,
           type: `t.${r.typeName}`,
-          cast: itemsOptional(gv, r),
           doc: [`A shared informer of ${r.plural} (${gv.names.apiVersion} ${r.kind}) and the lister over its cache.`],
           getterDoc: r.namespaced
             ? [`The shared informer of ${r.plural}, in the factory's namespace (all when it has none): the same one on every call.`]

@@ -3,13 +3,13 @@
 // DynamicResourceClient already are one.
 
 import type { ListOptions, WatchOptions } from "../meta/options.js";
-import type { KubernetesList } from "../meta/types.js";
+import type { ObjectList } from "../rest/resource-client.js";
 import type { WatchEvent } from "../watch/decoder.js";
 
 /** Where a reflector lists and watches objects of type `T`. */
 export interface ListerWatcher<T> {
   /** One LIST call (one page when `limit` is set). */
-  list(options: ListOptions): Promise<KubernetesList<T>>;
+  list(options: ListOptions): Promise<ObjectList<T>>;
   /** One WATCH call; the iteration ends when the server closes the stream or `options.signal` aborts. */
   watch(options: WatchOptions): AsyncIterable<WatchEvent<T>>;
   /**

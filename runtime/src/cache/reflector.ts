@@ -19,7 +19,8 @@
 import { ApiError, hasStatusCause, isGone, isResourceExpired, isTooManyRequests } from "../errors/api-error.js";
 import { isNetworkError } from "../errors/network-error.js";
 import type { ListOptions, WatchOptions } from "../meta/options.js";
-import type { KubernetesList, KubernetesObject } from "../meta/types.js";
+import type { KubernetesObject } from "../meta/types.js";
+import type { ObjectList } from "../rest/resource-client.js";
 import { realClock, type Clock } from "../util/clock.js";
 import type { WatchEvent } from "../watch/decoder.js";
 import { Backoff, jitteredWatchTimeoutSeconds, type BackoffOptions } from "./backoff.js";
@@ -348,7 +349,7 @@ export class Reflector<T extends KubernetesObject> {
         delete opts.resourceVersionMatch;
         opts.continue = token;
       }
-      let page: KubernetesList<T>;
+      let page: ObjectList<T>;
       try {
         this.#metrics.listPages++;
         page = await this.#lw.list(opts);

@@ -74,7 +74,7 @@ export class GoldenV1Informers {
     if (!this.#widgets) {
       const informer = this.#factory.informerForResource<t.Widget>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "widgets" }),
-        (ns) => (ns === undefined ? this.#client.widgets() : this.#client.widgets(ns)) as rt.ListerWatcher<t.Widget>,
+        (ns) => (ns === undefined ? this.#client.widgets() : this.#client.widgets(ns)),
       );
       this.#widgets = { informer, lister: newWidgetLister(informer.indexer) };
     }
