@@ -16,7 +16,6 @@ import {
   isConflict,
   isNotFound,
   loadConfig,
-  type RestConfig,
 } from "@kubegen/runtime";
 import type * as K8s from "../../../.tmp/generated/k8s-1.36/index.js";
 import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
@@ -30,7 +29,7 @@ const ns = { get name(): string { return namespace(); } };
 const folders: string[] = [];
 afterAll(() => folders.forEach(removeGenerated));
 
-async function clientsetFrom(source: "v3" | "v2"): Promise<{ cs: K8s.Clientset; gen: Generated; config: RestConfig }> {
+async function clientsetFrom(source: "v3" | "v2"): Promise<{ cs: K8s.Clientset }> {
   let out: string;
   if (source === "v3") {
     out = await generateFresh("cluster-v3", { fromCluster: { kubeconfig: cp!.kubeconfigPath } });
@@ -47,7 +46,7 @@ async function clientsetFrom(source: "v3" | "v2"): Promise<{ cs: K8s.Clientset; 
   const gen = await importGenerated<Generated>(out);
   // client-go's default 5 QPS would make the 1,200 creates below take four minutes
   const config = { ...(await loadConfig({ kubeconfigPath: cp!.kubeconfigPath })), qps: 200, burst: 400 };
-  return { cs: gen.Clientset.forConfig(config), gen, config };
+  return { cs: gen.Clientset.forConfig(config) };
 }
 
 async function eventually<T>(fn: () => Promise<T | undefined>, what: string, attempts = 100): Promise<T> {
@@ -61,11 +60,10 @@ async function eventually<T>(fn: () => Promise<T | undefined>, what: string, att
 
 describe.skipIf(!cp).each(["v3", "v2"] as const)("built-in clientset generated from the server's /openapi/%s", (source) => {
   let cs: K8s.Clientset;
-  let config: RestConfig;
   const suffix = source;
 
   beforeAll(async () => {
-    ({ cs, config } = await clientsetFrom(source));
+    ({ cs } = await clientsetFrom(source));
   }, 120_000);
 
   it("one executor, so one connection pool and one rate limiter, for every group", () => {
@@ -245,7 +243,6 @@ describe.skipIf(!cp).each(["v3", "v2"] as const)("built-in clientset generated f
     await expect(
       cs.coreV1.configMaps(ns.name).list({ fieldSelector: "spec.nope=1" }),
     ).rejects.toSatisfy(isBadRequest);
-    void config;
   });
 });
 
