@@ -4,6 +4,7 @@
 // SchemaError before anything is written.
 
 import { resolveArtifacts, type Artifact } from "./emit/artifacts.js";
+import { emitApplyConfigurations } from "./emit/applyconfigurations.js";
 import { emitClients } from "./emit/clients.js";
 import type { EmittedFile } from "./emit/emitted.js";
 import { emitFakes } from "./emit/fakes.js";
@@ -31,7 +32,7 @@ export interface GenerateOptions {
   readonly fromCluster?: { readonly kubeconfig?: string; readonly context?: string };
   /** Only these group-versions (e.g. `apps/v1`, `core/v1`). */
   readonly groups?: readonly string[];
-  /** Only these artifacts (see ARTIFACTS: `types`, `clients`, `fakes`, `listers`, `informers`) and what they need; all when absent. */
+  /** Only these artifacts (see ARTIFACTS: `types`, `applyconfigurations`, `clients`, `fakes`, `listers`, `informers`) and what they need; all when absent. */
   readonly only?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;
@@ -61,6 +62,7 @@ export interface GenerateResult {
 function emitAll(model: ApiModel, artifacts: ReadonlySet<Artifact>): EmittedFile[] {
   return [
     ...emitTypes(model),
+    ...(artifacts.has("applyconfigurations") ? emitApplyConfigurations(model) : []),
     ...(artifacts.has("clients") ? emitClients(model) : []),
     ...(artifacts.has("fakes") ? emitFakes(model) : []),
     ...(artifacts.has("listers") ? emitListers(model) : []),

@@ -1,17 +1,18 @@
 // The artifacts `kubegen generate` can emit and what each needs. `--only`
 // names a subset; requirements are added (a fake clientset needs the
 // clientset, which needs the types; informers need listers and clients), so
-// any selection compiles.
+// any selection compiles (clients name the apply configurations in `apply`).
 
 import { UsageError } from "../load/errors.js";
 
 /** Everything kubegen can emit, in dependency order. */
-export const ARTIFACTS = ["types", "clients", "fakes", "listers", "informers"] as const;
+export const ARTIFACTS = ["types", "applyconfigurations", "clients", "fakes", "listers", "informers"] as const;
 export type Artifact = (typeof ARTIFACTS)[number];
 
 const REQUIRES: Record<Artifact, readonly Artifact[]> = {
   types: [],
-  clients: ["types"],
+  applyconfigurations: ["types"],
+  clients: ["types", "applyconfigurations"],
   fakes: ["clients"],
   listers: ["types"],
   informers: ["listers", "clients"],

@@ -5,6 +5,7 @@
 
 import type { ApiModel, GroupVersion, Resource, Subresource, TypeTarget } from "../ir/types.js";
 import {
+  applyConfigurationName,
   groupClientClassName,
   resourceClientNames,
   resourceGetterName,
@@ -12,6 +13,7 @@ import {
   uniqueName,
   type ResourceClientNames,
 } from "../ir/naming.js";
+import { hasBuilder } from "./applyconfigurations.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, moduleAccessors } from "./ts-type.js";
 
@@ -33,6 +35,7 @@ interface ResourceView extends ResourceClientNames {
   namespaced: boolean;
   type: string;
   listType: string;
+  applyType: string;
   verbs: string;
   methods: MethodView[];
   /** The class the getter instantiates: the impl class, or the runtime ResourceClient. */
@@ -55,7 +58,7 @@ const VERB_METHODS: Record<string, readonly string[]> = {
   get: ["get"],
   list: ["list", "listPages", "listAll"],
   watch: ["watch"],
-  patch: ["patch"],
+  patch: ["patch", "apply"],
 };
 
 function typeMetaOf(model: ApiModel, target: TypeTarget): string {
@@ -67,7 +70,7 @@ function typeMetaOf(model: ApiModel, target: TypeTarget): string {
 }
 
 function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
-  if (s.name === "status") return []; // updateStatus is a ResourceClient verb; patch takes a subresource
+  if (s.name === "status") return []; // updateStatus and applyStatus are ResourceClient verbs; patch takes a subresource
   const path = `${r.plural}/{name}/${s.name}`;
   if (s.stream) {
     if (!s.verbs.includes("get")) return [];
@@ -85,6 +88,15 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
   const meta = s.kind ? typeMetaOf(model, s.kind) : "";
   const metaArg = meta ? `, ${meta}` : "";
   const methods: MethodView[] = [];
+  if (s.verbs.includes("patch") && s.kind && "runtime" in s.kind && s.kind.runtime === "Scale") {
+    methods.push({
+      doc: [`Server-side apply to ${path} (client-go \`ApplyScale\`).`],
+      name: subresourceMethodName("apply", s.name),
+      params: "name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions",
+      returns: "Promise<rt.Scale>",
+      call: `applySubresource<rt.ScaleApplyConfiguration, rt.Scale>(name, "${s.name}", config, options)`,
+    });
+  }
   if (s.verbs.includes("get")) {
     methods.push({
       doc: [`GET ${path}.`],
@@ -122,8 +134,12 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set
   const hasList = gv.types.some((t) => t.name === r.listKind);
   const listType = hasList ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
   const verbs = r.verbs.flatMap((v) => VERB_METHODS[v] ?? []);
-  if (r.subresources.some((s) => s.name === "status" && s.verbs.includes("update"))) verbs.push("updateStatus");
+  const status = r.subresources.find((s) => s.name === "status");
+  if (status?.verbs.includes("update")) verbs.push("updateStatus");
+  if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");
   const methods = r.subresources.flatMap((s) => subresourceMethods(model, r, s, type, imports));
+  const kindDef = gv.types.find((t) => t.name === r.typeName);
+  const applyType = kindDef && hasBuilder(kindDef) ? `ac.${applyConfigurationName(r.typeName)}` : "rt.ApplyConfigurationLike";
   const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
   return {
     ...names,
@@ -138,9 +154,10 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set
     namespaced: r.namespaced,
     type,
     listType,
+    applyType,
     verbs: verbs.length ? verbs.map((v) => `"${v}"`).join(" | ") : "never",
     methods,
-    impl: methods.length ? names.implClass : `ResourceClient<${type}, ${listType}>`,
+    impl: methods.length ? names.implClass : `ResourceClient<${type}, ${listType}, ${applyType}>`,
   };
 }
 
@@ -165,6 +182,7 @@ export function emitClients(model: ApiModel): EmittedFile[] {
         apiVersion: gv.names.apiVersion,
         clientClass: groupClientClassName(gv.names),
         stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
+        applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
         imports: imports.moduleImports("types.js"),
         resources,
       },

@@ -3,6 +3,8 @@
 // resources the fake serves. Builds the view; the template prints it.
 
 import type { ApiModel } from "../ir/types.js";
+import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
+import { hasBuilder } from "./applyconfigurations.js";
 import { hasClient } from "./clients.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, moduleAccessors } from "./ts-type.js";
@@ -15,9 +17,17 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
       model.groupVersions.filter(hasClient).flatMap((gv) => gv.resources.map((r) => imports.reference({ module: gv.names.modulePath, name: r.typeName }))),
     ),
   ];
+  const schemaImports = new Map<string, { alias: string; path: string }>();
   const resources = model.groupVersions.filter(hasClient).flatMap((gv) =>
     gv.resources.map((r) => {
       const scale = r.subresources.find((s) => s.name === "scale")?.scale;
+      const def = gv.types.find((t) => t.name === r.typeName);
+      let apply: string | undefined;
+      if (def && hasBuilder(def)) {
+        const alias = applyModuleAlias(gv.names.accessor);
+        schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
+        apply = `{ schema: ${alias}.applySchema, type: "${applySchemaTypeName(gv.names.modulePath, r.typeName)}" }`;
+      }
       return {
         group: gv.group,
         version: gv.version,
@@ -27,9 +37,10 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         namespaced: r.namespaced,
         subresources: r.subresources.map((s) => JSON.stringify(s.name)).join(", "),
         ...(scale ? { scale: JSON.stringify(scale) } : {}),
+        ...(apply ? { apply } : {}),
         ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map((f) => JSON.stringify(f)).join(", ") } : {}),
       };
     }),
   );
-  return [{ path: "fake.ts", template: "fake", view: { resources, kinds, imports: imports.moduleImports("types.js") } }];
+  return [{ path: "fake.ts", template: "fake", view: { resources, kinds, imports: imports.moduleImports("types.js"), schemaImports: [...schemaImports.values()] } }];
 }

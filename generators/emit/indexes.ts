@@ -4,6 +4,7 @@
 // SharedInformerFactory. Builds views only.
 
 import type { ApiModel } from "../ir/types.js";
+import { hasBuilder } from "./applyconfigurations.js";
 import type { Artifact } from "./artifacts.js";
 import { hasClient } from "./clients.js";
 import type { EmittedFile } from "./emitted.js";
@@ -20,6 +21,7 @@ export function emitIndexes(model: ApiModel, artifacts: ReadonlySet<Artifact>): 
       apiVersion: gv.names.apiVersion,
       typeExports: ["types"],
       valueExports: [
+        ...(artifacts.has("applyconfigurations") && gv.types.some(hasBuilder) ? ["applyconfigurations"] : []),
         ...(clients && hasClient(gv) ? ["client"] : []),
         ...(artifacts.has("listers") && hasListers(gv) ? ["lister"] : []),
         ...(informers && hasListers(gv) ? ["informers"] : []),

@@ -215,10 +215,10 @@ const SUBRESOURCE_WORDS: Record<string, string> = { ephemeralcontainers: "Epheme
 
 /**
  * A subresource call's method name: the verb then the subresource
- * (`getScale`, `updateScale`, `createEviction`, `createToken`, `getLog`,
+ * (`getScale`, `updateScale`, `applyScale`, `createEviction`, `createToken`, `getLog`,
  * `updateEphemeralContainers`), as client-go's generic names go.
  */
-export function subresourceMethodName(verb: "get" | "create" | "update", subresource: string): string {
+export function subresourceMethodName(verb: "get" | "create" | "update" | "apply", subresource: string): string {
   return verb + (SUBRESOURCE_WORDS[subresource] ?? pascalCase(subresource));
 }
 
@@ -268,4 +268,55 @@ export function listerNamespaceAccessor(getter: string): string {
 /** The group-version informers class, e.g. `AppsV1Informers` (client-go informers/apps/v1 Interface). */
 export function groupInformersClassName(names: GroupVersionNames): string {
   return `${names.typePrefix}Informers`;
+}
+
+/** The apply-configuration builder class of a type (client-go `DeploymentApplyConfiguration`). */
+export function applyConfigurationName(typeName: string): string {
+  return `${typeName}ApplyConfiguration`;
+}
+
+/** Words a function cannot be named (reserved in strict-mode ES modules). */
+const RESERVED = new Set(
+  ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
+    "implements import in instanceof interface let new null package private protected public return static super switch this " +
+    "throw true try typeof var void while with yield await arguments eval").split(" "),
+);
+
+/**
+ * The builder factory of a type: the type name, lower-cased first
+ * (`deployment`, `deploymentSpec`, `container`); reserved words get a `_`.
+ */
+export function builderFactoryName(typeName: string): string {
+  const name = lowerFirst(typeName);
+  return RESERVED.has(name) ? `${name}_` : name;
+}
+
+/** A builder's setter for a wire field (`replicas` -> `withReplicas`, `x-foo` -> `withXFoo`). */
+export function builderMethodName(field: string): string {
+  return `with${pascalCase(field)}`;
+}
+
+/**
+ * Setters the runtime's MetadataApplyConfiguration and ObjectApplyConfiguration
+ * already have; a generated builder that extends them must not reuse a name.
+ */
+export const INHERITED_BUILDER_METHODS: readonly string[] = [
+  "withName", "withGenerateName", "withNamespace", "withUid", "withResourceVersion", "withGeneration",
+  "withCreationTimestamp", "withDeletionTimestamp", "withDeletionGracePeriodSeconds", "withLabels",
+  "withAnnotations", "withOwnerReferences", "withFinalizers", "getName", "getNamespace", "withApiVersion", "withKind",
+];
+
+/** The extraction function of a kind, optionally for a subresource (`extractDeployment`, `extractDeploymentStatus`). */
+export function extractFunctionName(typeName: string, subresource?: string): string {
+  return `extract${typeName}${subresource ? pascalCase(subresource) : ""}`;
+}
+
+/** A struct's name in the apply schema tables: unique across modules (`apps/v1.DeploymentSpec`). */
+export function applySchemaTypeName(modulePath: string, typeName: string): string {
+  return `${modulePath}.${typeName}`;
+}
+
+/** How the root fake.ts names a group-version's applyconfigurations module (`appsV1Apply`). */
+export function applyModuleAlias(accessor: string): string {
+  return `${accessor}Apply`;
 }

@@ -1,13 +1,12 @@
 // A CRD clientset (our Foo, with status and scale subresources) generated
 // from examples/sample-controller/crd/foos.yaml and used against the real
 // server: CRUD, updateStatus, the scale subresource, and watch.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamicClient, isNotFound, loadConfig, PatchType, type WatchEvent } from "@kubegen/runtime";
+import { isNotFound, loadConfig, PatchType, type WatchEvent } from "@kubegen/runtime";
 import type * as Foo from "../../../.tmp/generated/foo/index.js";
 import { controlPlane, useTestNamespace } from "../../helpers/cluster.js";
+import { installCrd } from "../../helpers/crd.js";
 import { generateFresh, importGenerated, removeGenerated, repoRoot } from "../../helpers/generated.js";
 
 const cp = controlPlane();
@@ -23,15 +22,7 @@ describe.skipIf(!cp)("Foo CRD clientset against the real server", () => {
 
   beforeAll(async () => {
     const config = { ...(await loadConfig({ kubeconfigPath: cp!.kubeconfigPath })), qps: 100, burst: 200 };
-    const crds = new DynamicClient(config).resource({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" });
-    const crd = parse(readFileSync(crdFile, "utf8"));
-    await crds.apply(crd.metadata.name, crd, { fieldManager: "kubegen-test", force: true });
-    for (let i = 0; i < 100; i++) {
-      const got = await crds.get(crd.metadata.name);
-      const conditions = (got.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
-      if (conditions.some((c) => c.type === "Established" && c.status === "True")) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await installCrd(config, crdFile);
     out = await generateFresh("foo-clientset", { crd: [crdFile] });
     const gen = await importGenerated<typeof Foo>(out);
     cs = gen.Clientset.forConfig(config);

@@ -1,0 +1,267 @@
+// The applyconfigurations artifact (client-go applyconfiguration-gen): one
+// `<group>/<version>/applyconfigurations.ts` per group-version with a builder
+// class and factory per struct type, extract functions per resource kind, and
+// the module's server-side-apply schema table (list/map semantics per field),
+// which extraction and the fake clientset's apply read. Builds views only.
+
+import type { ApiModel, GroupVersion, ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
+import {
+  INHERITED_BUILDER_METHODS,
+  applyConfigurationName,
+  applySchemaTypeName,
+  builderFactoryName,
+  builderMethodName,
+  extractFunctionName,
+  propertyKey,
+  uniqueName,
+} from "../ir/naming.js";
+import { fieldDoc } from "./docs.js";
+import type { EmittedFile } from "./emitted.js";
+import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
+
+/** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
+const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
+  "ObjectMeta",
+  "OwnerReference",
+  "LabelSelector",
+  "LabelSelectorRequirement",
+  "Condition",
+  "ObjectReference",
+]);
+
+/** Runtime types that apply sees as leaves, and those it sees as untyped JSON; the rest are structs. */
+const RUNTIME_SCALARS: ReadonlySet<RuntimeType> = new Set(["Time", "MicroTime", "Quantity", "IntOrString"]);
+const RUNTIME_UNTYPED: ReadonlySet<RuntimeType> = new Set(["FieldsV1", "RawExtension", "JsonValue"]);
+
+interface FieldView {
+  doc: string[];
+  key: string;
+  /** `this.x` or `this["x-y"]`. */
+  access: string;
+  method: string;
+  /** How the setter stores: append items, merge entries, or set. */
+  list: boolean;
+  map: boolean;
+  type: string;
+  /** The item type of a list, or the value type of a map. */
+  element: string;
+}
+
+interface FactoryView {
+  name: string;
+  params: string;
+  /** Setter calls after `new Class()`, e.g. `.withApiVersion("apps/v1")`. */
+  calls: string;
+  kindName?: string;
+}
+
+interface ExtractView {
+  name: string;
+  doc: string;
+  /** Set for a subresource shorthand; the main function otherwise. */
+  subresource?: string;
+  main: string;
+}
+
+interface BuilderView {
+  doc: string[];
+  className: string;
+  base?: string;
+  fields: FieldView[];
+  factory: FactoryView;
+  extracts: ExtractView[];
+  typeName: string;
+  schemaName: string;
+  schemaFields: { key: string; node: string }[];
+  atomic: boolean;
+  rest?: string;
+}
+
+/** The module's structs by name, for resolving references. */
+type Defs = ReadonlyMap<string, ReadonlyMap<string, TypeDef>>;
+
+function lookup(defs: Defs, target: { module: string; name: string }): TypeDef | undefined {
+  return defs.get(target.module)?.get(target.name);
+}
+
+/** True when a TypeDef gets a builder: an object type that is not a list kind. */
+export function hasBuilder(def: TypeDef): boolean {
+  return !def.alias && !def.listOf;
+}
+
+/**
+ * How server-side apply merges a list: the explicit `x-kubernetes-list-type`,
+ * else what the strategic-merge markers imply (kube-openapi's schema
+ * conversion: `merge` with a key is a map list on that key, without one a
+ * set), else atomic.
+ */
+function applyListType(list: ListSemantics): { listType: "atomic" | "set" | "map"; keys: readonly string[] } {
+  if (list.explicit) return { listType: list.type, keys: list.mapKeys };
+  if (list.patchStrategy?.split(",").includes("merge")) {
+    return list.patchMergeKey ? { listType: "map", keys: [list.patchMergeKey] } : { listType: "set", keys: [] };
+  }
+  return { listType: "atomic", keys: [] };
+}
+
+/** Resolves references for one module: TypeScript text for builder fields, and schema nodes. */
+class ApplyTypes {
+  readonly imports: ImportCollector;
+  readonly #defs: Defs;
+
+  constructor(imports: ImportCollector, defs: Defs) {
+    this.imports = imports;
+    this.#defs = defs;
+  }
+
+  /** The TypeScript type a builder field holds: builders for structs, plain types otherwise. */
+  tsType(ref: TypeRef): string {
+    switch (ref.kind) {
+      case "array": {
+        const item = this.tsType(ref.items);
+        return item.includes("|") ? `(${item})[]` : `${item}[]`;
+      }
+      case "map":
+        return `{ [key: string]: ${this.tsType(ref.values)} }`;
+      case "union":
+        return [...new Set(ref.variants.map((v) => this.tsType(v)))].join(" | ");
+      case "ref":
+        return this.#refType(ref.target);
+      default:
+        return tsType(ref, this.imports);
+    }
+  }
+
+  #refType(target: TypeTarget): string {
+    if ("runtime" in target) {
+      return RUNTIME_BUILDERS.has(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`;
+    }
+    const def = lookup(this.#defs, target);
+    if (def?.alias) return this.tsType(def.alias);
+    return applyConfigurationName(this.imports.reference(target));
+  }
+
+  /** The schema node (TypeScript text of an ApplyNode) for a value. */
+  node(ref: TypeRef): string {
+    switch (ref.kind) {
+      case "unknown":
+        return "rt.UNTYPED";
+      case "union":
+        return ref.variants.every((v) => this.node(v) === "rt.SCALAR") ? "rt.SCALAR" : "rt.UNTYPED";
+      case "array": {
+        const { listType, keys } = applyListType(ref.list);
+        const keyText = listType === "map" ? `, keys: ${JSON.stringify(keys)}` : "";
+        return `{ kind: "list", listType: "${listType}"${keyText}, items: ${this.node(ref.items)} }`;
+      }
+      case "map":
+        return `{ kind: "map", mapType: "${ref.mapType}", values: ${this.node(ref.values)} }`;
+      case "ref":
+        return this.#refNode(ref.target);
+      default:
+        return "rt.SCALAR";
+    }
+  }
+
+  #refNode(target: TypeTarget): string {
+    if ("runtime" in target) {
+      if (RUNTIME_SCALARS.has(target.runtime)) return "rt.SCALAR";
+      if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
+      return `rt.struct("${target.runtime}")`;
+    }
+    const def = lookup(this.#defs, target);
+    if (def?.alias) return this.node(def.alias);
+    this.imports.reference(target); // records the module whose schema this one needs
+    return `rt.struct("${applySchemaTypeName(target.module, target.name)}")`;
+  }
+}
+
+function isObjectMeta(ref: TypeRef | undefined): boolean {
+  return ref?.kind === "ref" && "runtime" in ref.target && ref.target.runtime === "ObjectMeta";
+}
+
+function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsTaken: Set<string>): BuilderView {
+  const className = applyConfigurationName(def.name);
+  const withMeta = isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type);
+  const base = withMeta ? (def.gvk ? "rt.ObjectApplyConfiguration" : "rt.MetadataApplyConfiguration") : undefined;
+  const inherited = new Set(withMeta ? ["metadata", ...(def.gvk ? ["apiVersion", "kind"] : [])] : []);
+  const methods = new Set<string>(base ? INHERITED_BUILDER_METHODS : []);
+  const fields = def.fields
+    .filter((f) => !inherited.has(f.name))
+    .map((f): FieldView => {
+      const key = propertyKey(f.name);
+      const list = f.type.kind === "array";
+      const map = f.type.kind === "map";
+      const element = f.type.kind === "array" ? types.tsType(f.type.items) : f.type.kind === "map" ? types.tsType(f.type.values) : "";
+      const how = list ? "Appends to" : map ? "Merges entries into (a later value for a key wins)" : "Sets";
+      return {
+        doc: [`${how} \`${f.name}\`.`, ...fieldDoc(f).flatMap((l, i) => (i === 0 ? ["", l] : [l]))],
+        key,
+        access: key.startsWith('"') ? `this[${key}]` : `this.${key}`,
+        method: uniqueName(builderMethodName(f.name), methods),
+        list,
+        map,
+        type: types.tsType(f.type),
+        element: element.includes("|") && list ? `(${element})` : element,
+      };
+    });
+  const resource = gv.resources.find((r) => r.typeName === def.name);
+  const factoryName = uniqueName(builderFactoryName(def.name), exportsTaken);
+  const calls: string[] = [];
+  if (def.gvk) calls.push(`.withApiVersion(${JSON.stringify(def.gvk.apiVersion)})`, `.withKind(${JSON.stringify(def.gvk.kind)})`);
+  const params: string[] = [];
+  if (resource && withMeta) {
+    params.push("name: string");
+    calls.push(".withName(name)");
+    if (resource.namespaced) {
+      params.push("namespace: string");
+      calls.push(".withNamespace(namespace)");
+    }
+  }
+  const extracts: ExtractView[] = [];
+  if (resource && withMeta && resource.verbs.includes("patch")) {
+    const main = uniqueName(extractFunctionName(def.name), exportsTaken);
+    extracts.push({ name: main, main, doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
+    if (resource.subresources.some((s) => s.name === "status")) {
+      const name = uniqueName(extractFunctionName(def.name, "status"), exportsTaken);
+      extracts.push({ name, main, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
+    }
+  }
+  return {
+    doc: [`Apply configuration of ${gv.names.apiVersion} ${def.name}: only the fields set through its \`with\` methods are sent.`],
+    className,
+    ...(base ? { base } : {}),
+    fields,
+    factory: { name: factoryName, params: params.join(", "), calls: calls.join("") },
+    extracts,
+    typeName: def.name,
+    schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
+    schemaFields: def.fields.map((f) => ({ key: propertyKey(f.name), node: types.node(f.type) })),
+    atomic: def.mapType === "atomic",
+    ...(def.additional || def.preserveUnknownFields ? { rest: def.additional ? types.node(def.additional) : "rt.UNTYPED" } : {}),
+  };
+}
+
+/** Emits `applyconfigurations.ts` for every group-version with object types. */
+export function emitApplyConfigurations(model: ApiModel): EmittedFile[] {
+  const accessors = moduleAccessors(model);
+  const defs: Defs = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, new Map(gv.types.map((t) => [t.name, t]))]));
+  const files: EmittedFile[] = [];
+  for (const gv of model.groupVersions.filter((g) => g.types.some(hasBuilder))) {
+    const imports = new ImportCollector(gv.names.modulePath, accessors);
+    const types = new ApplyTypes(imports, defs);
+    const taken = new Set<string>(["applySchema"]);
+    const builders = gv.types.filter(hasBuilder).map((d) => builderView(gv, d, types, taken));
+    const deps = imports.moduleImports("applyconfigurations.js");
+    files.push({
+      path: `${gv.names.modulePath}/applyconfigurations.ts`,
+      template: "applyconfigurations",
+      view: {
+        apiVersion: gv.names.apiVersion,
+        typesImport: builders.some((b) => b.extracts.length > 0),
+        imports: deps,
+        deps: deps.map((d) => `${d.alias}.applySchema`).join(", "),
+        builders,
+      },
+    });
+  }
+  return files;
+}
