@@ -175,7 +175,7 @@ export type { Verb, ResourceRef, RequestSpec } from "./rest/build-request.js";
 export { RestClient } from "./rest/rest-client.js";
 export type { RawResponse, CallOptions } from "./rest/rest-client.js";
 export { ResourceClient, executorFor, DEFAULT_PAGE_SIZE } from "./rest/resource-client.js";
-export type { RequestExecutor, ResourceInfo, ObjectList, ResourceVerb, AllNamespacesVerb, AllNamespaces } from "./rest/resource-client.js";
+export type { RequestExecutor, ResourceInfo, ObjectList, ResourceVerb, AllNamespacesVerb, AllNamespaces, ApplyConfigurationLike } from "./rest/resource-client.js";
 
 // watch: typed events and the streaming JSON decoder
 export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";
@@ -196,6 +196,31 @@ export type { FeatureName, FeatureSpec, FeatureStage } from "./features/feature-
 
 // cache: reflector, indexer, shared informers, listers, informer factory base
 export * from "./cache/index.js";
+
+// apply: server-side-apply builders, the apply schema, and extraction of a manager's fields
+export { SCALAR, UNTYPED, struct, lookupStruct } from "./apply/schema.js";
+export type { ApplyNode, ApplyStruct, ApplySchema } from "./apply/schema.js";
+export { defineApplySchema } from "./apply/define-schema.js";
+export { metaApplySchema } from "./apply/meta-schema.js";
+export {
+  MetadataApplyConfiguration,
+  ObjectApplyConfiguration,
+  ObjectMetaApplyConfiguration,
+  OwnerReferenceApplyConfiguration,
+  LabelSelectorApplyConfiguration,
+  LabelSelectorRequirementApplyConfiguration,
+  ConditionApplyConfiguration,
+  ObjectReferenceApplyConfiguration,
+  objectMeta,
+  ownerReference,
+  labelSelector,
+  labelSelectorRequirement,
+  condition,
+  objectReference,
+} from "./apply/builders.js";
+export { ScaleApplyConfiguration, ScaleSpecApplyConfiguration, scale, scaleSpec } from "./apply/scale.js";
+export { extractApplyConfiguration } from "./apply/extract.js";
+export type { ExtractOptions } from "./apply/extract.js";
 
 // dynamic: any resource as unstructured JSON
 export { DynamicClient, DynamicResourceClient } from "./dynamic/dynamic-client.js";

@@ -61,7 +61,9 @@ export type ResourceVerb =
   | "listPages"
   | "listAll"
   | "watch"
-  | "patch";
+  | "patch"
+  | "apply"
+  | "applyStatus";
 
 /** The verbs that work on a namespaced resource without a namespace (all namespaces). */
 export type AllNamespacesVerb = "list" | "listPages" | "listAll" | "watch";
