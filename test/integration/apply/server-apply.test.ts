@@ -3,7 +3,6 @@
 // force, removal of a dropped field, list-map merges (containers by name,
 // ports by containerPort+protocol), applyStatus on the Foo CRD, and the
 // checks made before anything is sent.
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, isConflict, labelSelector, loadConfig, RequestBuildError } from "@kubegen/runtime";
 import type * as K8s from "../../../.tmp/generated/k8s-1.36/index.js";
@@ -11,13 +10,12 @@ import type * as AppsV1 from "../../../.tmp/generated/k8s-1.36/apps/v1/index.js"
 import type * as CoreV1 from "../../../.tmp/generated/k8s-1.36/core/v1/index.js";
 import type * as Foo from "../../../.tmp/generated/foo/index.js";
 import type * as FooV1 from "../../../.tmp/generated/foo/samplecontroller.kubegen.dev/v1alpha1/index.js";
+import { generateApplyModules } from "../../helpers/apply-clients.js";
 import { controlPlane, useTestNamespace } from "../../helpers/cluster.js";
-import { installCrd } from "../../helpers/crd.js";
-import { generateFresh, importGenerated, removeGenerated, repoRoot } from "../../helpers/generated.js";
+import { removeGenerated } from "../../helpers/generated.js";
 
 const cp = controlPlane();
 const namespace = useTestNamespace(cp, "ssa");
-const fooCrd = join(repoRoot, "examples/sample-controller/crd/foos.yaml");
 const outs: string[] = [];
 afterAll(() => outs.forEach(removeGenerated));
 
@@ -30,15 +28,11 @@ describe.skipIf(!cp)("server-side apply against the real server", () => {
 
   beforeAll(async () => {
     const config = { ...(await loadConfig({ kubeconfigPath: cp!.kubeconfigPath })), qps: 200, burst: 400 };
-    await installCrd(config, fooCrd);
-    const k8sOut = await generateFresh("ssa-k8s", { fromCluster: { kubeconfig: cp!.kubeconfigPath }, groups: ["core/v1", "apps/v1", "autoscaling/v1"] });
-    const fooOut = await generateFresh("ssa-foo", { crd: [fooCrd] });
-    outs.push(k8sOut, fooOut);
-    cs = (await importGenerated<typeof K8s>(k8sOut)).Clientset.forConfig(config);
-    apps = await importGenerated<typeof AppsV1>(k8sOut, "apps/v1/index.ts");
-    core = await importGenerated<typeof CoreV1>(k8sOut, "core/v1/index.ts");
-    fooCs = (await importGenerated<typeof Foo>(fooOut)).Clientset.forConfig(config);
-    foo = await importGenerated<typeof FooV1>(fooOut, "samplecontroller.kubegen.dev/v1alpha1/index.ts");
+    const m = await generateApplyModules(cp!, config, "ssa");
+    outs.push(...m.outs);
+    ({ apps, core, fooV1: foo } = m);
+    cs = m.k8s.Clientset.forConfig(config);
+    fooCs = m.foo.Clientset.forConfig(config);
   }, 120_000);
 
   const web = (name: string, replicas?: number) => {
