@@ -631,7 +631,7 @@ describe("FakeClient: patch", () => {
     const apply = await rejection(
       fake.request({ verb: "apply", group: "", version: "v1", resource: "configmaps", namespace: "default", name: "a", body: cm("a"), options: { fieldManager: "me" } }),
     );
-    expect(apply.message).toMatch(/^server-side apply is not supported by the fake clientset yet/);
+    expect(apply.message).toMatch(/^server-side apply needs the resource.s apply schema/);
   });
 
   it("a patch of the status subresource changes only status; of the main resource, not status", async () => {

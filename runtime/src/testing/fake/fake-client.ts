@@ -7,6 +7,7 @@
 // server's Status.
 
 import { Readable } from "node:stream";
+import { parse as parseYaml } from "yaml";
 import { ApiError } from "../../errors/api-error.js";
 import { newBadRequest, newMethodNotSupported } from "../../errors/constructors.js";
 import type { DeleteOptions, ListOptions, WatchOptions } from "../../meta/options.js";
@@ -40,8 +41,25 @@ interface Registered<F> {
   readonly fn: F;
 }
 
-/** The message for server-side apply, which a later version of the fake will emulate. */
-export const APPLY_NOT_SUPPORTED = "server-side apply is not supported by the fake clientset yet";
+/** The message for server-side apply to a resource whose FakeResource has no `apply` schema. */
+export const APPLY_NOT_SUPPORTED = "server-side apply needs the resource's apply schema (FakeResource.apply), which this resource table does not give";
+
+/** An apply patch body: an object, or JSON/YAML text (400 "error decoding YAML" when it is neither). */
+function parseApplyBody(body: unknown): unknown {
+  if (typeof body === "string" || Buffer.isBuffer(body)) {
+    const text = body.toString();
+    try {
+      return JSON.parse(text);
+    } catch {
+      try {
+        return parseYaml(text) as unknown;
+      } catch (err) {
+        throw newBadRequest(`error decoding YAML: ${(err as Error).message}`);
+      }
+    }
+  }
+  return body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+}
 
 function copy<T>(v: T): T {
   if (v === undefined) return v;
@@ -273,6 +291,8 @@ export class FakeClient implements RequestExecutor {
     const name = spec.name ?? "";
     const options = (spec.options ?? {}) as Record<string, unknown>;
     const dryRun = options.dryRun === true || options.dryRun === "All";
+    const fieldManager = typeof options.fieldManager === "string" ? options.fieldManager : undefined;
+    const write = { dryRun, ...(fieldManager ? { fieldManager } : {}) };
     const gr = { group: r.group, resource: sub ? `${r.resource}/${sub}` : r.resource };
     switch (verb) {
       case "get": {
@@ -285,7 +305,7 @@ export class FakeClient implements RequestExecutor {
         return this.tracker.list(r, this.#namespace(r, spec, true), options as ListOptions);
       case "create": {
         const ns = this.#namespace(r, spec, false);
-        if (sub === "") return this.tracker.create(r, ns, spec.body, { dryRun });
+        if (sub === "") return this.tracker.create(r, ns, spec.body, write);
         const core = r.group === "";
         if (core && r.resource === "pods" && sub === "eviction") return evict(this.tracker, r, ns, name, parseBody(spec.body));
         if (core && r.resource === "pods" && sub === "binding") return bind(this.tracker, r, ns, name, parseBody(spec.body));
@@ -296,15 +316,15 @@ export class FakeClient implements RequestExecutor {
       }
       case "update": {
         const ns = this.#namespace(r, spec, false);
-        if (sub === "") return this.tracker.update(r, ns, name, spec.body, { dryRun });
-        if (sub === "status") return this.tracker.update(r, ns, name, spec.body, { dryRun, subresource: "status" });
+        if (sub === "") return this.tracker.update(r, ns, name, spec.body, write);
+        if (sub === "status") return this.tracker.update(r, ns, name, spec.body, { ...write, subresource: "status" });
         if (sub === "scale") return updateScale(this.tracker, r, ns, name, parseBody(spec.body), dryRun);
         throw newMethodNotSupported(gr, "update");
       }
       case "patch":
-        return this.#patch(r, spec, dryRun);
+        return this.#patch(r, spec, dryRun, fieldManager);
       case "apply":
-        throw unsupportedMediaType(`${APPLY_NOT_SUPPORTED} (apply ${r.resource} ${JSON.stringify(name)}); use a reactor, update or a merge patch`);
+        return this.#apply(r, spec, dryRun, fieldManager);
       case "delete": {
         if (sub !== "") throw newMethodNotSupported(gr, "delete");
         return this.tracker.delete(r, this.#namespace(r, spec, false), name, options as DeleteOptions);
@@ -316,7 +336,28 @@ export class FakeClient implements RequestExecutor {
     }
   }
 
-  #patch(r: FakeResource, spec: RequestSpec, dryRun: boolean): unknown {
+  /** Server-side apply (verb `apply`, or a patch with PatchType.Apply): the tracker's apply. */
+  #apply(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined): unknown {
+    const name = spec.name ?? "";
+    const sub = spec.subresource ?? "";
+    if (!r.apply || (sub !== "" && sub !== "status")) {
+      throw unsupportedMediaType(
+        `${sub && r.apply ? `server-side apply to the ${JSON.stringify(sub)} subresource is not supported by the fake clientset` : APPLY_NOT_SUPPORTED} (apply ${r.resource} ${JSON.stringify(name)}); use a reactor, update or a merge patch`,
+      );
+    }
+    const ns = this.#namespace(r, spec, false);
+    const options = (spec.options ?? {}) as Record<string, unknown>;
+    const manager = fieldManager ?? (typeof spec.query?.fieldManager === "string" ? spec.query.fieldManager : undefined);
+    const force = options.force === true || spec.query?.force === true || spec.query?.force === "true";
+    return this.tracker.apply(r, ns, name, parseApplyBody(spec.body), {
+      dryRun,
+      force,
+      ...(manager ? { fieldManager: manager } : {}),
+      ...(sub ? { subresource: sub } : {}),
+    });
+  }
+
+  #patch(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined): unknown {
     const ns = this.#namespace(r, spec, false);
     const name = spec.name ?? "";
     const sub = spec.subresource ?? "";
@@ -324,7 +365,7 @@ export class FakeClient implements RequestExecutor {
       throw newMethodNotSupported({ group: r.group, resource: `${r.resource}/${sub}` }, "patch");
     }
     const type = spec.patchType;
-    if (type === PatchType.Apply) throw unsupportedMediaType(`${APPLY_NOT_SUPPORTED} (apply ${r.resource} ${JSON.stringify(name)})`);
+    if (type === PatchType.Apply) return this.#apply(r, spec, dryRun, fieldManager);
     if (type === PatchType.StrategicMerge) {
       if (!isBuiltInGroup(r.group)) {
         // What the server says for custom resources, which have no strategic merge patch.
@@ -373,7 +414,7 @@ export class FakeClient implements RequestExecutor {
       }
     }
     if (sub === "scale") return updateScale(this.tracker, r, ns, name, patched, dryRun);
-    return this.tracker.update(r, ns, name, patched as TrackedObject, { dryRun, ...(sub ? { subresource: sub } : {}) });
+    return this.tracker.update(r, ns, name, patched as TrackedObject, { dryRun, ...(fieldManager ? { fieldManager } : {}), ...(sub ? { subresource: sub } : {}) });
   }
 }
 

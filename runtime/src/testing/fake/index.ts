@@ -4,8 +4,8 @@
 
 export { FakeClient, APPLY_NOT_SUPPORTED, reactorMatches, isSuccessStatus } from "./fake-client.js";
 export type { FakeClientOptions } from "./fake-client.js";
-export { ObjectTracker, DEFAULT_HISTORY_LIMIT, apiVersionOf, resourceKey } from "./object-tracker.js";
-export type { ObjectTrackerOptions, TrackedObject, TrackedList, WriteOptions } from "./object-tracker.js";
+export { ObjectTracker, DEFAULT_HISTORY_LIMIT, DEFAULT_FIELD_MANAGER, apiVersionOf, resourceKey } from "./object-tracker.js";
+export type { ApplyWriteOptions, ObjectTrackerOptions, TrackedObject, TrackedList, WriteOptions } from "./object-tracker.js";
 export type { FakeResource, FakeAction, FakeVerb, Reactor, ReactorResult, WatchReactor, WatchReactorResult } from "./types.js";
 export { applyMergePatch, applyJsonPatch, PatchError } from "./patch.js";
 export type { JsonPatchOperation } from "./patch.js";

@@ -14,6 +14,10 @@
 //   live events, in write order; one older than the history is 410 Expired.
 // - Watchers are registered only while a watch is being iterated; ending the
 //   iteration (return, abort, timeout) removes them.
+// - Resources with an apply schema (FakeResource.apply) get the server's field
+//   ownership: create/update/patch record an Update manager in managedFields,
+//   and `apply` is server-side apply (apply/field-manager.ts) with its
+//   conflicts, pruning and creation of missing objects.
 
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../errors/api-error.js";
@@ -37,6 +41,9 @@ import {
 import type { KubernetesObject, ObjectMeta, Status } from "../../meta/types.js";
 import { realClock, type Clock } from "../../util/clock.js";
 import type { WatchEvent } from "../../watch/decoder.js";
+import { applyConfig, trackUpdate, type OwnershipContext } from "../../apply/field-manager.js";
+import { SchemaValueError, validateValue } from "../../apply/merge.js";
+import { struct } from "../../apply/schema.js";
 import { compileFieldSelector } from "./field-selector.js";
 import { jsonEqual } from "./patch.js";
 import type { FakeResource } from "./types.js";
@@ -71,7 +78,27 @@ export interface ObjectTrackerOptions {
 export interface WriteOptions {
   /** Validate and compute the result without storing it (`dryRun: "All"`). */
   readonly dryRun?: boolean;
+  /**
+   * The writer's name in managedFields (resources with an apply schema only). The server
+   * defaults it from the User-Agent; the fake uses {@link DEFAULT_FIELD_MANAGER}.
+   */
+  readonly fieldManager?: string;
 }
+
+/** Options of {@link ObjectTracker.apply}. */
+export interface ApplyWriteOptions {
+  /** The applier's name; required (a 422 like the server's without it). */
+  readonly fieldManager?: string;
+  /** Take over fields other managers own instead of failing with a 409. */
+  readonly force?: boolean;
+  /** Compute the result without storing it. */
+  readonly dryRun?: boolean;
+  /** `status` to apply to the status subresource. */
+  readonly subresource?: string;
+}
+
+/** The manager of writes that name none (the server uses the User-Agent's product, e.g. `kubectl`). */
+export const DEFAULT_FIELD_MANAGER = "kubegen-fake";
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -120,6 +147,12 @@ function decode(body: unknown, what: string): TrackedObject {
 /** RFC 3339 with seconds, as metav1.Time serialises. */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `apps/v1` -> ["apps", "v1"], `v1` -> ["", "v1"], `` -> ["", ""] (schema.ParseGroupVersion). */
+function splitApiVersion(apiVersion: string): [string, string] {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
 
 /** `v1` for the core group, else `group/version`. */
@@ -306,10 +339,27 @@ export class ObjectTracker {
       });
     }
     const ns = this.#checkNamespace(r, namespace, o);
-    return this.#create(r, ns, o, { dryRun: !!options.dryRun });
+    return this.#create(r, ns, o, { dryRun: !!options.dryRun, track: true, fieldManager: options.fieldManager });
   }
 
-  #create(r: FakeResource, ns: string, o: TrackedObject, how: { seed?: boolean; dryRun?: boolean }): TrackedObject {
+  /** How field ownership works for writes to `r` (undefined: the resource has no apply schema). */
+  #ownership(r: FakeResource, subresource: string | undefined): OwnershipContext | undefined {
+    if (!r.apply) return undefined;
+    return {
+      typed: { schema: r.apply.schema, node: struct(r.apply.type) },
+      apiVersion: apiVersionOf(r),
+      ...(subresource ? { subresource } : {}),
+      reset: subresource === "status" ? "status" : hasStatusSubresource(r) ? "main" : "none",
+      now: rfc3339(this.#clock.now()),
+    };
+  }
+
+  #create(
+    r: FakeResource,
+    ns: string,
+    o: TrackedObject,
+    how: { seed?: boolean; dryRun?: boolean; track?: boolean; fieldManager?: string | undefined },
+  ): TrackedObject {
     const objects = this.#objects(r);
     const m = o.metadata;
     if (r.namespaced) m.namespace = ns;
@@ -336,6 +386,12 @@ export class ObjectTracker {
       if (hasStatusSubresource(r)) delete o.status;
     }
     const obj = withTypeMeta(r, o);
+    const ctx = how.track ? this.#ownership(r, undefined) : undefined;
+    if (ctx) {
+      const mf = trackUpdate(ctx, undefined, obj, { manager: how.fieldManager || DEFAULT_FIELD_MANAGER, sentManagedFields: obj.metadata.managedFields ?? null });
+      if (mf) obj.metadata.managedFields = mf;
+      else delete obj.metadata.managedFields;
+    }
     if (how.dryRun) return clone(obj);
     return this.#commit(r, ns, obj, undefined);
   }
@@ -384,6 +440,17 @@ export class ObjectTracker {
     body: unknown,
     options: WriteOptions & { subresource?: string } = {},
   ): TrackedObject {
+    return this.#update(r, namespace, name, body, options, true);
+  }
+
+  #update(
+    r: FakeResource,
+    namespace: string,
+    name: string,
+    body: unknown,
+    options: WriteOptions & { subresource?: string },
+    track: boolean,
+  ): TrackedObject {
     const o = decode(body, `update ${r.resource}`);
     if (o.metadata.name !== undefined && o.metadata.name !== name) {
       throw newBadRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
@@ -415,12 +482,110 @@ export class ObjectTracker {
       if (!jsonEqual(specOf(next), specOf(stored))) next.metadata.generation = (sm.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = stored.metadata.resourceVersion;
+    if (!track) {
+      // An apply computed managedFields already.
+      if (o.metadata.managedFields === undefined) delete next.metadata.managedFields;
+      else next.metadata.managedFields = o.metadata.managedFields;
+    } else {
+      const ctx = this.#ownership(r, options.subresource);
+      if (ctx) {
+        const mf = trackUpdate(ctx, stored, next, {
+          manager: options.fieldManager || DEFAULT_FIELD_MANAGER,
+          sentManagedFields: o.metadata.managedFields ?? null,
+        });
+        if (mf) next.metadata.managedFields = mf;
+        else delete next.metadata.managedFields;
+      }
+    }
     if (jsonEqual(next, stored)) return clone(stored); // a no-op write: no new resourceVersion, no event
     if (options.dryRun) return clone(next);
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) {
       return this.#commit(r, ns, next, stored, "DELETED");
     }
     return this.#commit(r, ns, next, stored);
+  }
+
+  /**
+   * Server-side apply (PATCH with `application/apply-patch+yaml`) for resources with an apply
+   * schema: merges `body` (the configuration) into the object, or creates it when it does not
+   * exist, with the server's ownership rules, errors and messages (400 for a configuration of
+   * another kind, without a name on create, with managedFields, or naming another object; 422
+   * without a fieldManager; 500 for a field the schema does not declare; 409 for conflicts
+   * without `force`). The main resource of a kind with a status subresource ignores `status`;
+   * the `status` subresource ignores everything else. An apply that changes nothing stores
+   * nothing (no new resourceVersion, no event), unless ownership changed.
+   */
+  apply(r: FakeResource, namespace: string, name: string, body: unknown, options: ApplyWriteOptions = {}): TrackedObject {
+    if (!r.apply) throw new Error(`the fake clientset has no apply schema for ${r.resource}`);
+    if (!options.fieldManager) {
+      throw newInvalid({ group: "meta.k8s.io", kind: "PatchOptions" }, "", [fieldRequired("fieldManager", "is required for apply patch")]);
+    }
+    const sub = options.subresource ?? "";
+    if (sub !== "" && sub !== "status") throw newBadRequest(`the fake clientset applies only to the main resource and its status, not ${JSON.stringify(sub)}`);
+    if (body === undefined || body === null) throw newBadRequest("error decoding YAML: the apply patch is empty");
+    const config = decode(body, `apply ${r.resource}`) as TrackedObject;
+    const [group, version] = splitApiVersion(typeof config.apiVersion === "string" ? config.apiVersion : "");
+    const kind = typeof config.kind === "string" ? config.kind : "";
+    if (group !== r.group || version !== r.version || kind !== r.kind) {
+      throw newBadRequest(`invalid object type: ${group}/${version}, Kind=${kind}`);
+    }
+    if (config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) {
+      throw newBadRequest("metadata.managedFields must be nil");
+    }
+    const gvk = `${r.group}/${r.version}, Kind=${r.kind}`;
+    const typed = { schema: r.apply.schema, node: struct(r.apply.type) };
+    try {
+      validateValue(typed, config);
+    } catch (err) {
+      if (!(err instanceof SchemaValueError)) throw err;
+      throw new ApiError(
+        {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          message: `failed to create typed patch object (${config.metadata.namespace ?? ""}/${config.metadata.name ?? ""}; ${gvk}): ${err.message}`,
+          code: 500,
+        },
+        {},
+        { cause: err },
+      );
+    }
+    const ns = r.namespaced ? namespace || config.metadata.namespace || "" : "";
+    if (r.namespaced && !ns) throw newBadRequest(`${r.resource} are namespaced: the request needs a namespace`);
+    if (r.namespaced && config.metadata.namespace && config.metadata.namespace !== ns) {
+      throw newBadRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    const stored = this.#objects(r).get(`${ns}/${name}`);
+    if (!stored && sub) throw newNotFound(this.#gr(r), name);
+    // What the request may change: the status subresource takes only status (and the object's
+    // identity); the main resource of a kind with a status subresource ignores status.
+    let effective: TrackedObject = config;
+    if (sub === "status") {
+      const m = config.metadata;
+      effective = {
+        apiVersion: config.apiVersion!,
+        kind: config.kind!,
+        metadata: { ...(m.name !== undefined ? { name: m.name } : {}), ...(m.namespace !== undefined ? { namespace: m.namespace } : {}) },
+        ...(config.status !== undefined ? { status: config.status } : {}),
+      };
+    } else if (hasStatusSubresource(r) && "status" in config) {
+      const { status: _s, ...rest } = config;
+      effective = rest as TrackedObject;
+    }
+    const ctx = this.#ownership(r, sub || undefined)!;
+    const result = applyConfig(ctx, stored ? clone(stored) : undefined, effective, { manager: options.fieldManager, force: !!options.force });
+    const next = result.object as unknown as TrackedObject;
+    const objName = next.metadata?.name;
+    if (!stored) {
+      if (!config.metadata.name) throw newBadRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+      if (objName !== name) throw newBadRequest(`the name of the object (${objName ?? ""}) does not match the name on the URL (${name})`);
+      next.metadata.namespace = r.namespaced ? ns : undefined;
+      if (!r.namespaced) delete next.metadata.namespace;
+      return this.#create(r, ns, next, { dryRun: !!options.dryRun });
+    }
+    if (objName !== name) throw newBadRequest(`the name of the object (${objName ?? ""}) does not match the name on the URL (${name})`);
+    return this.#update(r, ns, name, next, { dryRun: !!options.dryRun, ...(sub ? { subresource: sub } : {}) }, false);
   }
 
   /**

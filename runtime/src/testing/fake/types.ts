@@ -2,6 +2,7 @@
 // (FakeResource), the recorded actions and the reactor signatures (client-go
 // testing/actions.go Action, testing/fake.go ReactionFunc/WatchReactionFunc).
 
+import type { ApplySchema } from "../../apply/schema.js";
 import type { ResourceInfo } from "../../rest/resource-client.js";
 import type { PatchType } from "../../meta/options.js";
 import type { WatchEvent } from "../../watch/decoder.js";
@@ -20,6 +21,12 @@ export interface FakeResource extends ResourceInfo {
   readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string; readonly labelSelectorPath?: string };
   /** CRD `selectableFields` JSON paths (e.g. `.spec.color`): extra field labels list and watch accept. */
   readonly selectableFields?: readonly string[];
+  /**
+   * The kind's server-side-apply schema and its qualified struct name (e.g. `apps/v1.Deployment`).
+   * With it the fake serves apply patches and tracks managedFields on every write; without it,
+   * apply is a 415 and managedFields are stored as sent.
+   */
+  readonly apply?: { readonly schema: ApplySchema; readonly type: string };
 }
 
 /** The verbs actions carry: a RequestSpec verb, or an HTTP method for custom requests. */
