@@ -7,7 +7,8 @@
 // blocking. Time-based rules run on a FakeClock given to the recorder (the
 // client's clock); every request goes to the real server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, RestClient } from "@kubegen/runtime";
+import { loadConfig, RestClient, type RequestExecutor, type RequestSpec } from "@kubegen/runtime";
+import { fakeApiError } from "../../runtime/src/cache/fake-lister-watcher.js";
 import type { Logger } from "../../runtime/src/controller/index.js";
 import { EventRecorder, type EventsV1Event } from "../../runtime/src/events/index.js";
 import type { KubernetesObject } from "../../runtime/src/meta/types.js";
@@ -203,6 +204,41 @@ describe.skipIf(!cp)("EventRecorder on a real API server", () => {
     } finally {
       limited.close();
     }
+  });
+
+  it("retries a transient failure after 10 s on its clock, and gives up after 12 tries", async () => {
+    const clock = new FakeClock(Date.now());
+    let failuresLeft = 1;
+    let calls = 0;
+    const flaky: RequestExecutor = {
+      request: <T>(spec: RequestSpec): Promise<T> => {
+        calls++;
+        if (failuresLeft-- > 0) return Promise.reject(fakeApiError(503, "ServiceUnavailable", "try again"));
+        return rest.request<T>(spec);
+      },
+      watch: (spec) => rest.watch(spec),
+      stream: (spec) => rest.stream(spec),
+    };
+    const logger = memoryLogger();
+    const rec = new EventRecorder({ client: flaky, reportingController: "sample-controller", clock, logger });
+    const obj = { apiVersion: "v1", kind: "ConfigMap", namespace: ns(), name: "flaky-foo" };
+    rec.event(obj, "Normal", "Synced", "Sync", "ok");
+    await clock.advance(9_999);
+    expect(calls).toBe(1);
+    expect(logger.lines.some((l) => l.includes("retrying"))).toBe(true);
+    await clock.advance(1);
+    await rec.flush();
+    expect(calls).toBe(2);
+    expect(await eventsAbout("flaky-foo")).toHaveLength(1);
+    expect(rec.stats()).toMatchObject({ created: 1, failed: 0 });
+
+    failuresLeft = 100;
+    calls = 0;
+    rec.event({ ...obj, name: "flaky-foo-2" }, "Normal", "Synced", "Sync", "ok");
+    for (let i = 0; i < 12; i++) await clock.advance(10_000);
+    await rec.flush();
+    expect(calls).toBe(12);
+    expect(rec.stats()).toMatchObject({ created: 1, failed: 1 });
   });
 
   it("rejects invalid calls by logging, not throwing", () => {
