@@ -482,7 +482,7 @@ export class EventRecorder {
 }
 
 /** An ObjectReference to an object (apimachinery `reference.GetReference`, minus the scheme lookup). */
-export function objectReference(obj: KubernetesObject | ObjectReference): ObjectReference {
+export function objectReferenceOf(obj: KubernetesObject | ObjectReference): ObjectReference {
   return toReference(obj);
 }
 
