@@ -58,6 +58,8 @@ interface FactoryView {
 interface ExtractView {
   name: string;
   doc: string;
+  /** Setter calls that fill in apiVersion and kind, which objects from lists and informers lack. */
+  typeMeta: string;
   /** Set for a subresource shorthand; the main function otherwise. */
   subresource?: string;
   main: string;
@@ -205,8 +207,8 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
     });
   const resource = gv.resources.find((r) => r.typeName === def.name);
   const factoryName = uniqueName(builderFactoryName(def.name), exportsTaken);
-  const calls: string[] = [];
-  if (def.gvk) calls.push(`.withApiVersion(${JSON.stringify(def.gvk.apiVersion)})`, `.withKind(${JSON.stringify(def.gvk.kind)})`);
+  const typeMeta = def.gvk ? `.withApiVersion(${JSON.stringify(def.gvk.apiVersion)}).withKind(${JSON.stringify(def.gvk.kind)})` : "";
+  const calls: string[] = typeMeta ? [typeMeta] : [];
   const params: string[] = [];
   if (resource && withMeta) {
     params.push("name: string");
@@ -219,10 +221,10 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
   const extracts: ExtractView[] = [];
   if (resource && withMeta && resource.verbs.includes("patch")) {
     const main = uniqueName(extractFunctionName(def.name), exportsTaken);
-    extracts.push({ name: main, main, doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
+    extracts.push({ name: main, main, typeMeta, doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
     if (resource.subresources.some((s) => s.name === "status")) {
       const name = uniqueName(extractFunctionName(def.name, "status"), exportsTaken);
-      extracts.push({ name, main, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
+      extracts.push({ name, main, typeMeta, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
     }
   }
   return {

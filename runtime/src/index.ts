@@ -201,7 +201,7 @@ export * from "./cache/index.js";
 export { SCALAR, UNTYPED, struct, lookupStruct } from "./apply/schema.js";
 export type { ApplyNode, ApplyStruct, ApplySchema } from "./apply/schema.js";
 export { defineApplySchema } from "./apply/define-schema.js";
-export { metaApplySchema } from "./apply/meta-schema.js";
+export { META_APPLY_TYPES, metaApplySchema } from "./apply/meta-schema.js";
 export {
   MetadataApplyConfiguration,
   ObjectApplyConfiguration,
@@ -236,3 +236,12 @@ export type {
   KindRef,
   ServerVersion,
 } from "./discovery/discovery-client.js";
+
+// controller: a reusable reconcile loop over the workqueue and informers
+export * from "./controller/index.js";
+
+// events: events.k8s.io/v1 event recorder (series dedupe, spam filter)
+export * from "./events/index.js";
+
+// health: /healthz, /livez, /readyz server
+export * from "./health/index.js";

@@ -4,6 +4,7 @@
 import { FakeClient, type FakeResource } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
 import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
+import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject =
@@ -12,7 +13,7 @@ export type FakeObject =
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", listKind: "WidgetList", namespaced: true, subresources: [] },
+  { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", listKind: "WidgetList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Widget" } },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

@@ -5,6 +5,8 @@ import { FakeClient, type FakeResource } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
 import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import type * as goldenV1alpha1 from "./golden.kubegen.dev/v1alpha1/types.js";
+import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
+import * as goldenV1alpha1Apply from "./golden.kubegen.dev/v1alpha1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject =
@@ -14,8 +16,8 @@ export type FakeObject =
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: ["scale", "status"], scale: {"specReplicasPath":".spec.replicas","statusReplicasPath":".status.replicas"} },
-  { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: [] },
+  { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: ["scale", "status"], scale: {"specReplicasPath":".spec.replicas","statusReplicasPath":".status.replicas"}, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Gadget" } },
+  { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: [], apply: { schema: goldenV1alpha1Apply.applySchema, type: "golden.kubegen.dev/v1alpha1.Gadget" } },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

@@ -3,13 +3,14 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
+import type * as ac from "./applyconfigurations.js";
 
 const gridsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "grids", kind: "Grid", namespaced: true };
 
 /**
  * The verbs of grids (golden.kubegen.dev/v1 Grid).
  */
-export interface GridsClient extends Pick<ResourceClient<t.Grid, t.GridList>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch"> {
+export interface GridsClient extends Pick<ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
 }
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
@@ -33,6 +34,6 @@ export class GoldenV1Client {
   grids(namespace: string): GridsClient;
   grids(): rt.AllNamespaces<GridsClient>;
   grids(namespace?: string): GridsClient | rt.AllNamespaces<GridsClient> {
-    return new ResourceClient<t.Grid, t.GridList>(this.executor, gridsResource, namespace);
+    return new ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>(this.executor, gridsResource, namespace);
   }
 }

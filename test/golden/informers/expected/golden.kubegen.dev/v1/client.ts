@@ -3,13 +3,14 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
+import type * as ac from "./applyconfigurations.js";
 
 const clustersResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "clusters", kind: "Cluster", namespaced: false };
 
 /**
  * The verbs of clusters (golden.kubegen.dev/v1 Cluster).
  */
-export interface ClustersClient extends Pick<ResourceClient<t.Cluster, t.ClusterList>, "get" | "list" | "listPages" | "listAll" | "watch"> {
+export interface ClustersClient extends Pick<ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>, "get" | "list" | "listPages" | "listAll" | "watch"> {
 }
 
 const reportsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "reports", kind: "Report", namespaced: true };
@@ -17,7 +18,7 @@ const reportsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version:
 /**
  * The verbs of reports (golden.kubegen.dev/v1 Report).
  */
-export interface ReportsClient extends Pick<ResourceClient<t.Report, t.ReportList>, "get" | "list" | "listPages" | "listAll"> {
+export interface ReportsClient extends Pick<ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>, "get" | "list" | "listPages" | "listAll"> {
 }
 
 const widgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", namespaced: true };
@@ -25,7 +26,7 @@ const widgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version:
 /**
  * The verbs of widgets (golden.kubegen.dev/v1 Widget).
  */
-export interface WidgetsClient extends Pick<ResourceClient<t.Widget, t.WidgetList>, "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch"> {
+export interface WidgetsClient extends Pick<ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>, "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch"> {
 }
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
@@ -47,7 +48,7 @@ export class GoldenV1Client {
    * clusters (golden.kubegen.dev/v1 Cluster); cluster-scoped.
    */
   clusters(): ClustersClient {
-    return new ResourceClient<t.Cluster, t.ClusterList>(this.executor, clustersResource);
+    return new ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>(this.executor, clustersResource);
   }
 
   /**
@@ -56,7 +57,7 @@ export class GoldenV1Client {
   reports(namespace: string): ReportsClient;
   reports(): rt.AllNamespaces<ReportsClient>;
   reports(namespace?: string): ReportsClient | rt.AllNamespaces<ReportsClient> {
-    return new ResourceClient<t.Report, t.ReportList>(this.executor, reportsResource, namespace);
+    return new ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>(this.executor, reportsResource, namespace);
   }
 
   /**
@@ -65,6 +66,6 @@ export class GoldenV1Client {
   widgets(namespace: string): WidgetsClient;
   widgets(): rt.AllNamespaces<WidgetsClient>;
   widgets(namespace?: string): WidgetsClient | rt.AllNamespaces<WidgetsClient> {
-    return new ResourceClient<t.Widget, t.WidgetList>(this.executor, widgetsResource, namespace);
+    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(this.executor, widgetsResource, namespace);
   }
 }

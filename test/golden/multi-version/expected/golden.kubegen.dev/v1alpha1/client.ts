@@ -3,13 +3,14 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
+import type * as ac from "./applyconfigurations.js";
 
 const gadgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", namespaced: true };
 
 /**
  * The verbs of gadgets (golden.kubegen.dev/v1alpha1 Gadget).
  */
-export interface GadgetsClient extends Pick<ResourceClient<t.Gadget, t.GadgetList>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch"> {
+export interface GadgetsClient extends Pick<ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
 }
 
 /** The golden.kubegen.dev/v1alpha1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
@@ -33,6 +34,6 @@ export class GoldenV1alpha1Client {
   gadgets(namespace: string): GadgetsClient;
   gadgets(): rt.AllNamespaces<GadgetsClient>;
   gadgets(namespace?: string): GadgetsClient | rt.AllNamespaces<GadgetsClient> {
-    return new ResourceClient<t.Gadget, t.GadgetList>(this.executor, gadgetsResource, namespace);
+    return new ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>(this.executor, gadgetsResource, namespace);
   }
 }

@@ -3,13 +3,14 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
+import type * as ac from "./applyconfigurations.js";
 
 const blobsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "blobs", kind: "Blob", namespaced: true };
 
 /**
  * The verbs of blobs (golden.kubegen.dev/v1 Blob).
  */
-export interface BlobsClient extends Pick<ResourceClient<t.Blob, t.BlobList>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch"> {
+export interface BlobsClient extends Pick<ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
 }
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
@@ -33,6 +34,6 @@ export class GoldenV1Client {
   blobs(namespace: string): BlobsClient;
   blobs(): rt.AllNamespaces<BlobsClient>;
   blobs(namespace?: string): BlobsClient | rt.AllNamespaces<BlobsClient> {
-    return new ResourceClient<t.Blob, t.BlobList>(this.executor, blobsResource, namespace);
+    return new ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>(this.executor, blobsResource, namespace);
   }
 }

@@ -3,13 +3,14 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
+import type * as ac from "./applyconfigurations.js";
 
 const choicesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "choices", kind: "Choice", namespaced: true };
 
 /**
  * The verbs of choices (golden.kubegen.dev/v1 Choice).
  */
-export interface ChoicesClient extends Pick<ResourceClient<t.Choice, t.ChoiceList>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch"> {
+export interface ChoicesClient extends Pick<ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
 }
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
@@ -33,6 +34,6 @@ export class GoldenV1Client {
   choices(namespace: string): ChoicesClient;
   choices(): rt.AllNamespaces<ChoicesClient>;
   choices(namespace?: string): ChoicesClient | rt.AllNamespaces<ChoicesClient> {
-    return new ResourceClient<t.Choice, t.ChoiceList>(this.executor, choicesResource, namespace);
+    return new ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>(this.executor, choicesResource, namespace);
   }
 }
