@@ -4,14 +4,16 @@
 // resourceVersions, serves paginated lists, watches from a resourceVersion
 // (410 Expired below the compacted one), streaming lists with the
 // initial-events-end bookmark, and lets a test inject failures, pause list
-// pages, close or break watches, and make objects vanish without an event.
+// pages, close or break watches, make objects vanish without an event, and
+// take the "server" away (watches then wait unanswered, as while the
+// transport retries a refused connection).
 
 import { ApiError } from "../errors/api-error.js";
 import type { ListOptions, WatchOptions } from "../meta/options.js";
 import type { KubernetesList, KubernetesObject, Status } from "../meta/types.js";
 import type { WatchEvent } from "../watch/decoder.js";
 import { metaNamespaceKey } from "./keys.js";
-import type { ListerWatcher } from "./list-watch.js";
+import type { ListerWatcher, WatchHooks } from "./list-watch.js";
 import { INITIAL_EVENTS_END_ANNOTATION } from "./reflector.js";
 
 /** A Status-carrying ApiError for tests (`code`, `reason`, message). */
@@ -25,18 +27,33 @@ type Outcome<T> = { event: WatchEvent<T> } | { error: unknown } | { end: true };
 /** One open watch of a {@link FakeListerWatcher}. */
 export class FakeWatchStream<T> implements AsyncIterable<WatchEvent<T>> {
   readonly options: WatchOptions;
+  readonly #hooks: WatchHooks | undefined;
   #queue: Outcome<T>[] = [];
   #wake: (() => void) | undefined;
   #closed = false;
+  #answered = false;
 
-  constructor(options: WatchOptions) {
+  constructor(options: WatchOptions, hooks?: WatchHooks) {
     this.options = options;
+    this.#hooks = hooks;
     options.signal?.addEventListener("abort", () => this.end(), { once: true });
   }
 
   /** Whether the stream has ended (closed by the test, by abort, or by the consumer). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Whether the "server" answered this watch (its response hook was called). */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  /** Answers the watch: calls the caller's `onResponse` hook once. */
+  answer(): void {
+    if (this.#closed || this.#answered) return;
+    this.#answered = true;
+    this.#hooks?.onResponse?.();
   }
 
   /** Queues an event. */
@@ -101,14 +118,38 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
   readonly #listErrors: unknown[] = [];
   readonly #watchErrors: unknown[] = [];
   #pageCounter = 0;
+  #unreachable: unknown;
 
   constructor(options: { serverSupportsWatchList?: boolean } = {}) {
     this.serverSupportsWatchList = options.serverSupportsWatchList ?? true;
   }
 
-  /** Watches still open. */
+  /** Watches still open (answered or still waiting for the "server"). */
   get openWatches(): FakeWatchStream<T>[] {
     return this.watches.filter((w) => !w.closed);
+  }
+
+  /** Whether {@link disconnect} is in effect. */
+  get disconnected(): boolean {
+    return this.#unreachable !== undefined;
+  }
+
+  /**
+   * Takes the "server" away: open watches end (as a reset connection ends a
+   * RestClient watch, quietly), lists reject with `listError`, and new
+   * watches get no answer (as while the transport retries a refused
+   * connection) until {@link reconnect}, or until the test breaks them with
+   * {@link breakWatches} (the transport giving up).
+   */
+  disconnect(listError: unknown): void {
+    this.#unreachable = listError;
+    for (const w of this.openWatches) if (w.answered) w.end();
+  }
+
+  /** Brings the "server" back: watches waiting for an answer get it now. */
+  reconnect(): void {
+    this.#unreachable = undefined;
+    for (const w of this.openWatches) if (!w.answered) this.#serve(w);
   }
 
   /** The stored objects. */
@@ -133,7 +174,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
 
   #emit(event: WatchEvent<T>): void {
     this.#history.push({ rv: this.resourceVersion, event });
-    for (const w of this.openWatches) w.send(event);
+    for (const w of this.openWatches) if (w.answered) w.send(event);
   }
 
   /** Creates an object (ADDED). Returns it with its new resourceVersion. */
@@ -170,7 +211,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
   /** Sends a BOOKMARK at the current resourceVersion to open watches. */
   bookmark(): void {
     const ev = { type: "BOOKMARK", object: { metadata: { resourceVersion: String(this.resourceVersion) } } as unknown as T } as const;
-    for (const w of this.openWatches) w.send(ev);
+    for (const w of this.openWatches) if (w.answered) w.send(ev);
   }
 
   /** Forgets history up to the current resourceVersion: watching from an older one gives 410 Expired. */
@@ -194,6 +235,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
     this.listCalls.push(rest);
     const page = this.#pageCounter++;
     await this.beforeListPage?.(options, page);
+    if (this.#unreachable !== undefined) throw this.#unreachable;
     const err = this.#listErrors.shift();
     if (err !== undefined) throw err;
     const rv = options.resourceVersion;
@@ -224,21 +266,29 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
     };
   }
 
-  watch(options: WatchOptions): AsyncIterable<WatchEvent<T>> {
+  watch(options: WatchOptions, hooks?: WatchHooks): AsyncIterable<WatchEvent<T>> {
     const { signal: _signal, ...rest } = options;
     this.watchCalls.push(rest);
-    const stream = new FakeWatchStream<T>(options);
+    const stream = new FakeWatchStream<T>(options, hooks);
     this.watches.push(stream);
     const err = this.#watchErrors.shift();
     if (err !== undefined) {
       stream.fail(err);
       return stream;
     }
+    if (this.#unreachable === undefined) this.#serve(stream);
+    return stream;
+  }
+
+  /** Answers a watch: its initial events (streaming list), a 410, or the history after its resourceVersion. */
+  #serve(stream: FakeWatchStream<T>): void {
+    const options = stream.options;
     if (options.sendInitialEvents) {
       if (!this.serverSupportsWatchList) {
         stream.fail(fakeApiError(422, "Invalid", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled"));
-        return stream;
+        return;
       }
+      stream.answer();
       for (const obj of this.items()) stream.send({ type: "ADDED", object: obj });
       stream.send({
         type: "BOOKMARK",
@@ -246,14 +296,14 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
           metadata: { resourceVersion: String(this.resourceVersion), annotations: { [INITIAL_EVENTS_END_ANNOTATION]: "true" } },
         } as unknown as T,
       });
-      return stream;
+      return;
     }
     const from = Number(options.resourceVersion || 0);
     if (options.resourceVersion && options.resourceVersion !== "0" && from < this.compactedRv) {
       stream.fail(fakeApiError(410, "Expired", `too old resource version: ${from} (${this.compactedRv})`));
-      return stream;
+      return;
     }
+    stream.answer();
     for (const h of this.#history) if (h.rv > from) stream.send(h.event);
-    return stream;
   }
 }

@@ -6,12 +6,22 @@ import type { ListOptions, WatchOptions } from "../meta/options.js";
 import type { ObjectList } from "../rest/resource-client.js";
 import type { WatchEvent } from "../watch/decoder.js";
 
+/** Callbacks a reflector passes with each watch request. */
+export interface WatchHooks {
+  /**
+   * Called once when the server's response to the watch arrives (its
+   * headers), before any event. A source that cannot tell may ignore it: the
+   * reflector then takes the first event (a bookmark included) as the proof.
+   */
+  onResponse?(): void;
+}
+
 /** Where a reflector lists and watches objects of type `T`. */
 export interface ListerWatcher<T> {
   /** One LIST call (one page when `limit` is set). */
   list(options: ListOptions): Promise<ObjectList<T>>;
   /** One WATCH call; the iteration ends when the server closes the stream or `options.signal` aborts. */
-  watch(options: WatchOptions): AsyncIterable<WatchEvent<T>>;
+  watch(options: WatchOptions, hooks?: WatchHooks): AsyncIterable<WatchEvent<T>>;
   /**
    * Set to `false` when the source cannot serve streaming lists
    * (`sendInitialEvents`), so the reflector never tries (client-go
@@ -32,7 +42,7 @@ export function withTweakListOptions<T>(source: ListerWatcher<T>, tweak: TweakLi
   };
   return {
     list: (o) => source.list(apply(o)),
-    watch: (o) => source.watch(apply(o)),
+    watch: (o, hooks) => source.watch(apply(o), hooks),
     ...(source.watchListSupported !== undefined ? { watchListSupported: source.watchListSupported } : {}),
   };
 }

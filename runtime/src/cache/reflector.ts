@@ -7,11 +7,17 @@
 //
 //   Idle -> Listing | WatchListing      initial sync (streaming when supported)
 //   WatchListing -> Listing             the server refused a streaming list: fall back
-//   Listing | WatchListing -> Watching  the store holds a full snapshot
-//   Watching -> Watching                the server closed the watch: re-watch at once
+//   WatchListing -> Watching            the initial-events-end bookmark: the same stream goes on
+//   Listing -> Connecting               the store holds a full snapshot; a watch was requested
+//   Connecting -> Watching              the watch's response (or its first event) arrived
+//   Watching -> Connecting              the server closed the watch: re-watch at once
 //   any -> BackingOff -> (re)list       an error, 410 Expired or a very short watch
-//   Watching -> BackingOff -> Watching  network failure or 429 while (re)starting a watch
+//   Connecting -> BackingOff -> Connecting  network failure or 429 while starting a watch
 //   any -> Stopped                      the signal aborted
+//
+// "Watching" means a watch response was actually received: while the
+// transport is still retrying a refused connection the state is "Connecting"
+// (and lastError holds the last failure reported).
 //
 // The reflector never gives up: every failure is reported to `onError`, then it
 // waits a jittered, growing delay and tries again.
@@ -41,8 +47,13 @@ export interface ReflectorStore<T> {
   bookmark?(resourceVersion: string): void;
 }
 
-/** The reflector's states; see the module comment for the transitions. */
-export type ReflectorState = "Idle" | "Listing" | "WatchListing" | "Watching" | "BackingOff" | "Stopped";
+/**
+ * The reflector's states; see the module comment for the transitions.
+ * `Connecting`: a watch was requested and no response has been seen yet (the
+ * server may be down while the transport retries). `Watching`: the server
+ * answered the current watch.
+ */
+export type ReflectorState = "Idle" | "Listing" | "WatchListing" | "Connecting" | "Watching" | "BackingOff" | "Stopped";
 
 /** How the last full snapshot was obtained. */
 export type InitialListPath = "watch-list" | "list";
@@ -99,7 +110,12 @@ export interface ReflectorOptions<T> {
   useWatchList?: boolean;
   /** Runs on every object received, before it reaches the store (e.g. drop managedFields, freeze). */
   transform?: (obj: T) => T;
-  /** Called with every error, then the reflector retries (client-go `WatchErrorHandler`). */
+  /**
+   * Called with every error, then the reflector retries (client-go
+   * `WatchErrorHandler`). Also called, without counting as an error, with an
+   * {@link AwaitingInitialEventsWarning} every 10 s while a streaming list
+   * waits for its initial-events-end bookmark.
+   */
   onError?: (err: unknown, phase: ReflectorPhase) => void;
   /** Called on every state change. */
   onStateChange?: (state: ReflectorState) => void;
@@ -112,6 +128,36 @@ export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
 const VERY_SHORT_WATCH_MS = 1000;
 /** How long past its timeoutSeconds a silent watch is kept before the client closes it. */
 const WATCH_GRACE_MS = 60_000;
+/** How often a streaming list still waiting for its initial-events-end bookmark is reported (client-go: 10 s). */
+export const INITIAL_EVENTS_WARNING_INTERVAL_MS = 10_000;
+
+/** Counters all at zero. */
+export function emptyReflectorMetrics(): ReflectorMetrics {
+  return { lists: 0, listPages: 0, watchLists: 0, watchListFallbacks: 0, watches: 0, relists: 0, expired: 0, bookmarks: 0, events: 0, errors: 0, backoffs: 0 };
+}
+
+/**
+ * Not an error: a streaming list has waited `waitedMs` for its
+ * initial-events-end bookmark (client-go reflector.go logs "awaiting required
+ * bookmark event for initial events stream" every 10 s). Passed to
+ * `onError` with phase `watch-list`; the reflector keeps waiting.
+ */
+export class AwaitingInitialEventsWarning extends Error {
+  override readonly name = "AwaitingInitialEventsWarning";
+  constructor(
+    /** The reflector's name. */
+    readonly reflector: string,
+    /** How long the stream has been open. */
+    readonly waitedMs: number,
+    /** Initial events received so far. */
+    readonly received: number,
+  ) {
+    super(
+      `the streaming list of ${reflector} is still waiting for its initial-events-end bookmark after ` +
+        `${Math.round(waitedMs / 1000)} s (${received} initial events received so far)`,
+    );
+  }
+}
 
 /** A watch that closed in under a second without an event (client-go `VeryShortWatchError`). */
 export class VeryShortWatchError extends Error {
@@ -123,7 +169,10 @@ interface OpenWatch<T> {
   readonly abort: AbortController;
   readonly cancelGuard: () => void;
   readonly startedAt: number;
+  /** ADDED, MODIFIED and DELETED events applied from this watch. */
   events: number;
+  /** Whether the server answered (response hook or any event). */
+  responded: boolean;
 }
 
 /** Whether an error means "your resourceVersion is too old or too new: list again from scratch". */
@@ -177,19 +226,9 @@ export class Reflector<T extends KubernetesObject> {
   #lastErrorAt: number | undefined;
   #initialListPath: InitialListPath | undefined;
   #running: Promise<void> | undefined;
-  readonly #metrics: ReflectorMetrics = {
-    lists: 0,
-    listPages: 0,
-    watchLists: 0,
-    watchListFallbacks: 0,
-    watches: 0,
-    relists: 0,
-    expired: 0,
-    bookmarks: 0,
-    events: 0,
-    errors: 0,
-    backoffs: 0,
-  };
+  /** The watch the loop is reading (the one whose response decides Connecting -> Watching). */
+  #current: OpenWatch<T> | undefined;
+  readonly #metrics: ReflectorMetrics = emptyReflectorMetrics();
 
   constructor(lw: ListerWatcher<T>, store: ReflectorStore<T>, options: ReflectorOptions<T> = {}) {
     this.#lw = lw;
@@ -216,7 +255,7 @@ export class Reflector<T extends KubernetesObject> {
     return this.#lastSyncRv;
   }
 
-  /** The last error reported, if any (cleared by nothing: compare {@link lastErrorAt} with your own times). */
+  /** The last error reported, if any (never cleared: compare {@link lastErrorAt} with your own times). */
   get lastError(): unknown {
     return this.#lastError;
   }
@@ -256,6 +295,15 @@ export class Reflector<T extends KubernetesObject> {
     this.#onStateChange?.(state);
   }
 
+  /** Passes a warning to `onError` without counting it as an error. */
+  #warn(warning: Error, phase: ReflectorPhase): void {
+    try {
+      this.#onError?.(warning, phase);
+    } catch {
+      // an error handler that throws must not stop the reflector
+    }
+  }
+
   #report(err: unknown, phase: ReflectorPhase): void {
     this.#metrics.errors++;
     if (isExpiredOrTooLarge(err)) this.#metrics.expired++;
@@ -274,7 +322,7 @@ export class Reflector<T extends KubernetesObject> {
         await this.#listAndWatch(signal);
       } catch (err) {
         if (signal.aborted) break;
-        this.#report(err, this.#state === "Watching" ? "watch" : this.#state === "WatchListing" ? "watch-list" : "list");
+        this.#report(err, phaseOf(this.#state));
       }
       if (signal.aborted) break;
       await this.#wait(signal);
@@ -402,25 +450,39 @@ export class Reflector<T extends KubernetesObject> {
       resourceVersion: rv,
     });
     const buffer = new Map<string, T>();
+    let received = 0;
+    // client-go warns every 10 s while the bookmark has not come (a slow or stuck server)
+    let cancelWarning: (() => void) | undefined;
+    const armWarning = (): void => {
+      cancelWarning = this.#clock.setTimer(INITIAL_EVENTS_WARNING_INTERVAL_MS, () => {
+        this.#warn(new AwaitingInitialEventsWarning(this.#name, this.#clock.now() - open.startedAt, received), "watch-list");
+        armWarning();
+      });
+    };
+    armWarning();
     try {
       for (;;) {
         const r = await open.iterator.next();
         if (r.done) throw new WatchListEndedError(`the streaming list of ${this.#name} ended before its initial-events-end bookmark`);
+        open.responded = true;
         const ev = r.value;
         if (ev.type === "BOOKMARK") {
           this.#metrics.bookmarks++;
           if (ev.object?.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === "true") {
+            cancelWarning?.();
             this.#metrics.watchLists++;
             this.#snapshot([...buffer.values()], resourceVersionOf(ev.object), "watch-list");
             return open;
           }
           continue;
         }
+        received++;
         const obj = this.#apply(ev.object);
         if (ev.type === "DELETED") buffer.delete(metaNamespaceKey(obj));
         else buffer.set(metaNamespaceKey(obj), obj);
       }
     } catch (err) {
+      cancelWarning?.();
       this.#close(open);
       if (signal.aborted) return undefined;
       if (isExpiredOrTooLarge(err)) {
@@ -454,8 +516,11 @@ export class Reflector<T extends KubernetesObject> {
       signal: abort.signal,
     };
     this.#metrics.watches++;
-    const iterator = this.#lw.watch(options)[Symbol.asyncIterator]();
-    return {
+    let open: OpenWatch<T> | undefined;
+    let respondedEarly = false; // a source may answer inside watch() itself
+    const hooks = { onResponse: () => (open ? this.#responded(open) : (respondedEarly = true)) };
+    const iterator = this.#lw.watch(options, hooks)[Symbol.asyncIterator]();
+    open = {
       iterator,
       abort,
       cancelGuard: () => {
@@ -464,7 +529,16 @@ export class Reflector<T extends KubernetesObject> {
       },
       startedAt: this.#clock.now(),
       events: 0,
+      responded: respondedEarly,
     };
+    return open;
+  }
+
+  /** The server answered `open`: if it is the watch being waited for, the reflector is now watching. */
+  #responded(open: OpenWatch<T>): void {
+    if (open.responded) return;
+    open.responded = true;
+    if (this.#current === open && this.#state === "Connecting") this.#setState("Watching");
   }
 
   #close(open: OpenWatch<T>): void {
@@ -488,8 +562,10 @@ export class Reflector<T extends KubernetesObject> {
         if (open) this.#close(open);
         return;
       }
+      // a watch-list stream (already answered) goes on as the watch; otherwise wait for the response
       open ??= this.#openWatch(signal, { resourceVersion: this.#lastSyncRv });
-      this.#setState("Watching");
+      this.#current = open;
+      this.#setState(open.responded ? "Watching" : "Connecting");
       let failure: unknown;
       let ended = false;
       try {
@@ -499,6 +575,7 @@ export class Reflector<T extends KubernetesObject> {
       }
       const current = open;
       open = undefined;
+      this.#current = undefined;
       this.#close(current);
       if (signal.aborted) return;
       if (failure === undefined) {
@@ -532,6 +609,7 @@ export class Reflector<T extends KubernetesObject> {
     for (;;) {
       const r = await open.iterator.next();
       if (r.done) return true;
+      if (!open.responded) this.#responded(open); // an event is proof enough of a response
       const ev = r.value;
       const obj = ev.object;
       if (!obj || typeof obj !== "object") continue;
@@ -554,4 +632,10 @@ export class Reflector<T extends KubernetesObject> {
       if (rv) this.#lastSyncRv = rv;
     }
   }
+}
+
+function phaseOf(state: ReflectorState): ReflectorPhase {
+  if (state === "Watching" || state === "Connecting") return "watch";
+  if (state === "WatchListing") return "watch-list";
+  return "list";
 }

@@ -29,7 +29,9 @@ import { Indexer, NAMESPACE_INDEX, metaNamespaceIndexFunc, type Indexers, type R
 import { resourceVersionOf, type DeletedFinalStateUnknown } from "./keys.js";
 import type { ListerWatcher } from "./list-watch.js";
 import {
+  AwaitingInitialEventsWarning,
   Reflector,
+  emptyReflectorMetrics,
   isExpiredOrTooLarge,
   type InitialListPath,
   type ReflectorMetrics,
@@ -52,7 +54,12 @@ export interface SharedIndexInformerOptions<T>
   transform?: (obj: T) => T;
   /** Deep-freeze cached objects (default true) so that a mutation throws instead of corrupting the cache. */
   freeze?: boolean;
-  /** Receives every list/watch error (client-go `SetWatchErrorHandler`). Default: a deduplicated console.warn. */
+  /**
+   * Receives every list/watch error (client-go `SetWatchErrorHandler`), and
+   * the {@link AwaitingInitialEventsWarning} a slow streaming list raises
+   * every 10 s. Default: console.warn, skipping an error equal to the last one
+   * (until the informer is watching again) and routine 410s.
+   */
   onWatchError?: WatchErrorHandler;
   /** Receives errors thrown by event handlers. Default: console.error. */
   onHandlerError?: (err: unknown, notification: Notification<T>) => void;
@@ -63,10 +70,21 @@ export type WatchErrorHandler = (err: unknown, phase: ReflectorPhase) => void;
 
 /** A snapshot of an informer's health. */
 export interface InformerHealth {
-  /** The reflector's state (`Watching` is the healthy steady state). */
+  /**
+   * The reflector's state. `Watching` (the healthy steady state) only once
+   * the server answered the current watch; `Connecting` while a watch waits
+   * for its answer (e.g. the transport retrying a refused connection: see
+   * {@link lastError}); `BackingOff` between failed attempts.
+   */
   readonly state: ReflectorState;
   /** Shorthand for `state === "Watching"`. */
   readonly isWatching: boolean;
+  /**
+   * True after the first sync while the informer is not watching (connecting,
+   * backing off or relisting) and not stopped: it lost its watch and is
+   * getting it back, so the cache may lag the server.
+   */
+  readonly reconnecting: boolean;
   /** Whether the first snapshot reached the cache. */
   readonly synced: boolean;
   /** Whether the informer was stopped. */
@@ -93,7 +111,7 @@ export interface InformerHealth {
  */
 export function isNonRetryableSyncError(err: unknown): boolean {
   if (err instanceof ApiError) return [400, 401, 403, 404, 405, 406, 415].includes(err.code);
-  if (isNetworkError(err) || isExpiredOrTooLarge(err)) return false;
+  if (isNetworkError(err) || isExpiredOrTooLarge(err) || err instanceof AwaitingInitialEventsWarning) return false;
   return err instanceof Error && err.name !== "VeryShortWatchError" && err.name !== "WatchListEndedError";
 }
 
@@ -189,25 +207,14 @@ export class SharedIndexInformer<T extends KubernetesObject> {
     return {
       state,
       isWatching: state === "Watching",
+      reconnecting: this.#synced && state !== "Watching" && state !== "Stopped",
       synced: this.#synced,
       stopped: this.#stopped,
       lastSyncResourceVersion: this.lastSyncResourceVersion,
       initialListPath: r?.initialListPath,
       lastError: r?.lastError,
       lastErrorAt: r?.lastErrorAt,
-      metrics: r?.metrics ?? {
-        lists: 0,
-        listPages: 0,
-        watchLists: 0,
-        watchListFallbacks: 0,
-        watches: 0,
-        relists: 0,
-        expired: 0,
-        bookmarks: 0,
-        events: 0,
-        errors: 0,
-        backoffs: 0,
-      },
+      metrics: r?.metrics ?? emptyReflectorMetrics(),
     };
   }
 
@@ -296,6 +303,9 @@ export class SharedIndexInformer<T extends KubernetesObject> {
           }
         : {}),
       onError: (err, phase) => this.#onError(err, phase),
+      onStateChange: (state) => {
+        if (state === "Watching") this.#lastWarned = ""; // healthy again: the next failure is news
+      },
     });
     this.#reflector = reflector;
     const now = this.#clock.now();

@@ -29,12 +29,18 @@ const EVENT_TYPES = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK",
 /**
  * Splits a byte stream into complete top-level JSON values. Whitespace
  * between values is skipped. Keeps a partial value across chunks.
+ *
+ * Speed matters here (a streaming list of 10,000 objects is 15 MB): string
+ * contents, which are most of the bytes, are skipped with the native
+ * `Buffer.indexOf` instead of a byte loop; an escaped quote is recognised by
+ * the parity of the backslashes before it.
  */
 export class JsonFramer {
   #buf: Buffer[] = [];
   #bufLen = 0;
   #depth = 0;
   #inString = false;
+  /** The last byte of the previous chunk was an unpaired backslash inside a string. */
   #escape = false;
   #started = false;
 
@@ -42,42 +48,72 @@ export class JsonFramer {
   push(chunk: Buffer | Uint8Array | string): string[] {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: string[] = [];
+    const len = bytes.length;
+    let depth = this.#depth;
+    let inString = this.#inString;
+    let escape = this.#escape;
+    let started = this.#started;
     let start = 0;
-    for (let i = 0; i < bytes.length; i++) {
+    let i = 0;
+    while (i < len) {
+      if (inString) {
+        if (escape) {
+          // the previous chunk ended with a backslash: this byte is escaped
+          escape = false;
+          i++;
+          continue;
+        }
+        const quote = bytes.indexOf(0x22, i);
+        const runEnd = quote === -1 ? len : quote;
+        let backslashes = 0;
+        for (let k = runEnd - 1; k >= i && bytes[k] === 0x5c; k--) backslashes++;
+        if (quote === -1) {
+          escape = (backslashes & 1) === 1;
+          i = len;
+          break;
+        }
+        i = quote + 1;
+        if ((backslashes & 1) === 0) inString = false; // an unescaped quote closes the string
+        continue;
+      }
       const b = bytes[i]!;
-      if (!this.#started) {
+      if (!started) {
         if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
-          start = i + 1;
+          i++;
+          start = i;
           continue;
         }
         if (b !== 0x7b && b !== 0x5b) {
+          this.#depth = depth;
+          this.#inString = inString;
+          this.#escape = escape;
+          this.#started = started;
           throw new SyntaxError(`unexpected byte 0x${b.toString(16)} between watch events`);
         }
-        this.#started = true;
+        started = true;
         start = i;
       }
-      if (this.#inString) {
-        if (this.#escape) this.#escape = false;
-        else if (b === 0x5c) this.#escape = true;
-        else if (b === 0x22) this.#inString = false;
-        continue;
-      }
-      if (b === 0x22) this.#inString = true;
-      else if (b === 0x7b || b === 0x5b) this.#depth++;
+      if (b === 0x22) inString = true;
+      else if (b === 0x7b || b === 0x5b) depth++;
       else if (b === 0x7d || b === 0x5d) {
-        this.#depth--;
-        if (this.#depth === 0) {
+        depth--;
+        if (depth === 0) {
           const piece = bytes.subarray(start, i + 1);
           const whole = this.#bufLen ? Buffer.concat([...this.#buf, piece], this.#bufLen + piece.length) : piece;
           out.push(whole.toString("utf8"));
           this.#buf = [];
           this.#bufLen = 0;
-          this.#started = false;
+          started = false;
           start = i + 1;
         }
       }
+      i++;
     }
-    if (this.#started && start < bytes.length) {
+    this.#depth = depth;
+    this.#inString = inString;
+    this.#escape = escape;
+    this.#started = started;
+    if (started && start < len) {
       const rest = Buffer.from(bytes.subarray(start)); // copy: the caller may reuse its chunk
       this.#buf.push(rest);
       this.#bufLen += rest.length;

@@ -2,8 +2,10 @@
 // tombstones, whole-swap relists, resync, waitForCacheSync, transform, frozen
 // objects, indexers; and the InformerFactory base.
 import { describe, expect, it } from "vitest";
-import { FakeListerWatcher, fakeApiError } from "../../../runtime/src/cache/fake-lister-watcher.js";
+import { FakeListerWatcher, FakeWatchStream, fakeApiError } from "../../../runtime/src/cache/fake-lister-watcher.js";
 import {
+  AwaitingInitialEventsWarning,
+  INITIAL_EVENTS_END_ANNOTATION,
   InformerFactory,
   InformerStoppedError,
   isTombstone,
@@ -15,8 +17,11 @@ import {
   type DeletedFinalStateUnknown,
   type ResourceEventHandler,
   type SharedIndexInformerOptions,
+  type WatchHooks,
 } from "../../../runtime/src/cache/index.js";
+import type { WatchOptions } from "../../../runtime/src/meta/options.js";
 import { isForbidden, isNotFound } from "../../../runtime/src/errors/api-error.js";
+import { NetworkError } from "../../../runtime/src/errors/network-error.js";
 import type { RequestSpec } from "../../../runtime/src/rest/build-request.js";
 import type { RequestExecutor } from "../../../runtime/src/rest/resource-client.js";
 import { FakeClock } from "../../../runtime/src/util/fake-clock.js";
@@ -351,6 +356,102 @@ describe("SharedIndexInformer", () => {
     await done;
   });
 });
+
+describe("SharedIndexInformer health and warnings", () => {
+  it("says Connecting (not Watching) while a re-watch has no answer, with the last error, and Watching once the server answers", async () => {
+    const t = setup();
+    t.lw.add(cm("a"));
+    const h = recorder();
+    t.informer.addEventHandler(h);
+    const done = t.run();
+    await t.informer.waitForCacheSync();
+    await settle();
+    expect(t.informer.health()).toMatchObject({ state: "Watching", isWatching: true, reconnecting: false });
+    t.lw.modify(cm("a", "1"));
+    await settle();
+
+    // the API server goes away: the watch ends quietly, the re-watch gets no answer (the transport retries)
+    const refused = new NetworkError("GET https://x: connect ECONNREFUSED", { method: "GET", url: "https://x", code: "ECONNREFUSED", cause: new Error("refused") });
+    t.lw.disconnect(refused);
+    await settle();
+    expect(t.lw.watchCalls).toHaveLength(2);
+    expect(t.informer.health()).toMatchObject({ state: "Connecting", isWatching: false, reconnecting: true, synced: true });
+    expect(t.informer.health().lastError).toBeUndefined(); // nothing failed yet: the transport is still retrying
+
+    // the transport gives up: reported, back off, try again (still no answer)
+    t.lw.breakWatches(refused);
+    await settle();
+    expect(t.informer.health()).toMatchObject({ state: "BackingOff", isWatching: false, reconnecting: true, lastError: refused });
+    await t.clock.advance(1200);
+    await settle();
+    expect(t.lw.watchCalls).toHaveLength(3);
+    expect(t.informer.health()).toMatchObject({ state: "Connecting", isWatching: false, reconnecting: true, lastError: refused });
+    expect(t.errors).toEqual([refused]);
+
+    // a change made while we could not watch arrives once the server answers
+    t.lw.modify(cm("a", "2"));
+    t.lw.reconnect();
+    await settle();
+    expect(t.informer.health()).toMatchObject({ state: "Watching", isWatching: true, reconnecting: false });
+    expect(h.log.slice(1)).toEqual(["update a 0->1", "update a 1->2"]);
+    expect(t.lw.listCalls).toHaveLength(0); // re-watched from the last resourceVersion, no relist
+    t.ac.abort();
+    await done;
+    expect(t.informer.health()).toMatchObject({ state: "Stopped", isWatching: false, reconnecting: false });
+  });
+
+  it("warns every 10 s through the watch error handler while a streaming list waits for its initial-events-end bookmark", async () => {
+    let stream: FakeWatchStream<CM> | undefined;
+    const lw = {
+      list: () => Promise.reject(new Error("no list expected")),
+      watch: (o: WatchOptions, hooks?: WatchHooks) => {
+        stream = new FakeWatchStream<CM>(o, hooks);
+        stream.answer();
+        return stream;
+      },
+    };
+    const clock = new FakeClock(1_000_000);
+    const reported: unknown[] = [];
+    const informer = new SharedIndexInformer<CM>(lw, { name: "configmaps", clock, random: () => 0.5, onWatchError: (e) => reported.push(e) });
+    const ac = new AbortController();
+    const done = informer.run(ac.signal);
+    let synced = false;
+    void informer.waitForCacheSync().then(() => (synced = true));
+    await settle();
+    stream!.send({ type: "ADDED", object: { ...cm("a"), metadata: { ...cm("a").metadata, resourceVersion: "5" } } });
+    stream!.send({ type: "ADDED", object: { ...cm("b"), metadata: { ...cm("b").metadata, resourceVersion: "6" } } });
+    await settle();
+    await t_advance(clock, 9_999);
+    expect(reported).toEqual([]);
+    await t_advance(clock, 1);
+    expect(reported).toHaveLength(1);
+    const w = reported[0] as AwaitingInitialEventsWarning;
+    expect(w).toBeInstanceOf(AwaitingInitialEventsWarning);
+    expect(w).toMatchObject({ waitedMs: 10_000, received: 2, reflector: "configmaps" });
+    expect(w.message).toMatch(/waiting for its initial-events-end bookmark after 10 s \(2 initial events/);
+    await t_advance(clock, 10_000);
+    expect(reported.map((e) => (e as AwaitingInitialEventsWarning).waitedMs)).toEqual([10_000, 20_000]);
+    // a warning is not an error: no error counted, waiters not rejected
+    expect(informer.health()).toMatchObject({ state: "WatchListing", synced: false, lastError: undefined });
+    expect(informer.health().metrics.errors).toBe(0);
+    expect(informer.syncError).toBeUndefined();
+    expect(synced).toBe(false);
+
+    stream!.send({ type: "BOOKMARK", object: { metadata: { resourceVersion: "7", annotations: { [INITIAL_EVENTS_END_ANNOTATION]: "true" } } } as unknown as CM });
+    await settle();
+    expect(synced).toBe(true);
+    expect(informer.indexer.size).toBe(2);
+    await t_advance(clock, 60_000);
+    expect(reported).toHaveLength(2); // the timer stopped with the bookmark
+    ac.abort();
+    await done;
+  });
+});
+
+async function t_advance(clock: FakeClock, ms: number): Promise<void> {
+  await clock.advance(ms);
+  await settle();
+}
 
 describe("InformerFactory", () => {
   it("one informer per key, namespace and tweak applied, start idempotent, late informers started, shutdown waits", async () => {

@@ -7,6 +7,7 @@ import { Reflector, type ReflectorState, type ReflectorStore } from "../../../ru
 import { NetworkError } from "../../../runtime/src/errors/network-error.js";
 import { isResourceExpired } from "../../../runtime/src/errors/api-error.js";
 import { FakeClock } from "../../../runtime/src/util/fake-clock.js";
+import type { WatchOptions } from "../../../runtime/src/meta/options.js";
 
 interface CM {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -215,6 +216,31 @@ describe("Reflector", () => {
     expect(t.lw.watchCalls).toHaveLength(2);
     expect(t.lw.watchCalls[1]!.resourceVersion).toBe("2");
     expect(t.lw.listCalls).toHaveLength(1);
+    t.ac.abort();
+    await done;
+  });
+
+  it("a source that cannot report the watch response: Connecting until the first event (a bookmark will do), then Watching", async () => {
+    const t = setup({ watchList: false });
+    t.lw.add(cm("a"));
+    // the same fake, minus the response hook (as a client that cannot see response headers)
+    const deaf = { list: t.lw.list.bind(t.lw), watch: (o: WatchOptions) => t.lw.watch(o) };
+    const states: ReflectorState[] = [];
+    const r = new Reflector<CM>(deaf, t.store, { clock: t.clock, random: () => 0.5, useWatchList: false, onStateChange: (s) => states.push(s) });
+    const done = r.run(t.ac.signal);
+    await settle();
+    expect(states).toEqual(["Listing", "Connecting"]);
+    expect(t.lw.watches[0]!.answered).toBe(true); // answered, but nobody could tell
+    t.lw.bookmark();
+    await settle();
+    expect(states).toEqual(["Listing", "Connecting", "Watching"]);
+    await t.clock.advance(5000);
+    t.lw.endWatches(); // the server closes the watch: re-watch at once, Connecting again until something arrives
+    await settle();
+    expect(states.slice(3)).toEqual(["Connecting"]);
+    t.lw.modify(cm("a", "1"));
+    await settle();
+    expect(r.state).toBe("Watching");
     t.ac.abort();
     await done;
   });
