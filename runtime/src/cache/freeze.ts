@@ -16,16 +16,22 @@ export type DeepReadonly<T> = T extends (infer E)[]
  * in place, and returns it. Already frozen sub-trees are skipped.
  */
 export function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value];
+  if (typeof value !== "object" || value === null) return value;
+  // one pass, no recursion; for-in + hasOwn allocates no key array (this runs on every cached object)
+  const stack: object[] = [value];
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v !== "object" || v === null || Object.isFrozen(v)) continue;
+    const v = stack.pop()!;
+    if (Object.isFrozen(v)) continue;
     Object.freeze(v);
     if (Array.isArray(v)) {
-      for (const item of v) if (typeof item === "object" && item !== null) stack.push(item);
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === "object" && item !== null) stack.push(item);
+      }
     } else {
-      for (const key of Object.keys(v)) {
-        const item = (v as Record<string, unknown>)[key];
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) continue;
+        const item: unknown = (v as Record<string, unknown>)[key];
         if (typeof item === "object" && item !== null) stack.push(item);
       }
     }

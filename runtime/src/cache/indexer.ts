@@ -35,6 +35,8 @@ export interface ReadonlyStore<T> {
   list(): T[];
   /** Every key. */
   listKeys(): string[];
+  /** Every `[key, object]` pair, live (do not change the store while iterating). */
+  entries(): IterableIterator<[string, T]>;
   /** Number of objects. */
   readonly size: number;
 }
@@ -101,6 +103,10 @@ export class Indexer<T> implements ReadonlyIndexer<T> {
 
   listKeys(): string[] {
     return [...this.#items.keys()];
+  }
+
+  entries(): IterableIterator<[string, T]> {
+    return this.#items.entries();
   }
 
   /** Adds or replaces `obj`; returns the object it replaced, if any. */

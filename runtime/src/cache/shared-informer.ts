@@ -415,19 +415,7 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       replace: (items) => {
         const initial = !this.#synced;
         const old = indexer.replace(items);
-        for (const [key, obj] of indexer.listKeys().map((k) => [k, indexer.get(k)!] as const)) {
-          const prev = old.get(key);
-          if (prev === undefined) this.#notify({ type: "add", obj, initial });
-          else if (prev !== obj && resourceVersionOf(prev) !== resourceVersionOf(obj)) {
-            this.#notify({ type: "update", oldObj: prev, newObj: obj });
-          }
-        }
-        for (const [key, prev] of old) {
-          if (!indexer.has(key)) {
-            const tombstone: DeletedFinalStateUnknown<T> = Object.freeze({ tombstone: true as const, key, object: prev });
-            this.#notify({ type: "delete", obj: tombstone });
-          }
-        }
+        if (this.#listeners.size > 0) this.#notifyReplaced(old, initial);
         this.#markSynced();
       },
       add: (obj) => this.#upsert(obj),
@@ -438,6 +426,27 @@ export class SharedIndexInformer<T extends KubernetesObject> {
         this.#notify({ type: "delete", obj });
       },
     };
+  }
+
+  /**
+   * What a relist changed, for the handlers: adds (`initial` for the first
+   * snapshot), updates where the resourceVersion moved, and tombstones for
+   * keys that are gone.
+   */
+  #notifyReplaced(old: ReadonlyMap<string, T>, initial: boolean): void {
+    const indexer = this.#indexer;
+    for (const [key, obj] of indexer.entries()) {
+      const prev = old.get(key);
+      if (prev === undefined) this.#notify({ type: "add", obj, initial });
+      else if (prev !== obj && resourceVersionOf(prev) !== resourceVersionOf(obj)) {
+        this.#notify({ type: "update", oldObj: prev, newObj: obj });
+      }
+    }
+    for (const [key, prev] of old) {
+      if (indexer.has(key)) continue;
+      const tombstone: DeletedFinalStateUnknown<T> = Object.freeze({ tombstone: true as const, key, object: prev });
+      this.#notify({ type: "delete", obj: tombstone });
+    }
   }
 
   #upsert(obj: T): void {
