@@ -90,6 +90,7 @@ const STEPS: Step[] = [
   { name: "another name", verb: "apply", resource: "deployments", object: "d1", manager: "A", body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "zz" } } },
   { name: "managedFields sent", verb: "apply", resource: "deployments", object: "d1", manager: "A", body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d1", managedFields: [] } } },
   { name: "undeclared field", verb: "apply", resource: "deployments", object: "d1", manager: "A", body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d1" }, spec: { foo: 1 } } },
+  { name: "duplicate list keys", verb: "apply", resource: "deployments", object: "d1", manager: "A", body: dep([c("a"), c("a")]) },
   { name: "configmap create", verb: "create", resource: "configmaps", object: "c1", manager: "creator", body: cm("c1", { metadata: { name: "c1", labels: { a: "b" } }, data: { x: "1", y: "2" } }) },
   { name: "configmap shared apply", verb: "apply", resource: "configmaps", object: "c1", manager: "A", body: cm("c1", { data: { x: "1" } }) },
   { name: "configmap conflict with creator", verb: "apply", resource: "configmaps", object: "c1", manager: "A", body: cm("c1", { data: { y: "3" } }) },

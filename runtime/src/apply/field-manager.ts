@@ -8,7 +8,7 @@
 import type { FieldsV1, JsonValue, ManagedFieldsEntry } from "../meta/types.js";
 import { newApplyConflict, managerKey, type ApplyConflict, type ManagerId } from "./conflict.js";
 import { FieldSet, type FieldPath } from "./field-set.js";
-import { compareValues, ensureNamedFieldsAreMembers, jsonEquals, mergeValues, removeItems, toFieldSet, type Typed } from "./merge.js";
+import { compareObjects, ensureNamedFieldsAreMembers, jsonEquals, mergeValues, removeItems, toFieldSet, type Typed } from "./merge.js";
 
 type Json = JsonValue;
 type JsonObject = { [key: string]: Json };
@@ -136,7 +136,7 @@ export interface OwnershipContext {
 }
 
 function filteredCompare(ctx: OwnershipContext, live: Json | undefined, next: Json | undefined): { added: FieldSet; modified: FieldSet; removed: FieldSet } {
-  const c = compareValues(ctx.typed, live, next);
+  const c = compareObjects(ctx.typed, live, next);
   return { added: filterReset(c.added, ctx.reset), modified: filterReset(c.modified, ctx.reset), removed: filterReset(c.removed, ctx.reset) };
 }
 
@@ -165,7 +165,7 @@ function takeOwnership(
     const conflict = m.set.intersection(changed);
     for (const path of conflict.paths()) conflicts.push({ manager: m, path });
     let set = m.set;
-    if (force) set = set.difference(conflict);
+    if (force) set = set;
     set = set.difference(compare.removed);
     if (!set.isEmpty()) out.set(key, { ...m, set });
   }

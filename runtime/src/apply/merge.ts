@@ -86,12 +86,11 @@ function itemElement(atom: Atom & { kind: "list" }, item: Json, path: FieldPath,
   if (atom.listType === "map") {
     if (!isObject(item)) throw new SchemaValueError(formatPath(path), `element ${index}: associative list with keys may not have non-map elements`);
     const fields: [string, Json][] = [];
+    // A missing key field is left out of the key (newer structured-merge-diff): the item is
+    // another entry, and the server's validation, not apply, rejects it when the field is required.
     for (const k of atom.keys) {
       const v = item[k];
-      if (v === undefined) {
-        throw new SchemaValueError(formatPath(path), `element ${index}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
-      }
-      fields.push([k, v]);
+      if (v !== undefined) fields.push([k, v]);
     }
     return keyElement(fields);
   }
@@ -327,7 +326,7 @@ export interface Comparison {
  * are added or removed, present on both but unequal are modified; a non-atomic map, struct or list
  * item present on one side only is added/removed itself as well as its contents.
  */
-export function compareValues(t: Typed, lhs: unknown, rhs: unknown): Comparison {
+export function compareObjects(t: Typed, lhs: unknown, rhs: unknown): Comparison {
   const c = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   compareNode(t.schema, t.node, lhs as Json | undefined, rhs as Json | undefined, [], c);
   return c;

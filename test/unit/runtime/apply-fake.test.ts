@@ -258,10 +258,16 @@ describe("fake clientset server-side apply", () => {
     expect((await req({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { nope: 1 } })).status).toMatchObject({
       code: 500, message: "failed to create typed patch object (/w; example.com/v1, Kind=Widget): .spec.nope: field not declared in schema",
     });
-    expect((await req({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { ports: [{ port: 1 }] } })).status.message).toMatch(/omits key field "protocol"/);
     expect((await req({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { tags: ["a", "a"] } })).status.message).toMatch(/\.spec\.tags: duplicate entries for key \[="a"\]/);
     await apply("a", { replicas: 1 });
     expect((await req({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "zz" } })).status.message).toBe("the name of the object (zz) does not match the name on the URL (w)");
+  });
+
+  it("keys a map-list item that lacks a key field by the fields it has", async () => {
+    const { apply } = setup();
+    const o = await apply("a", { ports: [{ port: 1 }, { port: 1, protocol: "TCP" }] });
+    expect(o.spec.ports).toEqual([{ port: 1 }, { port: 1, protocol: "TCP" }]);
+    expect(Object.keys(o.metadata.managedFields[0].fieldsV1["f:spec"]["f:ports"])).toEqual(['k:{"port":1}', 'k:{"port":1,"protocol":"TCP"}']);
   });
 
   it("accepts apply patches (PatchType.Apply, JSON or YAML bodies) and keeps a 415 for resources without a schema", async () => {
