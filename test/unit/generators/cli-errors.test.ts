@@ -115,7 +115,7 @@ describe("kubegen generate: bad input", () => {
   it("an unknown --only artifact: exit 2, lists the artifacts, output untouched", () => {
     const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--only", "types,widgets");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, clients, fakes, listers, informers$/m);
+    expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, applyconfigurations, clients, fakes, listers, informers$/m);
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -129,12 +129,13 @@ describe("kubegen generate: bad input", () => {
 describe("kubegen generate: artifacts", () => {
   const files = (dir: string) => Object.keys(snapshot(dir)).filter((f) => f !== "package.json").sort();
 
-  it("everything by default: types, clients, the clientset, the fake, listers and informers", () => {
+  it("everything by default: types, apply configurations, clients, the clientset, the fake, listers and informers", () => {
     expect(files(out).filter((f) => f !== "hand-written.ts")).toEqual([
       "clientset.ts",
       "fake.ts",
       "index.ts",
       "informers.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.ts",
       "samplecontroller.kubegen.dev/v1alpha1/client.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
@@ -150,11 +151,11 @@ describe("kubegen generate: artifacts", () => {
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("Clientset");
   });
 
-  it("--only fakes adds what fakes need (clients and types)", () => {
+  it("--only fakes adds what fakes need (clients, apply configurations and types)", () => {
     const dir = join(work, "fakes-only");
     const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "fakes");
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("generated types, clients, fakes");
+    expect(r.stderr).toContain("generated types, applyconfigurations, clients, fakes");
     expect(files(dir)).toContain("fake.ts");
     expect(files(dir)).toContain("clientset.ts");
   });
@@ -174,15 +175,16 @@ describe("kubegen generate: artifacts", () => {
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("SharedInformerFactory");
   });
 
-  it("--only informers adds what informers need (listers, clients and types) but not fakes", () => {
+  it("--only informers adds what informers need (listers, clients, apply configurations and types) but not fakes", () => {
     const dir = join(work, "informers-only");
     const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "informers");
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("generated types, clients, listers, informers for");
+    expect(r.stderr).toContain("generated types, applyconfigurations, clients, listers, informers for");
     expect(files(dir)).toEqual([
       "clientset.ts",
       "index.ts",
       "informers.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.ts",
       "samplecontroller.kubegen.dev/v1alpha1/client.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
