@@ -165,7 +165,7 @@ function takeOwnership(
     const conflict = m.set.intersection(changed);
     for (const path of conflict.paths()) conflicts.push({ manager: m, path });
     let set = m.set;
-    if (force) set = set;
+    if (force) set = set.difference(conflict);
     set = set.difference(compare.removed);
     if (!set.isEmpty()) out.set(key, { ...m, set });
   }
