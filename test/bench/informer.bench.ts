@@ -3,14 +3,18 @@
 // in one namespace; then, for BENCH_RUNS (3) rounds, each informer runs in a
 // fresh child process, so heap figures are its own:
 //   kubegen      SharedIndexInformer over ResourceClient(RestClient) (defaults:
-//                streaming list when the server offers it, frozen cache)
+//                LIST at resourceVersion "0" with limit 500, which the watch
+//                cache answers whole, then WATCH; frozen cache)
 //   client-node  @kubernetes/client-node 1.x makeInformer (ListWatch)
 //   client-go    test/bench/go-informer, k8s.io/client-go v0.36.3
 //                SharedIndexInformer (skipped, with the reason, without Go)
-// With BENCH_VARIANTS=1 two more kubegen rows: kubegen-list (useWatchList
-// false: paged LIST of 500 then WATCH) and kubegen-nofreeze (freeze false).
+// With BENCH_VARIANTS=1 two more kubegen rows: kubegen-watchlist (useWatchList
+// true: a streaming list, KEP-3157, whose stream goes on as the watch) and
+// kubegen-nofreeze (freeze false).
 // Each child reports: time from informer start to synced (in-process; module
-// loading and config parsing excluded), the heap retained after sync (Node:
+// loading and config parsing excluded), the CPU time the child used meanwhile
+// (Node: process.cpuUsage; Go: getrusage; user + system: a steadier figure
+// than wall time on a busy machine), the heap retained after sync (Node:
 // global.gc() then heapUsed; Go: runtime.GC() then HeapAlloc; before = the same
 // just before the informer starts), and event throughput: a writer in this
 // process updates E (2,000) objects at full speed (PUT, 64 in flight, no
@@ -36,9 +40,9 @@ const NAMESPACE = "informer-bench";
 const PHASE_TIMEOUT_MS = 180_000;
 const PAYLOAD = "x".repeat(1000);
 
-type Peer = "kubegen" | "kubegen-list" | "kubegen-nofreeze" | "client-node" | "client-go";
+type Peer = "kubegen" | "kubegen-watchlist" | "kubegen-nofreeze" | "client-node" | "client-go";
 type Line =
-  | { event: "synced"; ms: number; objects: number }
+  | { event: "synced"; ms: number; cpuMs: number; objects: number }
   | { event: "heap"; before: number; after: number }
   | { event: "armed" }
   | { event: "seen"; at: number };
@@ -69,6 +73,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
   let synced: Promise<void>;
   let heapBefore: number;
   let started: number;
+  let cpuBefore: NodeJS.CpuUsage;
   if (peer.startsWith("kubegen")) {
     const { loadConfig, RestClient, ResourceClient, SharedIndexInformer } = await import("@kubegen/runtime");
     const config = await loadConfig({ kubeconfigPath });
@@ -80,10 +85,11 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
     );
     gc();
     heapBefore = process.memoryUsage().heapUsed;
+    cpuBefore = process.cpuUsage();
     started = performance.now();
     const informer = new SharedIndexInformer(client, {
       name: "configmaps",
-      ...(peer === "kubegen-list" ? { useWatchList: false } : {}),
+      ...(peer === "kubegen-watchlist" ? { useWatchList: true } : {}),
       ...(peer === "kubegen-nofreeze" ? { freeze: false } : {}),
     });
     informer.addEventHandler({ onUpdate: (_old, obj) => onUpdate(obj) });
@@ -98,6 +104,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
     const api = kc.makeApiClient(CoreV1Api);
     gc();
     heapBefore = process.memoryUsage().heapUsed;
+    cpuBefore = process.cpuUsage();
     started = performance.now();
     const informer = makeInformer(kc, `/api/v1/namespaces/${namespace}/configmaps`, () => api.listNamespacedConfigMap({ namespace }));
     informer.on("update", onUpdate);
@@ -113,7 +120,9 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
     count = () => informer.list().length;
   }
   await synced;
-  emit({ event: "synced", ms: performance.now() - started, objects: count() });
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  emit({ event: "synced", ms, cpuMs: (cpu.user + cpu.system) / 1000, objects: count() });
   gc();
   emit({ event: "heap", before: heapBefore, after: process.memoryUsage().heapUsed });
 
@@ -132,6 +141,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
 
 interface Sample {
   syncMs: number;
+  syncCpuMs: number;
   objects: number;
   heapAfterMb: number;
   heapRetainedMb: number;
@@ -203,7 +213,7 @@ async function main(): Promise<void> {
     );
     console.error(`seeded ${OBJECTS} ConfigMaps in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-    const variants: Peer[] = process.env.BENCH_VARIANTS ? ["kubegen-list", "kubegen-nofreeze"] : [];
+    const variants: Peer[] = process.env.BENCH_VARIANTS ? ["kubegen-watchlist", "kubegen-nofreeze"] : [];
     const peers: Peer[] = ["kubegen", ...variants, "client-node", ...(goSkip ? [] : ["client-go" as const])];
     const samples = new Map<Peer, Sample[]>(peers.map((p) => [p, []]));
     for (let run = 0; run < runs; run++) {
@@ -246,6 +256,7 @@ async function main(): Promise<void> {
           const seen = await next("seen");
           samples.get(peer)!.push({
             syncMs: synced.ms,
+            syncCpuMs: synced.cpuMs,
             objects: synced.objects,
             heapAfterMb: heap.after / 2 ** 20,
             heapRetainedMb: (heap.after - heap.before) / 2 ** 20,
@@ -264,14 +275,14 @@ async function main(): Promise<void> {
     const row = (p: Peer) => {
       const s = samples.get(p)!;
       const m = (f: (x: Sample) => number) => median(s.map(f));
-      return { syncMs: m((x) => x.syncMs), heapAfter: m((x) => x.heapAfterMb), retained: m((x) => x.heapRetainedMb), eps: m((x) => x.eventsPerSec), writer: m((x) => x.writerPerSec), lag: m((x) => x.lagMs), objects: s[0]!.objects };
+      return { syncMs: m((x) => x.syncMs), cpuMs: m((x) => x.syncCpuMs), heapAfter: m((x) => x.heapAfterMb), retained: m((x) => x.heapRetainedMb), eps: m((x) => x.eventsPerSec), writer: m((x) => x.writerPerSec), lag: m((x) => x.lagMs), objects: s[0]!.objects };
     };
     console.log(`informer benchmark: ${OBJECTS} ConfigMaps of ~1 KB, ${EVENTS} updates; median of ${runs} runs, each informer in a fresh process (${cp.version})`);
-    console.log(`  ${"peer".padEnd(16)} ${"sync".padStart(9)} ${"cached".padStart(7)} ${"heap after".padStart(11)} ${"retained".padStart(9)} ${"events/s".padStart(9)} ${"writer/s".padStart(9)} ${"lag".padStart(8)}`);
+    console.log(`  ${"peer".padEnd(16)} ${"sync".padStart(9)} ${"sync cpu".padStart(9)} ${"cached".padStart(7)} ${"heap after".padStart(11)} ${"retained".padStart(9)} ${"events/s".padStart(9)} ${"writer/s".padStart(9)} ${"lag".padStart(8)}`);
     const rows = new Map(peers.map((p) => [p, row(p)]));
     for (const [p, r] of rows) {
       console.log(
-        `  ${p.padEnd(16)} ${`${r.syncMs.toFixed(0)} ms`.padStart(9)} ${String(r.objects).padStart(7)} ${`${r.heapAfter.toFixed(1)} MB`.padStart(11)}` +
+        `  ${p.padEnd(16)} ${`${r.syncMs.toFixed(0)} ms`.padStart(9)} ${`${r.cpuMs.toFixed(0)} ms`.padStart(9)} ${String(r.objects).padStart(7)} ${`${r.heapAfter.toFixed(1)} MB`.padStart(11)}` +
           ` ${`${r.retained.toFixed(1)} MB`.padStart(9)} ${r.eps.toFixed(0).padStart(9)} ${r.writer.toFixed(0).padStart(9)} ${`${r.lag.toFixed(0)} ms`.padStart(8)}`,
       );
     }
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
     const ours = rows.get("kubegen")!;
     const cn = rows.get("client-node")!;
     console.log(
-      `  vs client-node: sync ${(ours.syncMs / cn.syncMs).toFixed(2)}x its time, retained heap ${(ours.retained / cn.retained).toFixed(2)}x,` +
+      `  vs client-node: sync ${(ours.syncMs / cn.syncMs).toFixed(2)}x its time (${(ours.cpuMs / cn.cpuMs).toFixed(2)}x its CPU), retained heap ${(ours.retained / cn.retained).toFixed(2)}x,` +
         ` events/s ${(ours.eps / cn.eps).toFixed(2)}x  (target: time and heap at or below -> ${ours.syncMs <= cn.syncMs && ours.retained <= cn.retained ? "met" : "NOT met"})`,
     );
     const go = rows.get("client-go");
@@ -289,6 +300,7 @@ async function main(): Promise<void> {
           ` retained heap ${(ours.retained / go.retained).toFixed(2)}x, events/s ${(ours.eps / go.eps).toFixed(2)}x`,
       );
     }
+    console.log("  sync cpu = CPU time the informer's process used from start to synced (user + system)");
     console.log("  writer/s = the writer's own update rate (an upper bound on events/s); lag = last event seen minus last write acknowledged");
   } finally {
     await cp.stop();

@@ -52,6 +52,7 @@ export interface ResourceInformerOptions<T> {
 
 /** One informer per resource key, started and stopped together. */
 export class InformerFactory {
+  /** The options the factory was created with (a shallow copy). */
   readonly options: Readonly<InformerFactoryOptions>;
   readonly #informers = new Map<string, SharedIndexInformer<KubernetesObject>>();
   readonly #runs = new Map<string, Promise<void>>();

@@ -17,6 +17,13 @@
 // 5. waitForCacheSync rejects with the cause when the initial sync cannot
 //    succeed by retrying (401, 403, 404, ...; isNonRetryableSyncError), and
 //    never hangs past its signal.
+// 6. health() says Watching only once the server answered the current watch
+//    (Connecting while the transport retries; lastError holds the last
+//    failure). A streaming list waiting 10 s and more for its initial-events-end
+//    bookmark is reported (AwaitingInitialEventsWarning) to the watch error
+//    handler every 10 s, without counting as an error.
+// 7. Stopping resolves once every watch is closed, timers are cleared and
+//    handler calls in flight have returned.
 
 export * from "./keys.js";
 export * from "./freeze.js";

@@ -3,8 +3,7 @@
 // ListAll, ListAllByNamespace) and the NotFound errors of generated listers.
 
 import { newNotFound } from "../errors/constructors.js";
-import type { LabelSelector } from "../meta/types.js";
-import type { KubernetesObject } from "../meta/types.js";
+import type { KubernetesObject, LabelSelector } from "../meta/types.js";
 import { matchesLabelSelector, parseLabelSelector, labelSelectorRequirements, type LabelRequirement } from "../meta/selectors.js";
 import { NAMESPACE_INDEX, type ReadonlyIndexer } from "./indexer.js";
 

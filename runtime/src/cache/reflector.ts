@@ -5,7 +5,7 @@
 // streaming list of KEP-3157 (reflector.go watchList). Written as an explicit
 // state machine (kube-rs kube-runtime/src/watcher.rs):
 //
-//   Idle -> Listing | WatchListing      initial sync (streaming when supported)
+//   Idle -> Listing | WatchListing      initial sync (streaming when asked for and supported)
 //   WatchListing -> Listing             the server refused a streaming list: fall back
 //   WatchListing -> Watching            the initial-events-end bookmark: the same stream goes on
 //   Listing -> Connecting               the store holds a full snapshot; a watch was requested
@@ -97,15 +97,25 @@ export interface ReflectorOptions<T> {
   random?: () => number;
   /** Backoff between failed cycles (800 ms doubling to 30 s, jitter 1.0, reset after 2 min). */
   backoff?: BackoffOptions;
-  /** Page size of the initial list (500); 0 disables paging. */
+  /**
+   * Page size of a list (500, client-go's pager default); 0 disables paging.
+   * The first list asks for resourceVersion "0" (any cached state, as
+   * client-go does), which the API server's watch cache answers whole
+   * whatever the limit; pages matter for lists at "" (after a 410).
+   */
   pageSize?: number;
   /** Watch timeouts are uniform in [min, 2*min) (default min 5 min). */
   minWatchTimeoutMs?: number;
   /**
-   * Try a streaming list (watch with `sendInitialEvents=true`) before a
-   * classic list (default true, like client-go's WatchListClient gate since
-   * 1.35). A server that refuses it makes the reflector fall back to
-   * list+watch, and remember that for its lifetime.
+   * Take snapshots with a streaming list (KEP-3157: a watch with
+   * `sendInitialEvents=true`) instead of a LIST. Default false, unlike
+   * client-go (WatchListClient on since 1.35): in Node the streaming list
+   * is decoded event by event and the API server encodes and flushes each
+   * event, so syncing 10,000 ConfigMaps took about 1.3x the time and 1.15x
+   * the client CPU of a list (test/bench/informer.bench.ts). Turn it on to
+   * spare the API server's memory when lists are huge (hundreds of MB). A
+   * server that refuses it makes the reflector fall back to list+watch, and
+   * remember that for its lifetime.
    */
   useWatchList?: boolean;
   /** Runs on every object received, before it reaches the store (e.g. drop managedFields, freeze). */
@@ -228,6 +238,8 @@ export class Reflector<T extends KubernetesObject> {
   #running: Promise<void> | undefined;
   /** The watch the loop is reading (the one whose response decides Connecting -> Watching). */
   #current: OpenWatch<T> | undefined;
+  /** Watches being closed; run() resolves only after they all finished. */
+  readonly #closing = new Set<Promise<void>>();
   readonly #metrics: ReflectorMetrics = emptyReflectorMetrics();
 
   constructor(lw: ListerWatcher<T>, store: ReflectorStore<T>, options: ReflectorOptions<T> = {}) {
@@ -239,7 +251,7 @@ export class Reflector<T extends KubernetesObject> {
     this.#backoff = new Backoff(options.backoff, this.#clock, this.#random);
     this.#pageSize = options.pageSize ?? 500;
     this.#minWatchTimeoutMs = options.minWatchTimeoutMs ?? 5 * 60_000;
-    this.#useWatchList = (options.useWatchList ?? true) && lw.watchListSupported !== false;
+    this.#useWatchList = (options.useWatchList ?? false) && lw.watchListSupported !== false;
     this.#transform = options.transform;
     this.#onError = options.onError;
     this.#onStateChange = options.onStateChange;
@@ -281,7 +293,8 @@ export class Reflector<T extends KubernetesObject> {
   }
 
   /**
-   * Runs until `signal` aborts; the promise then resolves (it never rejects).
+   * Runs until `signal` aborts; the promise then resolves (it never rejects),
+   * once every watch it opened has been closed and its timers cleared.
    * A second call returns the same promise.
    */
   run(signal: AbortSignal): Promise<void> {
@@ -327,6 +340,7 @@ export class Reflector<T extends KubernetesObject> {
       if (signal.aborted) break;
       await this.#wait(signal);
     }
+    await Promise.all(this.#closing);
     this.#setState("Stopped");
   }
 
@@ -545,9 +559,14 @@ export class Reflector<T extends KubernetesObject> {
     open.cancelGuard();
     open.abort.abort();
     // end the iterator; ignore what it says (it may already be finished or failing)
-    void Promise.resolve()
+    const closing: Promise<void> = Promise.resolve()
       .then(() => open.iterator.return?.())
-      .catch(() => undefined);
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
   }
 
   /**

@@ -28,6 +28,19 @@ async function etcd<T>(cp: ControlPlane, path: string, body: unknown): Promise<T
 }
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
+/**
+ * Proves the informer's watch is up: a probe object reaches the cache, and
+ * only then (an answered watch) health says Watching. RestClient does not
+ * report watch responses yet, so without an event a fresh watch stays
+ * "Connecting" until the server's first bookmark (about a minute).
+ */
+async function watchEstablished(informer: SharedIndexInformer<ConfigMap>, cms: ResourceClient<ConfigMap>, ns: string): Promise<void> {
+  const probe = `probe-${Date.now()}`;
+  await cms.create({ metadata: { name: probe } });
+  await vi.waitFor(() => expect(informer.indexer.has(`${ns}/${probe}`)).toBe(true), { timeout: 10_000, interval: 20 });
+  expect(informer.health()).toMatchObject({ isWatching: true, state: "Watching", reconnecting: false });
+}
+
 describe.skipIf(!shared)("informer recovery (own control plane)", () => {
   let cp: ControlPlane;
   let rest: RestClient;
@@ -54,9 +67,12 @@ describe.skipIf(!shared)("informer recovery (own control plane)", () => {
     const ac = new AbortController();
     const run = informer.run(ac.signal);
     await informer.waitForCacheSync();
-    await vi.waitFor(() => expect(informer.health().isWatching).toBe(true));
+    await watchEstablished(informer, cms, ns);
 
     await cp.stopApiServer();
+    // the watch is gone and the transport is retrying a refused connection: not "Watching"
+    await vi.waitFor(() => expect(informer.health()).toMatchObject({ isWatching: false, reconnecting: true }), { timeout: 10_000, interval: 20 });
+    expect(["Connecting", "BackingOff", "Listing"]).toContain(informer.health().state);
     await cp.restartApiServer();
     const readyAt = Date.now();
     // a write after the restart must reach the cache
@@ -69,7 +85,7 @@ describe.skipIf(!shared)("informer recovery (own control plane)", () => {
         `(errors ${h.metrics.errors}, backoffs ${h.metrics.backoffs}, relists ${h.metrics.relists}, path ${h.initialListPath})`,
     );
     expect(errors.length).toBeGreaterThanOrEqual(1); // the outage was reported, not swallowed
-    await vi.waitFor(() => expect(informer.health().isWatching).toBe(true), { timeout: 20_000 });
+    await watchEstablished(informer, cms, ns); // (the first new object may have come by the relist, not the watch)
     const fresh = await cms.list();
     await vi.waitFor(() => expect(versions(informer.indexer.list())).toEqual(versions(fresh.items)), { timeout: 10_000 });
     ac.abort();
@@ -91,7 +107,7 @@ describe.skipIf(!shared)("informer recovery (own control plane)", () => {
     const ac = new AbortController();
     const run = informer.run(ac.signal);
     await informer.waitForCacheSync();
-    await vi.waitFor(() => expect(informer.health().isWatching).toBe(true));
+    await watchEstablished(informer, cms, ns);
     const before = informer.lastSyncResourceVersion;
 
     await cp.stopApiServer();

@@ -60,6 +60,7 @@ function setup(options: Partial<SharedIndexInformerOptions<CM>> = {}, serverWatc
     name: "configmaps",
     clock,
     random: () => 0.5,
+    useWatchList: true,
     onWatchError: (e) => errors.push(e),
     ...options,
   });
@@ -357,6 +358,25 @@ describe("SharedIndexInformer", () => {
   });
 });
 
+describe("SharedIndexInformer defaults", () => {
+  it("syncs with a LIST at resourceVersion \"0\" (pages of 500) then a WATCH unless asked for a streaming list", async () => {
+    const lw = new FakeListerWatcher<CM>();
+    lw.add(cm("a"));
+    const informer = new SharedIndexInformer<CM>(lw, { clock: new FakeClock(0), random: () => 0.5 });
+    const ac = new AbortController();
+    const done = informer.run(ac.signal);
+    await informer.waitForCacheSync();
+    await settle();
+    expect(lw.listCalls).toEqual([{ resourceVersion: "0", limit: 500 }]);
+    expect(lw.watchCalls).toHaveLength(1);
+    expect(lw.watchCalls[0]).toMatchObject({ resourceVersion: "2", allowWatchBookmarks: true });
+    expect(lw.watchCalls[0]!.sendInitialEvents).toBeUndefined();
+    expect(informer.health()).toMatchObject({ initialListPath: "list", state: "Watching" });
+    ac.abort();
+    await done;
+  });
+});
+
 describe("SharedIndexInformer health and warnings", () => {
   it("says Connecting (not Watching) while a re-watch has no answer, with the last error, and Watching once the server answers", async () => {
     const t = setup();
@@ -412,7 +432,7 @@ describe("SharedIndexInformer health and warnings", () => {
     };
     const clock = new FakeClock(1_000_000);
     const reported: unknown[] = [];
-    const informer = new SharedIndexInformer<CM>(lw, { name: "configmaps", clock, random: () => 0.5, onWatchError: (e) => reported.push(e) });
+    const informer = new SharedIndexInformer<CM>(lw, { name: "configmaps", clock, random: () => 0.5, useWatchList: true, onWatchError: (e) => reported.push(e) });
     const ac = new AbortController();
     const done = informer.run(ac.signal);
     let synced = false;

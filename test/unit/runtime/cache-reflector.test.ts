@@ -49,7 +49,7 @@ function setup(opts: { watchList?: boolean; serverWatchList?: boolean; pageSize?
     name: "configmaps",
     clock,
     random: () => 0.5,
-    ...(opts.watchList !== undefined ? { useWatchList: opts.watchList } : {}),
+    useWatchList: opts.watchList ?? true,
     ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
     onStateChange: (s) => states.push(s),
     onError: (e) => errors.push(e),
