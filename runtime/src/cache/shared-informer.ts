@@ -9,6 +9,9 @@
 // - A relist swaps the cache whole; objects whose resourceVersion did not
 //   change get no onUpdate (client-go delivers those as resync-like updates).
 // - Cached objects are deep-frozen (option `freeze`, default true).
+// - Snapshots come from a LIST by default; the streaming list (client-go's
+//   default since 1.35) is opt-in (`useWatchList`), see ReflectorOptions.
+// - health() says Watching only once the server answered the current watch.
 // - waitForCacheSync rejects instead of hanging when the initial sync cannot
 //   succeed by retrying; see {@link isNonRetryableSyncError} for the rule.
 
