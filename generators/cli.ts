@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The kubegen command line: flags (or a kubegen.config.yaml) -> GenerateOptions
-// -> generate(). The only module that prints results and sets the exit code:
-// 0 ok, 1 schema error (or stale output under --check), 2 usage error.
+// The kubegen command line: `generate` (flags or a kubegen.config.yaml ->
+// GenerateOptions -> generate()) and `init controller` (-> initController()).
+// The only module that prints results and sets the exit code: 0 ok, 1 schema
+// error (or stale output under --check), 2 usage error.
 
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -93,9 +94,35 @@ async function runGenerate(argv: Record<string, unknown>): Promise<number> {
   return EXIT_OK;
 }
 
+async function runInitController(argv: Record<string, unknown>): Promise<number> {
+  const quiet = argv.quiet === true;
+  const progress = quiet ? undefined : (line: string) => err(`kubegen: ${line}`);
+  // Loaded on demand, so `generate` never pays for it.
+  const { initController } = await import("./init/init-controller.js");
+  const out = String(argv.out);
+  const result = await initController({
+    crd: String(argv.crd),
+    out,
+    ...(argv.name !== undefined ? { name: String(argv.name) } : {}),
+    force: argv.force === true,
+    ...(progress ? { progress } : {}),
+  });
+  if (!quiet) {
+    for (const w of result.warnings.slice(0, 5)) err(formatDiagnostic(w));
+    const cd = /^[\w./@~+-]+$/.test(out) ? out : JSON.stringify(out);
+    process.stdout.write(
+      `\nCreated ${result.name}: a controller for ${result.apiVersion} ${result.kind} (${result.files.length} files, ${result.generatedFiles} generated).\n\n` +
+        `Next steps:\n  cd ${cd}\n  npm install\n  npm test          # runs the controller against a real kube-apiserver\n\n` +
+        `Your reconcile logic goes in src/controller.ts; README.md says how to run it against a cluster.\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
 async function main(): Promise<number> {
   let code = EXIT_OK;
   let usageFailure: string | undefined;
+  let helpCommand = "generate";
   await yargs(hideBin(process.argv))
     .scriptName("kubegen")
     .usage("$0 <command> [options]\n\nTyped Kubernetes clients for TypeScript, from CRDs or OpenAPI.")
@@ -134,7 +161,34 @@ async function main(): Promise<number> {
         code = await runGenerate(argv as Record<string, unknown>);
       },
     )
-    .demandCommand(1, "name a command: kubegen generate --help")
+    .command("init", "Scaffold a project (init controller: a controller for a CRD)", (y) => {
+      helpCommand = "init controller";
+      return y
+        .command(
+          "controller",
+          "Scaffold a controller project for a CRD: generated client, reconcile loop, main with health and leader election, and a test against a real API server",
+          (c) =>
+            c
+              .option("crd", { type: "string", describe: "The CRD YAML file (copied into the project's crd/)", demandOption: "--crd is required" })
+              .option("out", { type: "string", describe: "The project folder (must be absent or empty unless --force)", demandOption: "--out is required" })
+              .option("name", { type: "string", describe: "npm package name (default: <kind>-controller)" })
+              .option("force", { type: "boolean", describe: "Write into a non-empty folder: the scaffold's files replace theirs, other files are kept" })
+              .option("quiet", { type: "boolean", alias: "q", describe: "Print only errors" })
+              .check((a) => {
+                for (const key of ["crd", "out", "name"] as const) {
+                  if (Array.isArray(a[key])) throw new Error(`--${key} can be given once`);
+                }
+                return true;
+              })
+              .example("$0 init controller --crd config/crd/foos.yaml --out foo-controller", "A project for the Foo CRD")
+              .example("$0 init controller --crd foos.yaml --out . --name @acme/foo-operator --force", "Into the current (non-empty) folder"),
+          async (argv) => {
+            code = await runInitController(argv as Record<string, unknown>);
+          },
+        )
+        .demandCommand(1, "name what to scaffold: kubegen init controller --help");
+    })
+    .demandCommand(1, "name a command: kubegen generate --help, kubegen init controller --help")
     .strict()
     .help()
     .alias("help", "h")
@@ -146,7 +200,7 @@ async function main(): Promise<number> {
     })
     .parseAsync();
   if (usageFailure !== undefined) {
-    err(`kubegen: ${usageFailure}\nRun \`kubegen generate --help\` for the options.`);
+    err(`kubegen: ${usageFailure}\nRun \`kubegen ${helpCommand} --help\` for the options.`);
     return EXIT_USAGE;
   }
   return code;

@@ -7,3 +7,5 @@ export { loadInputs } from "./load/index.js";
 export { Diagnostics } from "./load/errors.js";
 export type * from "./ir/types.js";
 export { GENERATED_HEADER } from "./write/output.js";
+export { initController } from "./init/init-controller.js";
+export type { InitControllerOptions, InitControllerResult } from "./init/init-controller.js";

@@ -1,0 +1,24 @@
+// The init templates (templates/init/*.hbs) in a Handlebars environment set up
+// like the generator's (render/templates.ts): strict, no escaping, built-in
+// block helpers only. Kept apart because init templates share no partials.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import { findTemplatesDir } from "../render/templates.js";
+
+/** Renders `templates/init/<name>.hbs` with `view`. */
+export class InitTemplates {
+  readonly #env = Handlebars.create();
+  readonly #dir: string;
+
+  constructor(dir = join(findTemplatesDir(), "init")) {
+    this.#dir = dir;
+  }
+
+  render(name: string, view: object): string {
+    const source = readFileSync(join(this.#dir, `${name}.hbs`), "utf8");
+    const template = this.#env.compile(source, { strict: true, noEscape: true, knownHelpersOnly: true, preventIndent: true });
+    return template(view);
+  }
+}

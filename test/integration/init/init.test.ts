@@ -1,0 +1,172 @@
+// `kubegen init controller` end to end: the compiled CLI (generators/bin,
+// built by `tsc -b` before `make test`) scaffolds a project for the sample
+// Foo CRD; the project installs, builds, type-checks and passes its own test
+// (which starts its own control plane); and its main.ts runs against the
+// shared control plane: health endpoints, a Lease with --leader-elect, a
+// reconcile, and a clean exit on SIGTERM that releases the Lease.
+//
+// The kubegen packages are not published, so the scaffold's two kubegen
+// dependencies are rewritten to `file:` links to this checkout's runtime/ and
+// generators/ before `npm install` (which fetches the rest from the registry).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig, type RestConfig } from "@kubegen/runtime";
+import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
+import { installCrd } from "../../helpers/crd.js";
+
+const cp = controlPlane();
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const fooCrd = join(repo, "examples/sample-controller/crd/foos.yaml");
+const work = mkdtempSync(join(tmpdir(), "kubegen-init-"));
+const project = join(work, "foo-controller");
+
+/** The environment for the scaffold's commands: ours (envtest asset variables included) minus the outer Vitest's. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VITEST") && k !== "NODE_ENV" && k !== "TEST") env[k] = v;
+  return env;
+}
+
+function run(cmd: string, args: string[], timeoutMs = 300_000): { code: number | null; output: string } {
+  const r = spawnSync(cmd, args, { cwd: project, env: childEnv(), encoding: "utf8", timeout: timeoutMs });
+  return { code: r.status, output: `${r.stdout}\n${r.stderr}`.slice(-4000) };
+}
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.skipIf(!cp)("kubegen init controller", () => {
+  const ns = useTestNamespace(cp, "init");
+  let scaffold: { code: number | null; stdout: string; stderr: string };
+
+  beforeAll(() => {
+    const bin = join(repo, "generators/dist/init/init-controller.js");
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`make build\` (npx tsc -b runtime generators) first`);
+    const r = spawnSync(process.execPath, [join(repo, "generators/bin/kubegen.js"), "init", "controller", "--crd", fooCrd, "--out", project], {
+      cwd: work,
+      encoding: "utf8",
+    });
+    scaffold = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    if (r.status !== 0) return;
+    const pkgPath = join(project, "package.json");
+    const pkg = JSON.parse(readFileSync(pkgPath, "utf8"));
+    pkg.dependencies["@kubegen/runtime"] = `file:${join(repo, "runtime")}`;
+    pkg.devDependencies.kubegen = `file:${join(repo, "generators")}`;
+    writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+  }, 60_000);
+
+  it("scaffolds the project and prints the next steps", () => {
+    expect(scaffold.stderr).not.toMatch(/error/i);
+    expect(scaffold.code).toBe(0);
+    expect(scaffold.stdout).toContain(`cd ${project}\n  npm install\n  npm test`);
+    const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
+    expect(pkg.name).toBe("foo-controller");
+    expect(pkg.type).toBe("module");
+    expect(pkg.scripts).toMatchObject({
+      generate: "kubegen generate --crd crd/foos.yaml --out src/generated",
+      build: "tsc",
+      test: "vitest run",
+      start: "node dist/main.js",
+    });
+    expect(readFileSync(join(project, "crd/foos.yaml"), "utf8")).toBe(readFileSync(fooCrd, "utf8"));
+    for (const f of [".gitignore", "README.md", "tsconfig.json", "src/main.ts", "src/controller.ts", "test/controller.test.ts", "src/generated/index.ts"]) {
+      expect(existsSync(join(project, f)), f).toBe(true);
+    }
+  });
+
+  it("installs, builds and type-checks", () => {
+    const install = run("npm", ["install", "--no-audit", "--no-fund"]);
+    expect(install.code, install.output).toBe(0);
+    const build = run("npm", ["run", "build"]);
+    expect(build.code, build.output).toBe(0);
+    expect(existsSync(join(project, "dist/main.js"))).toBe(true);
+    const typecheck = run("npm", ["run", "typecheck"]);
+    expect(typecheck.code, typecheck.output).toBe(0);
+  }, 600_000);
+
+  it("passes its own test against a control plane it starts", () => {
+    const test = run("npm", ["test"]);
+    expect(test.code, test.output).toBe(0);
+    expect(test.output).toMatch(/1 passed/);
+  }, 300_000);
+
+  it("regenerates src/generated with npm run generate, changing nothing", () => {
+    const before = readFileSync(join(project, "src/generated/samplecontroller.kubegen.dev/v1alpha1/client.ts"), "utf8");
+    const gen = run("npm", ["run", "generate"]);
+    expect(gen.code, gen.output).toBe(0);
+    expect(gen.output).toMatch(/already up to date/);
+    expect(readFileSync(join(project, "src/generated/samplecontroller.kubegen.dev/v1alpha1/client.ts"), "utf8")).toBe(before);
+  }, 120_000);
+
+  describe("main.ts against the shared control plane", () => {
+    let config: RestConfig;
+    let child: ChildProcess | undefined;
+    let output = "";
+
+    beforeAll(async () => {
+      config = await loadConfig({ kubeconfigPath: cp!.kubeconfigPath });
+      await installCrd(config, fooCrd);
+    });
+
+    afterAll(() => {
+      if (child && child.exitCode === null) child.kill("SIGKILL");
+    });
+
+    it("serves health, takes the Lease, reconciles, and exits 0 on SIGTERM releasing the Lease", async () => {
+      const args = ["dist/main.js", "--kubeconfig", cp!.kubeconfigPath, "--namespace", ns(), "--health-port", "0", "--leader-elect", "--leader-elect-namespace", ns()];
+      child = spawn(process.execPath, args, { cwd: project, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+      const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+      child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+
+      const health = await until(() => /serving \/healthz and \/readyz url="([^"]+)"/.exec(output)?.[1]);
+      expect((await fetch(`${health}/healthz`)).status).toBe(200);
+
+      const lease = await until(async () => {
+        const r = await rawRequest(cp!, "cert", "GET", `/apis/coordination.k8s.io/v1/namespaces/${ns()}/leases/foo-controller`);
+        return r.status === 200 && r.json().spec?.holderIdentity ? r.json() : undefined;
+      });
+      expect(lease.spec.holderIdentity).toMatch(/_[0-9a-f]{12}$/);
+
+      const created = await rawRequest(cp!, "cert", "POST", `/apis/samplecontroller.kubegen.dev/v1alpha1/namespaces/${ns()}/foos`, {
+        apiVersion: "samplecontroller.kubegen.dev/v1alpha1",
+        kind: "Foo",
+        metadata: { name: "web" },
+        spec: { deploymentName: "web", replicas: 1 },
+      });
+      expect(created.status, created.body).toBe(201);
+      const reconciled = await until(async () => {
+        const r = await rawRequest(cp!, "cert", "GET", `/apis/samplecontroller.kubegen.dev/v1alpha1/namespaces/${ns()}/foos/web`);
+        return r.json().metadata?.annotations?.["samplecontroller.kubegen.dev/reconciled-generation"];
+      });
+      expect(reconciled).toBe("1");
+      expect((await fetch(`${health}/readyz`)).status).toBe(200);
+
+      // The event the reconcile recorded (events.k8s.io/v1).
+      const events = await until(async () => {
+        const r = await rawRequest(cp!, "cert", "GET", `/apis/events.k8s.io/v1/namespaces/${ns()}/events`);
+        const items = (r.json().items ?? []) as { reason: string; regarding: { name: string } }[];
+        return items.find((e) => e.reason === "Reconciled" && e.regarding.name === "web");
+      });
+      expect(events.reason).toBe("Reconciled");
+
+      child.kill("SIGTERM");
+      expect(await exited, output).toBe(0);
+      expect(output).toMatch(/shutting down signal="SIGTERM"/);
+      const released = await rawRequest(cp!, "cert", "GET", `/apis/coordination.k8s.io/v1/namespaces/${ns()}/leases/foo-controller`);
+      expect(released.json().spec?.holderIdentity ?? "").toBe("");
+    }, 120_000);
+  });
+});
+
+/** Polls `read` every 100 ms until it returns something other than undefined (the test's timeout bounds it). */
+async function until<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const v = await read();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
