@@ -147,8 +147,9 @@ function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef): Sta
   };
 }
 
-/** Indents every line after the first by `spaces`. */
-function indentTail(text: string, spaces: number): string {
+/** A JSON value as a TypeScript literal: identifier keys unquoted, every line after the first indented by `spaces`. */
+function tsLiteral(value: unknown, spaces: number): string {
+  const text = JSON.stringify(value, null, 2).replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, "$1$2:");
   return text.split("\n").join(`\n${" ".repeat(spaces)}`);
 }
 
@@ -233,7 +234,7 @@ export async function initController(options: InitControllerOptions): Promise<In
     controllerName,
     annotation: `${gv.group}/reconciled-generation`,
     status,
-    sample: indentTail(JSON.stringify(sample, null, 2), 4),
+    sample: tsLiteral(sample, 4),
     sampleName,
     runtimeVersion: versions.runtime,
     generatorVersion: versions.generator,

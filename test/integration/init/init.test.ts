@@ -9,7 +9,7 @@
 // dependencies are rewritten to `file:` links to this checkout's runtime/ and
 // generators/ before `npm install` (which fetches the rest from the registry).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,7 +125,7 @@ describe.skipIf(!cp)("kubegen init controller", () => {
       const health = await until(() => /serving \/healthz and \/readyz url="([^"]+)"/.exec(output)?.[1]);
       expect((await fetch(`${health}/healthz`)).status).toBe(200);
 
-      const lease = await until(async () => {
+      const lease = await until<{ spec: { holderIdentity: string } }>(async () => {
         const r = await rawRequest(cp!, "cert", "GET", `/apis/coordination.k8s.io/v1/namespaces/${ns()}/leases/foo-controller`);
         return r.status === 200 && r.json().spec?.holderIdentity ? r.json() : undefined;
       });
@@ -160,6 +160,78 @@ describe.skipIf(!cp)("kubegen init controller", () => {
       expect(released.json().spec?.holderIdentity ?? "").toBe("");
     }, 120_000);
   });
+});
+
+// A cluster-scoped CRD whose status has observedGeneration and
+// metav1.Condition-shaped conditions: the other branches of the skeleton
+// (cluster-scoped lister and client, applyStatus with both) at runtime. The
+// scaffold lives inside the checkout and runs with its Vitest, so it resolves
+// @kubegen/runtime, vitest and yaml from this workspace without npm install.
+const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.demo.kubegen.dev
+spec:
+  group: demo.kubegen.dev
+  scope: Cluster
+  names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      subresources: { status: {} }
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [color]
+              properties:
+                color: { type: string, enum: [red, blue] }
+            status:
+              type: object
+              properties:
+                observedGeneration: { type: integer, format: int64 }
+                conditions:
+                  type: array
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys: [type]
+                  items:
+                    type: object
+                    required: [lastTransitionTime, message, reason, status, type]
+                    properties:
+                      lastTransitionTime: { type: string, format: date-time }
+                      message: { type: string, maxLength: 32768 }
+                      observedGeneration: { type: integer, format: int64, minimum: 0 }
+                      reason: { type: string, maxLength: 1024, minLength: 1 }
+                      status: { type: string, enum: ["True", "False", Unknown] }
+                      type: { type: string, maxLength: 316 }
+`;
+
+describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with conditions", () => {
+  const base = join(repo, ".tmp");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, "init-widgets-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("scaffolds a project whose test passes (status.observedGeneration and a Ready condition written)", () => {
+    writeFileSync(join(dir, "widgets.yaml"), WIDGETS);
+    const out = join(dir, "widget-controller");
+    const init = spawnSync(process.execPath, [join(repo, "generators/bin/kubegen.js"), "init", "controller", "--crd", "widgets.yaml", "--out", out, "-q"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(init.status, init.stderr).toBe(0);
+    const test = spawnSync(process.execPath, [join(repo, "node_modules/vitest/vitest.mjs"), "run", "--root", out], {
+      cwd: out,
+      env: childEnv(),
+      encoding: "utf8",
+      timeout: 240_000,
+    });
+    expect(test.status, `${test.stdout}\n${test.stderr}`.slice(-4000)).toBe(0);
+    expect(test.stdout).toMatch(/1 passed/);
+  }, 300_000);
 });
 
 /** Polls `read` every 100 ms until it returns something other than undefined (the test's timeout bounds it). */

@@ -175,8 +175,8 @@ describe("kubegen init controller: a cluster-scoped CRD with observedGeneration 
     expect(controller).toContain("TODO: set the fields you observed (withPhase()).");
     expect(controller).toContain("await client.applyStatus(widget(name).withStatus(status)");
     const test = readFileSync(join(out, "test/controller.test.ts"), "utf8");
-    expect(test).toContain('"color": "red"');
-    expect(test).toContain('"size": 3');
+    expect(test).toContain('color: "red",');
+    expect(test).toContain("size: 3");
     expect(test).toContain("expect(reconciled.status?.observedGeneration).toBe(created.metadata?.generation);");
   });
 
