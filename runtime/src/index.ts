@@ -176,6 +176,7 @@ export { RestClient } from "./rest/rest-client.js";
 export type { RawResponse, CallOptions } from "./rest/rest-client.js";
 export { ResourceClient, executorFor, DEFAULT_PAGE_SIZE } from "./rest/resource-client.js";
 export type { RequestExecutor, ResourceInfo, ObjectList, ResourceVerb, AllNamespacesVerb, AllNamespaces, ApplyConfigurationLike } from "./rest/resource-client.js";
+export type { WatchResponseHooks } from "./rest/rest-client.js";
 
 // watch: typed events and the streaming JSON decoder
 export { JsonFramer, parseWatchFrame, decodeWatchEvents, watchErrorToApiError } from "./watch/decoder.js";

@@ -7,7 +7,7 @@ import type { ListOptions, WatchOptions } from "../meta/options.js";
 import type { KubernetesList, PartialObjectMetadata } from "../meta/types.js";
 import type { RequestExecutor } from "../rest/resource-client.js";
 import type { WatchEvent } from "../watch/decoder.js";
-import type { ListerWatcher } from "./list-watch.js";
+import type { ListerWatcher, WatchHooks } from "./list-watch.js";
 
 /** Accept header that turns a LIST into a PartialObjectMetadataList. */
 export const PARTIAL_OBJECT_METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
@@ -38,7 +38,7 @@ export class MetadataListerWatcher implements ListerWatcher<PartialObjectMetadat
     return this.executor.request({ ...this.#ref(), verb: "list", options, accept: PARTIAL_OBJECT_METADATA_LIST_ACCEPT });
   }
 
-  watch(options: WatchOptions): AsyncIterable<WatchEvent<PartialObjectMetadata>> {
-    return this.executor.watch<PartialObjectMetadata>({ ...this.#ref(), verb: "watch", options, accept: PARTIAL_OBJECT_METADATA_ACCEPT });
+  watch(options: WatchOptions, hooks?: WatchHooks): AsyncIterable<WatchEvent<PartialObjectMetadata>> {
+    return this.executor.watch<PartialObjectMetadata>({ ...this.#ref(), verb: "watch", options, accept: PARTIAL_OBJECT_METADATA_ACCEPT }, hooks);
   }
 }

@@ -18,7 +18,7 @@ import type {
 } from "../meta/options.js";
 import type { ListMeta, ObjectMeta, Status } from "../meta/types.js";
 import type { RequestSpec } from "../rest/build-request.js";
-import { RestClient } from "../rest/rest-client.js";
+import { RestClient, type WatchResponseHooks } from "../rest/rest-client.js";
 import type { WatchEvent } from "../watch/decoder.js";
 
 /** A group/version/resource, e.g. `{group: "apps", version: "v1", resource: "deployments"}`. */
@@ -126,9 +126,9 @@ export class DynamicResourceClient {
     return this.#rest.request(this.#spec({ verb: "deletecollection", options }));
   }
 
-  /** WATCH objects; see RestClient.watch for how the iteration ends. */
-  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<Unstructured>, void, undefined> {
-    return this.#rest.watch<Unstructured>(this.#spec({ verb: "watch", options }));
+  /** WATCH objects; see RestClient.watch for how the iteration ends. `hooks.onResponse` runs once the watch is accepted. */
+  watch(options: WatchOptions = {}, hooks?: WatchResponseHooks): AsyncGenerator<WatchEvent<Unstructured>, void, undefined> {
+    return this.#rest.watch<Unstructured>(this.#spec({ verb: "watch", options }), hooks);
   }
 }
 

@@ -23,7 +23,7 @@ import type { KubernetesList, KubernetesObject, ListMeta, Status } from "../meta
 import type { WatchEvent } from "../watch/decoder.js";
 import type { RestConfig } from "../config/rest-config.js";
 import { RequestBuildError, type RequestSpec } from "./build-request.js";
-import { RestClient } from "./rest-client.js";
+import { RestClient, type WatchResponseHooks } from "./rest-client.js";
 
 /**
  * What typed clients send requests through. {@link RestClient} is the real
@@ -32,8 +32,8 @@ import { RestClient } from "./rest-client.js";
 export interface RequestExecutor {
   /** Sends a request and resolves with the decoded JSON body. */
   request<T = unknown>(spec: RequestSpec): Promise<T>;
-  /** Starts a watch and yields its events. */
-  watch<T = unknown>(spec: RequestSpec): AsyncGenerator<WatchEvent<T>, void, undefined>;
+  /** Starts a watch and yields its events; `hooks.onResponse` runs once the server has answered it. */
+  watch<T = unknown>(spec: RequestSpec, hooks?: WatchResponseHooks): AsyncGenerator<WatchEvent<T>, void, undefined>;
   /** Sends a request and returns the response body as a stream. */
   stream(spec: RequestSpec): Promise<Readable>;
 }
@@ -172,10 +172,13 @@ export class ResourceClient<
     for await (const page of this.listPages(options)) yield* page.items ?? [];
   }
 
-  /** WATCH objects; see RestClient.watch for how the iteration ends. */
-  watch(options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  /**
+   * WATCH objects; see RestClient.watch for how the iteration ends.
+   * `hooks.onResponse` runs once the server has accepted the watch.
+   */
+  watch(options: WatchOptions = {}, hooks?: WatchResponseHooks): AsyncGenerator<WatchEvent<T>, void, undefined> {
     const spec = this.spec("watch", { verb: "watch", options }, false);
-    return this.executor.watch<T>(spec);
+    return this.executor.watch<T>(spec, hooks);
   }
 
   /** CREATE an object (named by `metadata.name` or `metadata.generateName`). */

@@ -29,6 +29,12 @@ export interface RawResponse {
 }
 
 /** Per-call controls beyond the spec. */
+/** Callbacks for one watch request (informers use them to tell "connecting" from "watching"). */
+export interface WatchResponseHooks {
+  /** Called once, when the server's 2xx answer to the watch arrives (before any event). */
+  onResponse?(): void;
+}
+
 export interface CallOptions {
   /** Retry budget (default 10; 0 disables retries). */
   maxRetries?: number;
@@ -124,7 +130,10 @@ export class RestClient {
    * drops, or when the caller's signal aborts; breaking out of the loop closes
    * the connection. Watches are not rate limited.
    */
-  async *watch<T = unknown>(spec: RequestSpec, options: CallOptions = {}): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  async *watch<T = unknown>(
+    spec: RequestSpec,
+    options: CallOptions & WatchResponseHooks = {},
+  ): AsyncGenerator<WatchEvent<T>, void, undefined> {
     const req = buildRequest({ ...spec, verb: spec.verb ?? "watch" });
     const signal = signalOf(spec);
     let res: IncomingMessage;
@@ -136,6 +145,7 @@ export class RestClient {
     }
     const ctx = contextOf(spec, req.method, this.transport.url(req).toString());
     if (!ok(res)) throw await this.#errorFrom(res, ctx);
+    options.onResponse?.();
     try {
       yield* decodeWatchEvents<T>(res, { method: req.method, ...(ctx.url ? { url: ctx.url } : {}) });
     } catch (err) {

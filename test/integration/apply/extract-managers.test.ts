@@ -3,11 +3,11 @@
 // extracted configuration leaves the manager's FieldsV1 unchanged (read-modify-re-apply is safe).
 import { describe, expect, it } from "vitest";
 import { DynamicClient, loadConfig, PatchType, type Unstructured } from "@kubegen/runtime";
-import { ObjectApplyConfiguration } from "../../runtime/src/apply/builders.js";
-import { defineApplySchema } from "../../runtime/src/apply/define-schema.js";
-import { extractApplyConfiguration } from "../../runtime/src/apply/extract.js";
-import { SCALAR, struct, type ApplyNode } from "../../runtime/src/apply/schema.js";
-import { controlPlane, useTestNamespace } from "../helpers/cluster.js";
+import { ObjectApplyConfiguration } from "../../../runtime/src/apply/builders.js";
+import { defineApplySchema } from "../../../runtime/src/apply/define-schema.js";
+import { extractApplyConfiguration } from "../../../runtime/src/apply/extract.js";
+import { SCALAR, struct, type ApplyNode } from "../../../runtime/src/apply/schema.js";
+import { controlPlane, useTestNamespace } from "../../helpers/cluster.js";
 
 class DeploymentAC extends ObjectApplyConfiguration {}
 

@@ -6,10 +6,10 @@
 // values, and whether the resourceVersion moved.
 import https from "node:https";
 import { describe, expect, it } from "vitest";
-import { META_APPLY_TYPES } from "../../runtime/src/apply/meta-schema.js";
-import { SCALAR, struct, type ApplyNode, type ApplySchema } from "../../runtime/src/apply/schema.js";
+import { META_APPLY_TYPES } from "../../../runtime/src/apply/meta-schema.js";
+import { SCALAR, struct, type ApplyNode, type ApplySchema } from "../../../runtime/src/apply/schema.js";
 import { FakeClient, FakeClock, type FakeResource } from "@kubegen/runtime/testing";
-import { controlPlane, useTestNamespace, type AvailableControlPlane } from "../helpers/cluster.js";
+import { controlPlane, useTestNamespace, type AvailableControlPlane } from "../../helpers/cluster.js";
 
 const cp = controlPlane();
 

@@ -29,12 +29,13 @@ async function etcd<T>(cp: ControlPlane, path: string, body: unknown): Promise<T
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /**
- * Proves the informer's watch is up: a probe object reaches the cache, and
- * only then (an answered watch) health says Watching. RestClient does not
- * report watch responses yet, so without an event a fresh watch stays
- * "Connecting" until the server's first bookmark (about a minute).
+ * Proves the informer's watch is up: health says Watching as soon as the
+ * server answers the watch request (RestClient reports the response; without
+ * that a quiet resource would stay "Connecting" until the first bookmark,
+ * about a minute), and then a probe object reaches the cache.
  */
 async function watchEstablished(informer: SharedIndexInformer<ConfigMap>, cms: ResourceClient<ConfigMap>, ns: string): Promise<void> {
+  await vi.waitFor(() => expect(informer.health()).toMatchObject({ isWatching: true, state: "Watching" }), { timeout: 15_000, interval: 20 });
   const probe = `probe-${Date.now()}`;
   await cms.create({ metadata: { name: probe } });
   await vi.waitFor(() => expect(informer.indexer.has(`${ns}/${probe}`)).toBe(true), { timeout: 10_000, interval: 20 });

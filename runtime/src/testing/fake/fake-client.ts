@@ -15,6 +15,7 @@ import { PatchType } from "../../meta/options.js";
 import type { KubernetesObject, Status } from "../../meta/types.js";
 import type { RequestSpec } from "../../rest/build-request.js";
 import type { RequestExecutor } from "../../rest/resource-client.js";
+import type { WatchResponseHooks } from "../../rest/rest-client.js";
 import { realClock, type Clock } from "../../util/clock.js";
 import type { WatchEvent } from "../../watch/decoder.js";
 import { isBuiltInGroup } from "./field-selector.js";
@@ -211,19 +212,23 @@ export class FakeClient implements RequestExecutor {
     return this.#serve(spec) as T;
   }
 
-  /** Starts a watch: watch reactors first, then the tracker. The action is recorded at once. */
-  watch<T = unknown>(spec: RequestSpec): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  /**
+   * Starts a watch: watch reactors first, then the tracker. The action is
+   * recorded at once; `hooks.onResponse` runs when the watch is answered.
+   */
+  watch<T = unknown>(spec: RequestSpec, hooks?: WatchResponseHooks): AsyncGenerator<WatchEvent<T>, void, undefined> {
     const action = this.#record(spec);
-    return this.#watch(spec, action) as AsyncGenerator<WatchEvent<T>, void, undefined>;
+    return this.#watch(spec, action, hooks) as AsyncGenerator<WatchEvent<T>, void, undefined>;
   }
 
-  async *#watch(spec: RequestSpec, action: FakeAction): AsyncGenerator<WatchEvent<unknown>, void, undefined> {
+  async *#watch(spec: RequestSpec, action: FakeAction, hooks?: WatchResponseHooks): AsyncGenerator<WatchEvent<unknown>, void, undefined> {
     const signal = signalOf(spec);
     if (signal?.aborted) return;
     for (const r of [...this.#watchReactors]) {
       if (!reactorMatches("watch", r.resource, action)) continue;
       const res = await r.fn(copy(action));
       if (res === undefined) continue;
+      hooks?.onResponse?.();
       for await (const ev of res.events as AsyncIterable<WatchEvent<unknown>>) {
         if (signal?.aborted) return;
         yield copy(ev);
@@ -231,7 +236,9 @@ export class FakeClient implements RequestExecutor {
       return;
     }
     const r = this.#resource(spec);
-    yield* this.tracker.watch(r, this.#namespace(r, spec, true), (spec.options ?? {}) as WatchOptions, signal);
+    const events = this.tracker.watch(r, this.#namespace(r, spec, true), (spec.options ?? {}) as WatchOptions, signal);
+    hooks?.onResponse?.();
+    yield* events;
   }
 
   /** Streams a subresource (pod `log`): reactors first (their object as text), then the tracker's log text. */
