@@ -13,7 +13,7 @@ ifeq ($(KUBEBUILDER_ASSETS)$(TEST_ASSET_KUBE_APISERVER),)
 TEST_ENV := KUBEGEN_ENVTEST_ASSETS=$(ENVTEST_ASSETS)
 endif
 
-.PHONY: help setup install build typecheck test-generated envtest test test-unit test-integration update-golden bench generate clean
+.PHONY: help setup install build typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench generate clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,10 +34,17 @@ test-generated: build
 	node generators/bin/kubegen.js generate --quiet --openapi ../shared/openapi/kubernetes-v1.36.swagger.json.gz --out .tmp/generated/k8s-1.36
 	node generators/bin/kubegen.js generate --quiet --crd examples/sample-controller/crd/foos.yaml --out .tmp/generated/foo
 
+# The example's committed generated code must be what the generator makes now.
+EXAMPLE := examples/sample-controller
+verify-codegen: build ## Regenerate the sample-controller's committed code and fail if it changed
+	cd $(EXAMPLE) && node ../../generators/bin/kubegen.js generate --quiet --crd crd/foos.yaml --out src/generated
+	@git diff --exit-code --stat -- $(EXAMPLE)/src/generated || { echo "verify-codegen: $(EXAMPLE)/src/generated is stale; commit the regenerated files" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(EXAMPLE)/src/generated)" || { echo "verify-codegen: untracked generated files in $(EXAMPLE)/src/generated" >&2; git status --short -- $(EXAMPLE)/src/generated >&2; exit 1; }
+
 envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last)
 	@bash test/envtest/build.sh >/dev/null
 
-test: typecheck ## Type-check, then run unit, golden, corpus and integration tests
+test: verify-codegen typecheck ## Check generated code is fresh, type-check, then run unit, golden, corpus and integration tests
 	$(TEST_ENV) npx vitest run
 
 test-unit: ## Unit, golden and corpus tests only (no control plane)
