@@ -16,13 +16,16 @@
 // answer; SIGTERM exits 0. Then two replicas with --leader-elect: only the
 // Lease holder reconciles, SIGKILL of the leader hands over to the other,
 // which reconciles a new Foo, and SIGTERM on that leader releases the Lease
-// (empty holder) and exits 0.
+// (empty holder) and exits 0. Last, a replica running as a user bound only to
+// artifacts/rbac.yaml's roles does all of that without a 403.
 //
 // Every wait polls the real server or the child's logs with generous
 // deadlines (nothing asserts how fast anything happens).
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { DynamicClient, isNotFound, loadConfig, PatchType, RestClient, type RestConfig, type Unstructured } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { generate } from "../../../generators/generate.js";
@@ -449,5 +452,68 @@ describe.skipIf(!gate)("examples/sample-controller end to end", () => {
       expect(msgs.indexOf("signal received; shutting down")).toBeLessThan(msgs.indexOf("stopped leading"));
       expect(msgs.at(-1)).toBe("shut down");
     }, 120_000);
+  });
+
+  describe("with only the permissions of artifacts/rbac.yaml", () => {
+    const user = "kubegen-limited"; // the control plane's `limited` context: a user with no RBAC of its own
+    let controller: ControllerProcess;
+
+    beforeAll(async () => {
+      const rbac = (r: string) => dyn.resource({ group: "rbac.authorization.k8s.io", version: "v1", resource: r });
+      for (const doc of parseAllDocuments(readFileSync(`${example}artifacts/rbac.yaml`, "utf8"))) {
+        const obj = doc.toJS() as Unstructured & { subjects?: unknown[] };
+        const namespaced = obj.kind === "Role" || obj.kind === "RoleBinding";
+        // The manifest binds a ServiceAccount in namespace sample-controller; here the subject is the test user
+        // and the Lease's namespace is this test's.
+        if (obj.subjects) obj.subjects = [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: user }];
+        if (namespaced) obj.metadata = { ...obj.metadata, namespace: ns };
+        const client = rbac(`${obj.kind!.toLowerCase()}s`);
+        await (namespaced ? client.namespace(ns) : client).create(obj);
+      }
+      controller = startController("least-privilege replica", [
+        "--context",
+        "limited",
+        "--leader-elect",
+        "--leader-elect-namespace",
+        ns,
+        "--leader-elect-id",
+        "sample-controller-rbac",
+        "--leader-elect-identity",
+        "rbac",
+        "--leader-elect-lease-duration",
+        "4s",
+        "--leader-elect-renew-deadline",
+        "3s",
+        "--leader-elect-retry-period",
+        "500ms",
+      ]);
+    });
+
+    it("reconciles, records events and holds the Lease without a 403, then releases it", async () => {
+      const context = () => controller.tail();
+      await until("the rbac replica to lead", () => (controller.has("started leading") ? true : undefined), context);
+      await createFoo("rbac-1", "rbac-1-nginx", 2);
+      const dep = await until("Deployment rbac-1-nginx", () => getDeployment("rbac-1-nginx"), context);
+      await deployments().updateStatus({
+        ...dep,
+        status: { observedGeneration: dep.metadata?.generation, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+      });
+      await until(
+        "Foo rbac-1 status.availableReplicas = 2",
+        async () => ((await foos().get("rbac-1")).status?.availableReplicas === 2 ? true : undefined),
+        context,
+      );
+      const synced = await until(
+        "a Synced event about rbac-1 from this replica",
+        async () => (await eventsAbout("rbac-1")).find((e) => e.reason === "Synced" && e.reportingInstance === "sample-controller-rbac"),
+        context,
+      );
+      expect(synced.type).toBe("Normal");
+      controller.child.kill("SIGTERM");
+      expect((await controller.exited).code, context()).toBe(0);
+      const lease = await leases().get("sample-controller-rbac");
+      expect((lease.spec as { holderIdentity?: string }).holderIdentity ?? "").toBe("");
+      expect(controller.raw.filter((l) => /forbidden|\b403\b/i.test(l)), context()).toEqual([]);
+    }, 150_000);
   });
 });
