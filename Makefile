@@ -13,6 +13,8 @@ ifeq ($(KUBEBUILDER_ASSETS)$(TEST_ASSET_KUBE_APISERVER),)
 TEST_ENV := KUBEGEN_ENVTEST_ASSETS=$(ENVTEST_ASSETS)
 endif
 
+EXAMPLE := examples/sample-controller
+
 .PHONY: help setup install build typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench generate clean
 
 help: ## Show this help
@@ -26,8 +28,9 @@ install: ## npm ci
 build: ## Compile runtime and generators (tsc -b)
 	npx tsc -b runtime generators
 
-typecheck: build test-generated ## Type-check sources and tests
+typecheck: build test-generated ## Type-check sources, tests and the example (its built-in clients generated from ../shared)
 	npx tsc -p test/tsconfig.json
+	cd $(EXAMPLE) && KUBEGEN_OPENAPI=$(CURDIR)/../shared/openapi/kubernetes-v1.36.swagger.json.gz npm run --silent generate:k8s:openapi -- --quiet && npm run --silent typecheck
 
 # Generated code that tests name with `import type` (ignored folder; ../shared holds the spec).
 test-generated: build
@@ -35,7 +38,6 @@ test-generated: build
 	node generators/bin/kubegen.js generate --quiet --crd examples/sample-controller/crd/foos.yaml --out .tmp/generated/foo
 
 # The example's committed generated code must be what the generator makes now.
-EXAMPLE := examples/sample-controller
 verify-codegen: build ## Regenerate the sample-controller's committed code and fail if it changed
 	cd $(EXAMPLE) && node ../../generators/bin/kubegen.js generate --quiet --crd crd/foos.yaml --out src/generated
 	@git diff --exit-code --stat -- $(EXAMPLE)/src/generated || { echo "verify-codegen: $(EXAMPLE)/src/generated is stale; commit the regenerated files" >&2; exit 1; }
