@@ -1,7 +1,8 @@
 // --from-cluster: reads a live cluster's OpenAPI through the user's
 // kubeconfig (the runtime's loadConfig, so auth works as in client-go):
 // /openapi/v3 first (the index, then every group-version document by its
-// hash URL), and /openapi/v2 when the server has no v3.
+// hash URL; one removed between the two reads is skipped with a warning),
+// and /openapi/v2 when the server has no v3.
 
 import { isNotFound, loadConfig, RestClient } from "@kubegen/runtime";
 import type { Diagnostics } from "./errors.js";
@@ -48,7 +49,16 @@ export async function loadFromCluster(source: ClusterSource, diags: Diagnostics,
       const out: OpenApiInput[] = [];
       for (const [gv, { serverRelativeURL }] of entries) {
         const name = `${server}/openapi/v3/${gv}`;
-        const doc = parseJson({ name, text: await get(serverRelativeURL) }, diags);
+        let text: string;
+        try {
+          text = await get(serverRelativeURL);
+        } catch (err) {
+          // Listed a moment ago and gone now (a CRD deleted meanwhile): what the cluster serves has no such group-version.
+          if (!isNotFound(err)) throw err;
+          diags.warn(name, "", "listed in /openapi/v3 but gone when fetched (removed meanwhile); skipped");
+          continue;
+        }
+        const doc = parseJson({ name, text }, diags);
         const input = doc === undefined ? undefined : toOpenApiInput({ name, text: "" }, doc, diags);
         if (input) out.push(input);
       }
