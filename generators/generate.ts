@@ -89,6 +89,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       crd: options.crd ?? [],
       openapi: options.openapi ?? [],
       ...(options.fromCluster ? { fromCluster: options.fromCluster } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
       ...(options.cwd ? { cwd: options.cwd } : {}),
       progress,
     },

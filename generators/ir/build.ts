@@ -2,6 +2,7 @@
 // collected first; then OpenAPI and CRD inputs are converted into one model.
 // Problems are collected in the caller's Diagnostics, never thrown.
 
+import { matchesGroups } from "../load/groups.js";
 import type { Diagnostics } from "../load/errors.js";
 import type { CrdInput, LoadedInput, OpenApiInput } from "../load/schema.js";
 import { buildFromCrds, checkCrds, crdGroups } from "./from-crd.js";
@@ -14,12 +15,6 @@ import { targetsOf } from "./walk.js";
 export interface BuildOptions {
   /** Keep only these group-versions (`apps/v1`, `v1` or `core/v1` for the core group, `example.com/v1`). */
   readonly groups?: readonly string[];
-}
-
-function matchesGroups(group: string, version: string, wanted: readonly string[] | undefined): boolean {
-  if (!wanted || wanted.length === 0) return true;
-  const forms = group === "" ? [`${version}`, `core/${version}`, `/${version}`] : [`${group}/${version}`];
-  return wanted.some((w) => forms.includes(w) || w === group || (group === "" && w === "core"));
 }
 
 /** Builds the IR from everything that was loaded. */

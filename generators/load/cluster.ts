@@ -1,12 +1,14 @@
 // --from-cluster: reads a live cluster's OpenAPI through the user's
 // kubeconfig (the runtime's loadConfig, so auth works as in client-go):
 // /openapi/v3 first (the index, then every group-version document by its
-// hash URL; one removed between the two reads is skipped with a warning),
+// hash URL; only those --groups names; one removed between the two reads is
+// skipped with a warning),
 // and /openapi/v2 when the server has no v3.
 
 import { isNotFound, loadConfig, RestClient } from "@kubegen/runtime";
 import type { Diagnostics } from "./errors.js";
 import { UsageError } from "./errors.js";
+import { groupVersionOfV3Path, matchesGroups } from "./groups.js";
 import { isV3Index, parseJson, toOpenApiInput } from "./openapi.js";
 import type { OpenApiInput } from "./schema.js";
 
@@ -17,7 +19,12 @@ export interface ClusterSource {
 }
 
 /** Loads OpenAPI documents from the cluster the kubeconfig points at. */
-export async function loadFromCluster(source: ClusterSource, diags: Diagnostics, progress?: (line: string) => void): Promise<OpenApiInput[]> {
+export async function loadFromCluster(
+  source: ClusterSource,
+  diags: Diagnostics,
+  progress?: (line: string) => void,
+  groups?: readonly string[],
+): Promise<OpenApiInput[]> {
   let client: RestClient;
   try {
     const config = await loadConfig({ ...(source.kubeconfig ? { kubeconfigPath: source.kubeconfig } : {}), ...(source.context ? { context: source.context } : {}) });
@@ -44,7 +51,15 @@ export async function loadFromCluster(source: ClusterSource, diags: Diagnostics,
     if (indexText !== undefined) {
       const index = parseJson({ name: `${server}/openapi/v3`, text: indexText }, diags);
       if (!isV3Index(index)) throw new UsageError(`${server}/openapi/v3 did not return an OpenAPI v3 index`);
-      const entries = Object.entries(index.paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      // With --groups, only those documents (each v3 document carries every schema it refers to).
+      const wanted = (path: string): boolean => {
+        if (!groups?.length) return true;
+        const gv = groupVersionOfV3Path(path);
+        return gv !== undefined && matchesGroups(gv.group, gv.version, groups);
+      };
+      const entries = Object.entries(index.paths)
+        .filter(([path]) => wanted(path))
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${server}`);
       const out: OpenApiInput[] = [];
       for (const [gv, { serverRelativeURL }] of entries) {

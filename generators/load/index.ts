@@ -18,6 +18,8 @@ export interface LoadRequest {
   readonly cwd?: string;
   /** Read OpenAPI from a live cluster through a kubeconfig. */
   readonly fromCluster?: ClusterSource;
+  /** `--groups`: from a cluster, fetch only these group-versions' documents. */
+  readonly groups?: readonly string[];
   /** Called with a short progress line for long loads. */
   readonly progress?: (line: string) => void;
 }
@@ -33,7 +35,7 @@ export async function loadInputs(req: LoadRequest, diags: Diagnostics): Promise<
     const texts = await readInput(input, req.cwd);
     for (const t of texts) out.push(...(await openApiFrom(input, t, diags, req.progress)));
   }
-  if (req.fromCluster) out.push(...(await loadFromCluster(req.fromCluster, diags, req.progress)));
+  if (req.fromCluster) out.push(...(await loadFromCluster(req.fromCluster, diags, req.progress, req.groups)));
   return out;
 }
 

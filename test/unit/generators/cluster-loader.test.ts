@@ -1,6 +1,7 @@
 // --from-cluster against a stub HTTP server: a group-version listed in the
 // /openapi/v3 index but gone when fetched (a CRD deleted between the two
-// reads) is skipped with a warning naming it; other failures still stop the run.
+// reads) is skipped with a warning naming it; other failures still stop the
+// run; --groups fetches only the documents asked for.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,6 +51,14 @@ describe("--from-cluster loader", () => {
     const inputs = await loadInputs({ fromCluster: { kubeconfig } }, diags);
     expect(inputs.map((i) => i.file)).toEqual([expect.stringMatching(/\/openapi\/v3\/apis\/kept\.example\.com\/v1$/)]);
     expect(diags.warnings).toEqual([expect.objectContaining({ file: expect.stringMatching(/gone\.example\.com\/v1$/), message: expect.stringContaining("gone when fetched") })]);
+  });
+
+  it("with --groups, fetches only those group-versions' documents", async () => {
+    failWith = 500; // fetching the other document would fail the run
+    const diags = new Diagnostics();
+    const inputs = await loadInputs({ fromCluster: { kubeconfig }, groups: ["kept.example.com/v1"] }, diags);
+    expect(inputs.map((i) => i.file)).toEqual([expect.stringMatching(/kept\.example\.com\/v1$/)]);
+    expect(diags.warnings).toEqual([]);
   });
 
   it("any other failure still stops the run", async () => {
