@@ -88,13 +88,14 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
   const meta = s.kind ? typeMetaOf(model, s.kind) : "";
   const metaArg = meta ? `, ${meta}` : "";
   const methods: MethodView[] = [];
-  if (s.verbs.includes("patch") && s.kind && "runtime" in s.kind && s.kind.runtime === "Scale") {
+  if (s.name === "scale" && s.kind && s.verbs.includes("patch")) {
+    // The runtime's Scale builder fits autoscaling/v1 Scale, whether the spec names it or (CRDs) the runtime does.
     methods.push({
       doc: [`Server-side apply to ${path} (client-go \`ApplyScale\`).`],
       name: subresourceMethodName("apply", s.name),
       params: "name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions",
-      returns: "Promise<rt.Scale>",
-      call: `applySubresource<rt.ScaleApplyConfiguration, rt.Scale>(name, "${s.name}", config, options)`,
+      returns: `Promise<${body}>`,
+      call: `applySubresource<rt.ScaleApplyConfiguration, ${body}>(name, "${s.name}", config, options)`,
     });
   }
   if (s.verbs.includes("get")) {

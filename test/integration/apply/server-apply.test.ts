@@ -4,7 +4,7 @@
 // ports by containerPort+protocol), applyStatus on the Foo CRD, and the
 // checks made before anything is sent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, isConflict, labelSelector, loadConfig, RequestBuildError } from "@kubegen/runtime";
+import { ApiError, isConflict, labelSelector, loadConfig, RequestBuildError, scale, scaleSpec } from "@kubegen/runtime";
 import type * as K8s from "../../../.tmp/generated/k8s-1.36/index.js";
 import type * as AppsV1 from "../../../.tmp/generated/k8s-1.36/apps/v1/index.js";
 import type * as CoreV1 from "../../../.tmp/generated/k8s-1.36/core/v1/index.js";
@@ -65,6 +65,16 @@ describe.skipIf(!cp)("server-side apply against the real server", () => {
     expect(forced.spec?.replicas).toBe(3);
     const owners = (forced.metadata?.managedFields ?? []).filter((m) => JSON.stringify(m.fieldsV1).includes('"f:replicas"'));
     expect(owners.map((m) => m.manager)).toEqual(["bob"]);
+  });
+
+  it("applyScale sets replicas through the scale subresource, owned by its manager", async () => {
+    const deps = cs.appsV1.deployments(namespace());
+    await deps.apply(web("scaled", 1), { fieldManager: "alice" });
+    const scaled = await deps.applyScale("scaled", scale("scaled", namespace()).withSpec(scaleSpec().withReplicas(4)), { fieldManager: "autoscaler", force: true });
+    expect(scaled.spec?.replicas).toBe(4);
+    const live = await deps.get("scaled");
+    expect(live.spec?.replicas).toBe(4);
+    expect(live.metadata?.managedFields?.find((m) => m.manager === "autoscaler")).toMatchObject({ operation: "Apply", subresource: "scale" });
   });
 
   it("a field the manager stops applying is removed (unless someone else owns it)", async () => {
