@@ -17,7 +17,7 @@ EXAMPLE := examples/sample-controller
 # The spec the example's built-in clients are generated from when type-checking it.
 EXAMPLE_SPEC := $(CURDIR)/../shared/openapi/kubernetes-v1.36.swagger.json.gz
 
-.PHONY: help setup install build typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench generate clean
+.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench generate clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,8 +27,16 @@ setup: install build envtest ## Install dependencies, build, and build the test 
 install: ## npm ci
 	npm ci
 
-build: ## Compile runtime and generators (tsc -b)
+build: ## Compile runtime and generators (tsc -b) and copy the templates into the kubegen package
 	npx tsc -b runtime generators
+	node generators/scripts/copy-templates.mjs
+
+PACKAGES := dist/packages
+
+pack: build ## Write the two npm tarballs (kubegen, @kubegen/runtime) into dist/packages
+	rm -rf $(PACKAGES) && mkdir -p $(PACKAGES)
+	npm pack --silent --workspace runtime --workspace generators --pack-destination $(PACKAGES) >/dev/null
+	@ls -1 $(PACKAGES)/*.tgz
 
 typecheck: build test-generated ## Type-check sources, tests and the example (its built-in clients generated from ../shared)
 	npx tsc -p test/tsconfig.json
@@ -42,9 +50,11 @@ test-generated: build
 	node generators/bin/kubegen.js generate --quiet --openapi ../shared/openapi/kubernetes-v1.36.swagger.json.gz --out .tmp/generated/k8s-1.36
 	node generators/bin/kubegen.js generate --quiet --crd examples/sample-controller/crd/foos.yaml --out .tmp/generated/foo
 
-# The example's committed generated code must be what the generator makes now.
-verify-codegen: build ## Regenerate the sample-controller's committed code and fail if it changed
+generate: build ## Regenerate the sample-controller's committed generated code (commit the result)
 	cd $(EXAMPLE) && node ../../generators/bin/kubegen.js generate --quiet --crd crd/foos.yaml --out src/generated
+
+# The example's committed generated code must be what the generator makes now.
+verify-codegen: generate ## Regenerate the sample-controller's committed code and fail if it changed
 	@git diff --exit-code --stat -- $(EXAMPLE)/src/generated || { echo "verify-codegen: $(EXAMPLE)/src/generated is stale; commit the regenerated files" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- $(EXAMPLE)/src/generated)" || { echo "verify-codegen: untracked generated files in $(EXAMPLE)/src/generated" >&2; git status --short -- $(EXAMPLE)/src/generated >&2; exit 1; }
 
@@ -73,5 +83,5 @@ bench: build ## Benchmarks with figures and peer ratios (not part of make test; 
 	$(TEST_ENV) node --import tsx test/bench/informer.bench.ts
 
 clean: ## Remove build output
-	rm -rf runtime/dist generators/dist out .tmp
+	rm -rf runtime/dist generators/dist generators/templates dist out .tmp
 	find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete

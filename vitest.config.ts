@@ -19,6 +19,10 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts", "test/golden/**/*.test.ts", "test/corpus/**/*.test.ts"],
+          // Explicit limits, well above what a loaded 2-core machine needs; tests
+          // that spawn compilers or servers set their own.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -26,7 +30,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/helpers/control-plane-setup.ts"],
+          globalSetup: ["test/helpers/control-plane-setup.ts", "test/helpers/packages-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

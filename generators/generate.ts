@@ -3,6 +3,7 @@
 // folder. Schema errors from the whole run are thrown together as one
 // SchemaError before anything is written.
 
+import { resolve } from "node:path";
 import { resolveArtifacts, type Artifact } from "./emit/artifacts.js";
 import { emitApplyConfigurations } from "./emit/applyconfigurations.js";
 import { emitClients } from "./emit/clients.js";
@@ -26,7 +27,7 @@ export interface GenerateOptions {
   readonly crd?: readonly string[];
   /** OpenAPI v2/v3 files, folders or URLs. */
   readonly openapi?: readonly string[];
-  /** Output folder. */
+  /** Output folder (relative to `cwd`). */
   readonly out: string;
   /** Read OpenAPI (v3, then v2) from the cluster of a kubeconfig. */
   readonly fromCluster?: { readonly kubeconfig?: string; readonly context?: string };
@@ -36,7 +37,7 @@ export interface GenerateOptions {
   readonly only?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;
-  /** Base folder for relative input paths. */
+  /** Base folder for relative paths (inputs and `out`); default the process's working folder. */
   readonly cwd?: string;
   /** Receives short progress lines. */
   readonly progress?: (line: string) => void;
@@ -113,7 +114,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const types = model.groupVersions.reduce((n, gv) => n + gv.types.length, 0);
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
   progress(`generated ${[...artifacts].join(", ")} for ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);
-  const result = await writeOutput(options.out, rendered, { check: options.check ?? false });
+  const out = resolve(options.cwd ?? process.cwd(), options.out);
+  const result = await writeOutput(out, rendered, { check: options.check ?? false, shown: options.out });
   return {
     modules: model.groupVersions.length,
     types,

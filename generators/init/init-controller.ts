@@ -19,6 +19,7 @@ import { Diagnostics, SchemaError, UsageError } from "../load/errors.js";
 import { loadInputs } from "../load/index.js";
 import type { CrdInput, Schema } from "../load/schema.js";
 import { isUrl } from "../load/sources.js";
+import { packageJson, packedDependencies, registryDependencies, type ToolVersions } from "./package-json.js";
 import { sampleBody } from "./sample-object.js";
 import { InitTemplates } from "./templates.js";
 import { checkOutFolder, put, writeProject } from "./write-project.js";
@@ -33,6 +34,13 @@ export interface InitControllerOptions {
   readonly name?: string;
   /** Write into a non-empty folder: the scaffold's files replace theirs, other files are kept. */
   readonly force?: boolean;
+  /**
+   * A folder holding the tarballs `make pack` writes (`kubegen-<version>.tgz`
+   * and `kubegen-runtime-<version>.tgz` of this generator's versions); the
+   * project then depends on them by relative `file:` path. Without it the
+   * project depends on registry ranges.
+   */
+  readonly packages?: string;
   /** Base folder for relative paths. */
   readonly cwd?: string;
   /** Receives short progress lines. */
@@ -74,7 +82,7 @@ function packageVersion(start: string, name: string): string | undefined {
 }
 
 /** The versions the scaffold depends on: this generator's and the runtime it was built with. */
-export function toolVersions(): { generator: string; runtime: string } {
+export function toolVersions(): ToolVersions {
   const here = dirname(fileURLToPath(import.meta.url));
   const generator = packageVersion(here, "kubegen");
   if (!generator) throw new Error(`internal error: cannot find kubegen's package.json above ${here}`);
@@ -186,6 +194,8 @@ export async function initController(options: InitControllerOptions): Promise<In
   }
   const out = resolve(cwd, options.out);
   await checkOutFolder(out, options.force ?? false, options.out);
+  const versions = toolVersions();
+  const deps = options.packages !== undefined ? await packedDependencies(options.packages, cwd, out, versions) : registryDependencies(versions);
 
   const diags = new Diagnostics();
   const inputs = await loadInputs({ crd: [options.crd], cwd }, diags);
@@ -201,11 +211,14 @@ export async function initController(options: InitControllerOptions): Promise<In
     throw SchemaError.at(options.crd, first.pointerPrefix, `${resource.kind} cannot be listed and watched, so no informer can feed a controller`);
   }
 
-  const versions = toolVersions();
   const kindLower = resource.kind.toLowerCase();
   const name = options.name ?? `${kindLower}-controller`;
   const original = basename(crdPath);
-  const crdFile = /^[A-Za-z0-9._-]+\.ya?ml$/.test(original) ? original : `${resource.crd?.crdName ?? `${resource.plural}.${gv.group}`}.yaml`;
+  // A file name that is safe in a path, a shell word and a URL; otherwise the
+  // CRD's validated plural and group name it.
+  const safeFile = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
+  const derived = `${resource.plural}.${gv.group}.yaml`;
+  const crdFile = safeFile.test(original) ? original : safeFile.test(derived) ? derived : "crd.yaml";
   const status = statusView(gv, resource, kindDef);
   const sampleName = "example";
   const sample = {
@@ -236,13 +249,11 @@ export async function initController(options: InitControllerOptions): Promise<In
     status,
     sample: tsLiteral(sample, 4),
     sampleName,
-    runtimeVersion: versions.runtime,
-    generatorVersion: versions.generator,
   };
 
   const templates = new InitTemplates();
   const files: [string, string][] = [
-    ["package.json", templates.render("package.json", view)],
+    ["package.json", packageJson(view, deps)],
     ["tsconfig.json", templates.render("tsconfig.json", view)],
     [".gitignore", templates.render("gitignore", view)],
     ["README.md", templates.render("README.md", view)],

@@ -5,14 +5,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
-import { findTemplatesDir } from "../render/templates.js";
+import { TEMPLATES_DIR } from "../render/templates.js";
 
 /** Renders `templates/init/<name>.hbs` with `view`. */
 export class InitTemplates {
   readonly #env = Handlebars.create();
   readonly #dir: string;
 
-  constructor(dir = join(findTemplatesDir(), "init")) {
+  constructor(dir = join(TEMPLATES_DIR, "init")) {
     this.#dir = dir;
   }
 

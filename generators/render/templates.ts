@@ -2,22 +2,27 @@
 // HTML escaping, and no helpers beyond the built-in block helpers, so
 // templates stay logic-light. Templates are read from templates/ once and
 // compiled on first use; partials are the files whose names the templates use.
+// The templates ship inside the kubegen package (see TEMPLATES_DIR).
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import type { EmittedFile } from "../emit/emitted.js";
 
-/** Finds the templates folder: next to the package (published) or at the repository root. */
-export function findTemplatesDir(start = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, "templates");
-    if (existsSync(join(candidate, "header.hbs"))) return candidate;
-    dir = dirname(dir);
+/**
+ * The templates folder, found relative to this module and nowhere else. From the
+ * sources (`generators/render/`) it is the repository's `templates/`; from the
+ * compiled package (`generators/dist/render/`) it is the package's own
+ * `templates/`, which the build and `npm pack` copy there.
+ */
+export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
+
+function checkTemplatesDir(dir: string): string {
+  if (!existsSync(join(dir, "header.hbs"))) {
+    throw new Error(`kubegen's templates are missing from ${dir} (a broken install or build: reinstall kubegen, or run \`make build\` in its repository)`);
   }
-  throw new Error(`kubegen: cannot find its templates folder above ${start}`);
+  return dir;
 }
 
 const PARTIALS = ["header", "doc"];
@@ -28,8 +33,8 @@ export class TemplateSet {
   readonly #compiled = new Map<string, Handlebars.TemplateDelegate>();
   readonly #dir: string;
 
-  constructor(dir = findTemplatesDir()) {
-    this.#dir = dir;
+  constructor(dir = TEMPLATES_DIR) {
+    this.#dir = checkTemplatesDir(dir);
     for (const p of PARTIALS) this.#env.registerPartial(p, this.#source(p));
   }
 

@@ -66,15 +66,20 @@ function checkPath(p: string): void {
 }
 
 /** Compares the rendered files with `out`, and (unless `check`) makes `out` match them. */
-export async function writeOutput(outDir: string, files: readonly RenderedFile[], options: { check?: boolean } = {}): Promise<WriteResult> {
+export async function writeOutput(
+  outDir: string,
+  files: readonly RenderedFile[],
+  options: { check?: boolean; /** The folder as the user named it, for messages. */ shown?: string } = {},
+): Promise<WriteResult> {
   const out = resolve(outDir);
+  const shown = options.shown ?? outDir;
   const wanted = new Map<string, string>();
   for (const f of files) {
     checkPath(f.path);
     wanted.set(f.path, f.content);
   }
   const existing = await walk(out).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the output folder ${outDir}: ${err.code ?? err.message}`, { cause: err });
+    throw new UsageError(`cannot read the output folder ${shown}: ${err.code ?? err.message}`, { cause: err });
   });
   const generated = new Set<string>();
   const handWritten = new Set<string>();
@@ -83,7 +88,7 @@ export async function writeOutput(outDir: string, files: readonly RenderedFile[]
   const blocked = [...wanted.keys()].filter((p) => handWritten.has(p));
   if (blocked.length > 0) {
     throw new UsageError(
-      `refusing to overwrite hand-written files in ${outDir} (they do not start with kubegen's header): ${blocked.slice(0, 5).join(", ")}` +
+      `refusing to overwrite hand-written files in ${shown} (they do not start with kubegen's header): ${blocked.slice(0, 5).join(", ")}` +
         (blocked.length > 5 ? ` and ${blocked.length - 5} more` : ""),
     );
   }
@@ -102,7 +107,7 @@ export async function writeOutput(outDir: string, files: readonly RenderedFile[]
     tmp = await mkdtemp(join(parent, `.${basename(out)}.kubegen-`));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the output folder ${outDir}: ${e.code ?? e.message} (on ${e.path ?? parent})`, { cause: err });
+    throw new UsageError(`cannot write the output folder ${shown}: ${e.code ?? e.message} (on ${e.path ?? parent})`, { cause: err });
   }
   try {
     for (const p of handWritten) {
@@ -127,7 +132,7 @@ export async function writeOutput(outDir: string, files: readonly RenderedFile[]
     await rm(tmp, { recursive: true, force: true });
     if (err instanceof UsageError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the output folder ${outDir}: ${e.code ?? e.message}; it was left as it was`, { cause: err });
+    throw new UsageError(`cannot write the output folder ${shown}: ${e.code ?? e.message}; it was left as it was`, { cause: err });
   }
   return { changed, stale, written: true };
 }

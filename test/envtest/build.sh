@@ -22,18 +22,31 @@ start=$(date +%s)
 
 need=(kube-apiserver etcd)
 [ "$WITH_KCM" = 1 ] && need+=(kube-controller-manager)
-missing=()
-for b in "${need[@]}"; do [ -x "$ASSETS/$b" ] || missing+=("$b"); done
-if [ ${#missing[@]} -eq 0 ]; then
+find_missing() {
+  missing=()
+  for b in "${need[@]}"; do [ -x "$ASSETS/$b" ] || missing+=("$b"); done
+}
+cache_hit() {
+  find_missing
+  [ ${#missing[@]} -eq 0 ] || return 1
   log "cache hit: ${need[*]} in $ASSETS"
   echo "$ASSETS"
-  exit 0
-fi
+}
+cache_hit && exit 0
 
 command -v go >/dev/null || { log "the Go toolchain is required to build ${missing[*]} (https://go.dev/dl)"; exit 1; }
 mkdir -p "$ASSETS"
+# Two runs at once (make setup while CI runs) take turns: the second waits for
+# the first, then finds its binaries. Each binary is built under a name private
+# to this run and renamed into place, so a reader never sees half a file.
+exec 9>"$ASSETS/.build.lock"
+if ! flock -n 9; then
+  log "another build of $ASSETS is running; waiting for it"
+  flock 9
+fi
+cache_hit && exit 0
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$ASSETS"/.*.tmp.$$' EXIT
 
 staging_version="v0${KUBE_VERSION#v1}"   # v1.36.3 -> v0.36.3
 minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
@@ -69,8 +82,8 @@ GO
     for b in "${missing[@]}"; do
       [ "$b" = etcd ] && continue
       log "building $b $KUBE_VERSION (first build takes several minutes)"
-      CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$ASSETS/$b.tmp" "k8s.io/kubernetes/cmd/$b"
-      mv "$ASSETS/$b.tmp" "$ASSETS/$b"
+      CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$ASSETS/.$b.tmp.$$" "k8s.io/kubernetes/cmd/$b"
+      mv -f "$ASSETS/.$b.tmp.$$" "$ASSETS/$b"
     done )
 }
 
@@ -88,8 +101,8 @@ build_etcd() {
     go mod edit -require "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
     printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > tools.go
     go mod tidy >/dev/null 2>&1 || go mod tidy
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ASSETS/etcd.tmp" go.etcd.io/etcd/server/v3
-    mv "$ASSETS/etcd.tmp" "$ASSETS/etcd" )
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ASSETS/.etcd.tmp.$$" go.etcd.io/etcd/server/v3
+    mv -f "$ASSETS/.etcd.tmp.$$" "$ASSETS/etcd" )
 }
 
 for b in "${missing[@]}"; do

@@ -1,14 +1,12 @@
-// `kubegen init controller` end to end: the compiled CLI (generators/bin,
-// built by `tsc -b` before `make test`) scaffolds a project for the sample
-// Foo CRD; the project installs, builds, type-checks and passes its own test
-// (which starts its own control plane); and its main.ts runs against the
-// shared control plane: health endpoints, a Lease with --leader-elect, a
+// `kubegen init controller` end to end, by the packed route a user takes: the
+// two tarballs (packages-setup.ts) are installed into a tools project outside
+// the repository, whose kubegen scaffolds projects with `--packages`. Each
+// project runs `npm install` (its kubegen dependencies are the tarballs, by
+// relative file: path), builds, type-checks and passes its own test, which
+// starts its own control plane. The Foo project's main.ts then runs against
+// the shared control plane: health endpoints, a Lease with --leader-elect, a
 // reconcile, and a clean exit on SIGTERM that releases the Lease.
-//
-// The kubegen packages are not published, so the scaffold's two kubegen
-// dependencies are rewritten to `file:` links to this checkout's runtime/ and
-// generators/ before `npm install` (which fetches the rest from the registry).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,54 +15,50 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type RestConfig } from "@kubegen/runtime";
 import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
 import { installCrd } from "../../helpers/crd.js";
+import { childEnv, npmInstall, packedTarballs, sh, type CommandResult } from "../../helpers/packages.js";
 
 const cp = controlPlane();
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const fooCrd = join(repo, "examples/sample-controller/crd/foos.yaml");
 const work = mkdtempSync(join(tmpdir(), "kubegen-init-"));
+const tools = join(work, "tools");
 const project = join(work, "foo-controller");
-
-/** The environment for the scaffold's commands: ours (envtest asset variables included) minus the outer Vitest's. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VITEST") && k !== "NODE_ENV" && k !== "TEST") env[k] = v;
-  return env;
-}
-
-function run(cmd: string, args: string[], timeoutMs = 300_000): { code: number | null; output: string } {
-  const r = spawnSync(cmd, args, { cwd: project, env: childEnv(), encoding: "utf8", timeout: timeoutMs });
-  return { code: r.status, output: `${r.stdout}\n${r.stderr}`.slice(-4000) };
-}
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The tools project's kubegen (installed from the tarballs), run in `cwd`. */
+function kubegen(cwd: string, ...args: string[]): CommandResult {
+  return sh(cwd, process.execPath, [join(tools, "node_modules/kubegen/bin/kubegen.js"), ...args]);
+}
+
+const run = (cmd: string, args: string[]) => sh(project, cmd, args);
+
+beforeAll(() => {
+  if (!cp) return;
+  const { runtime, generator } = packedTarballs();
+  mkdirSync(tools);
+  writeFileSync(join(tools, "package.json"), `${JSON.stringify({ name: "tools", private: true, type: "module" }, null, 2)}\n`);
+  const install = npmInstall(tools, runtime, generator);
+  if (install.code !== 0) throw new Error(`npm install of the tarballs failed:\n${install.output}`);
+}, 600_000);
+
 describe.skipIf(!cp)("kubegen init controller", () => {
   const ns = useTestNamespace(cp, "init");
-  let scaffold: { code: number | null; stdout: string; stderr: string };
+  let scaffold: CommandResult;
 
   beforeAll(() => {
-    const bin = join(repo, "generators/dist/init/init-controller.js");
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`make build\` (npx tsc -b runtime generators) first`);
-    const r = spawnSync(process.execPath, [join(repo, "generators/bin/kubegen.js"), "init", "controller", "--crd", fooCrd, "--out", project], {
-      cwd: work,
-      encoding: "utf8",
-    });
-    scaffold = { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    if (r.status !== 0) return;
-    const pkgPath = join(project, "package.json");
-    const pkg = JSON.parse(readFileSync(pkgPath, "utf8"));
-    pkg.dependencies["@kubegen/runtime"] = `file:${join(repo, "runtime")}`;
-    pkg.devDependencies.kubegen = `file:${join(repo, "generators")}`;
-    writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
-  }, 60_000);
+    scaffold = kubegen(work, "init", "controller", "--crd", fooCrd, "--out", project, "--packages", packedTarballs().dir);
+  }, 120_000);
 
-  it("scaffolds the project and prints the next steps", () => {
-    expect(scaffold.stderr).not.toMatch(/error/i);
-    expect(scaffold.code).toBe(0);
-    expect(scaffold.stdout).toContain(`cd ${project}\n  npm install\n  npm test`);
+  it("scaffolds the project, depending on the tarballs, and prints the next steps", () => {
+    expect(scaffold.output).not.toMatch(/error/i);
+    expect(scaffold.code, scaffold.output).toBe(0);
+    expect(scaffold.output).toContain(`cd ${project}\n  npm install\n  npm test`);
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
     expect(pkg.name).toBe("foo-controller");
     expect(pkg.type).toBe("module");
+    expect(pkg.dependencies["@kubegen/runtime"]).toMatch(/^file:\.\.\/.*\/kubegen-runtime-[\d.]+\.tgz$/);
+    expect(pkg.devDependencies.kubegen).toMatch(/^file:\.\.\/.*\/kubegen-[\d.]+\.tgz$/);
     expect(pkg.scripts).toMatchObject({
       generate: "kubegen generate --crd crd/foos.yaml --out src/generated",
       build: "tsc",
@@ -78,20 +72,21 @@ describe.skipIf(!cp)("kubegen init controller", () => {
   });
 
   it("installs, builds and type-checks", () => {
-    const install = run("npm", ["install", "--no-audit", "--no-fund"]);
+    const install = npmInstall(project);
     expect(install.code, install.output).toBe(0);
+    expect(existsSync(join(project, "node_modules/kubegen/templates/header.hbs"))).toBe(true);
     const build = run("npm", ["run", "build"]);
     expect(build.code, build.output).toBe(0);
     expect(existsSync(join(project, "dist/main.js"))).toBe(true);
     const typecheck = run("npm", ["run", "typecheck"]);
     expect(typecheck.code, typecheck.output).toBe(0);
-  }, 600_000);
+  }, 900_000);
 
   it("passes its own test against a control plane it starts", () => {
     const test = run("npm", ["test"]);
     expect(test.code, test.output).toBe(0);
     expect(test.output).toMatch(/1 passed/);
-  }, 300_000);
+  }, 600_000);
 
   it("regenerates src/generated with npm run generate, changing nothing", () => {
     const before = readFileSync(join(project, "src/generated/samplecontroller.kubegen.dev/v1alpha1/client.ts"), "utf8");
@@ -99,7 +94,7 @@ describe.skipIf(!cp)("kubegen init controller", () => {
     expect(gen.code, gen.output).toBe(0);
     expect(gen.output).toMatch(/already up to date/);
     expect(readFileSync(join(project, "src/generated/samplecontroller.kubegen.dev/v1alpha1/client.ts"), "utf8")).toBe(before);
-  }, 120_000);
+  }, 300_000);
 
   describe("main.ts against the shared control plane", () => {
     let config: RestConfig;
@@ -210,28 +205,19 @@ spec:
 `;
 
 describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with conditions", () => {
-  const base = join(repo, ".tmp");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(join(base, "init-widgets-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it("scaffolds a project whose test passes (status.observedGeneration and a Ready condition written)", () => {
-    writeFileSync(join(dir, "widgets.yaml"), WIDGETS);
-    const out = join(dir, "widget-controller");
-    const init = spawnSync(process.execPath, [join(repo, "generators/bin/kubegen.js"), "init", "controller", "--crd", "widgets.yaml", "--out", out, "-q"], {
-      cwd: dir,
-      encoding: "utf8",
-    });
-    expect(init.status, init.stderr).toBe(0);
-    const test = spawnSync(process.execPath, [join(repo, "node_modules/vitest/vitest.mjs"), "run", "--root", out], {
-      cwd: out,
-      env: childEnv(),
-      encoding: "utf8",
-      timeout: 240_000,
-    });
-    expect(test.status, `${test.stdout}\n${test.stderr}`.slice(-4000)).toBe(0);
-    expect(test.stdout).toMatch(/1 passed/);
-  }, 300_000);
+  it("scaffolds a project that installs, type-checks under strict and passes its test (observedGeneration and a Ready condition)", () => {
+    writeFileSync(join(work, "widgets.yaml"), WIDGETS);
+    const out = join(work, "widget-controller");
+    const init = kubegen(work, "init", "controller", "--crd", "widgets.yaml", "--out", out, "--packages", packedTarballs().dir, "-q");
+    expect(init.code, init.output).toBe(0);
+    const install = npmInstall(out);
+    expect(install.code, install.output).toBe(0);
+    const typecheck = sh(out, "npm", ["run", "typecheck"]);
+    expect(typecheck.code, typecheck.output).toBe(0);
+    const test = sh(out, "npm", ["test"]);
+    expect(test.code, test.output).toBe(0);
+    expect(test.output).toMatch(/1 passed/);
+  }, 900_000);
 });
 
 /** Polls `read` every 100 ms until it returns something other than undefined (the test's timeout bounds it). */

@@ -1,11 +1,11 @@
-// Bad input through the real CLI: each case exits non-zero with one clear
+// Bad input through the CLI's run() in-process: each case exits non-zero with one clear
 // paragraph naming the file and the place, and leaves an existing output
 // folder exactly as it was.
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { kubegenIn } from "../../helpers/cli.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -13,11 +13,7 @@ const fooCrd = join(repo, "examples/sample-controller/crd/foos.yaml");
 const work = mkdtempSync(join(tmpdir(), "kubegen-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function kubegen(...args: string[]): { code: number | null; stderr: string; stdout: string } {
-  const tsx = pathToFileURL(join(repo, "node_modules/tsx/dist/loader.mjs")).href;
-  const r = spawnSync(process.execPath, ["--import", tsx, join(repo, "generators/cli.ts"), ...args], { cwd: work, encoding: "utf8" });
-  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
-}
+const kubegen = (...args: string[]) => kubegenIn(work, ...args);
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -34,8 +30,8 @@ function snapshot(dir: string): Record<string, string> {
 const out = join(work, "out");
 let before: Record<string, string>;
 
-beforeAll(() => {
-  const ok = kubegen("generate", "--crd", fooCrd, "--out", out, "-q");
+beforeAll(async () => {
+  const ok = await kubegen("generate", "--crd", fooCrd, "--out", out, "-q");
   expect(ok.code).toBe(0);
   writeFileSync(join(out, "hand-written.ts"), "export const mine = 1;\n");
   before = snapshot(out);
@@ -83,44 +79,59 @@ const cases: { name: string; file: string; content: () => string; flag: string; 
 ];
 
 describe("kubegen generate: bad input", () => {
-  it.each(cases)("$name: exit 1, file and place named, output untouched", ({ file, content, flag, want }) => {
+  it.each(cases)("$name: exit 1, file and place named, output untouched", async ({ file, content, flag, want }) => {
     writeFileSync(join(work, file), content());
-    const r = kubegen("generate", flag, file, "--out", out);
+    const r = await kubegen("generate", flag, file, "--out", out);
     expect(r.code).toBe(1);
     for (const w of want) expect(r.stderr).toMatch(w);
     expect(r.stderr).toContain("nothing was written");
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("a missing file: exit 2, names the file, output untouched", () => {
-    const r = kubegen("generate", "--crd", "nope/missing.yaml", "--out", out);
+  it("a missing file: exit 2, names the file, output untouched", async () => {
+    const r = await kubegen("generate", "--crd", "nope/missing.yaml", "--out", out);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nope/missing.yaml: no such file or folder");
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("an unwritable --out (a parent is a file): exit 2, names the folder", () => {
+  it("an unwritable --out (a parent is a file): exit 2, names the folder", async () => {
     writeFileSync(join(work, "blocker"), "not a folder");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", "blocker/out");
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", "blocker/out");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot (read|write) the output folder blocker\/out: ENOTDIR/);
   });
 
-  it("an unknown flag: exit 2 with usage help", () => {
-    const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--frobnicate");
+  it("an unknown flag: exit 2 with usage help", async () => {
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", out, "--frobnicate");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: frobnicate/);
   });
 
-  it("an unknown --only artifact: exit 2, lists the artifacts, output untouched", () => {
-    const r = kubegen("generate", "--crd", fooCrd, "--out", out, "--only", "types,widgets");
+  it("an unknown --only artifact: exit 2, lists the artifacts, output untouched", async () => {
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", out, "--only", "types,widgets");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--only: unknown artifact "widgets"; choose from types, applyconfigurations, clients, fakes, listers, informers$/m);
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("no input at all: exit 2", () => {
-    const r = kubegen("generate", "--out", out);
+  it("a usage error writes nothing: a misspelled flag, a missing --out, a flag without its value", async () => {
+    const dir = join(work, "never");
+    for (const args of [
+      ["generate", "--crd", fooCrd, "--out", dir, "--grups", "apps/v1"],
+      ["generate", "--crd", fooCrd, "--out", dir, "--chek"],
+      ["generate", "--crd", fooCrd],
+      ["generate", "--crd", fooCrd, "--out"],
+    ]) {
+      const r = await kubegen(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(existsSync(dir), args.join(" ")).toBe(false);
+      expect(existsSync(join(work, "undefined")), args.join(" ")).toBe(false);
+    }
+  });
+
+  it("no input at all: exit 2", async () => {
+    const r = await kubegen("generate", "--out", out);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--crd, --openapi or --from-cluster/);
   });
@@ -129,7 +140,7 @@ describe("kubegen generate: bad input", () => {
 describe("kubegen generate: artifacts", () => {
   const files = (dir: string) => Object.keys(snapshot(dir)).filter((f) => f !== "package.json").sort();
 
-  it("everything by default: types, apply configurations, clients, the clientset, the fake, listers and informers", () => {
+  it("everything by default: types, apply configurations, clients, the clientset, the fake, listers and informers", async () => {
     expect(files(out).filter((f) => f !== "hand-written.ts")).toEqual([
       "clientset.ts",
       "fake.ts",
@@ -144,25 +155,25 @@ describe("kubegen generate: artifacts", () => {
     ]);
   });
 
-  it("--only types leaves clients out, and the index files export types only", () => {
+  it("--only types leaves clients out, and the index files export types only", async () => {
     const dir = join(work, "types-only");
-    expect(kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "types", "-q").code).toBe(0);
+    expect((await kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "types", "-q")).code).toBe(0);
     expect(files(dir)).toEqual(["index.ts", "samplecontroller.kubegen.dev/v1alpha1/index.ts", "samplecontroller.kubegen.dev/v1alpha1/types.ts"]);
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("Clientset");
   });
 
-  it("--only fakes adds what fakes need (clients, apply configurations and types)", () => {
+  it("--only fakes adds what fakes need (clients, apply configurations and types)", async () => {
     const dir = join(work, "fakes-only");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "fakes");
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "fakes");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("generated types, applyconfigurations, clients, fakes");
     expect(files(dir)).toContain("fake.ts");
     expect(files(dir)).toContain("clientset.ts");
   });
 
-  it("--only listers needs types only: no client, no informers, and the module index exports the lister", () => {
+  it("--only listers needs types only: no client, no informers, and the module index exports the lister", async () => {
     const dir = join(work, "listers-only");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "listers");
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "listers");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("generated types, listers for");
     expect(files(dir)).toEqual([
@@ -175,9 +186,9 @@ describe("kubegen generate: artifacts", () => {
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("SharedInformerFactory");
   });
 
-  it("--only informers adds what informers need (listers, clients, apply configurations and types) but not fakes", () => {
+  it("--only informers adds what informers need (listers, clients, apply configurations and types) but not fakes", async () => {
     const dir = join(work, "informers-only");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "informers");
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "informers");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("generated types, applyconfigurations, clients, listers, informers for");
     expect(files(dir)).toEqual([
@@ -196,32 +207,32 @@ describe("kubegen generate: artifacts", () => {
 });
 
 describe("kubegen generate: writing", () => {
-  it("regenerating unchanged input is byte-identical and writes nothing", () => {
-    const r = kubegen("generate", "--crd", fooCrd, "--out", out);
+  it("regenerating unchanged input is byte-identical and writes nothing", async () => {
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", out);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("already up to date");
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("--check passes when fresh and fails (exit 1) when stale, writing nothing", () => {
-    expect(kubegen("generate", "--crd", fooCrd, "--out", out, "--check").code).toBe(0);
+  it("--check passes when fresh and fails (exit 1) when stale, writing nothing", async () => {
+    expect((await kubegen("generate", "--crd", fooCrd, "--out", out, "--check")).code).toBe(0);
     const stale = join(work, "stale");
     cpSync(out, stale, { recursive: true });
     writeFileSync(join(stale, "index.ts"), readFileSync(join(stale, "index.ts"), "utf8") + "// edited\n");
     const snap = snapshot(stale);
-    const r = kubegen("generate", "--crd", fooCrd, "--out", stale, "--check");
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", stale, "--check");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("index.ts");
     expect(snapshot(stale)).toEqual(snap);
   });
 
-  it("removes stale generated files but keeps hand-written ones", () => {
+  it("removes stale generated files but keeps hand-written ones", async () => {
     const dir = join(work, "mixed");
     cpSync(out, dir, { recursive: true });
     mkdirSync(join(dir, "old/v1"), { recursive: true });
     writeFileSync(join(dir, "old/v1/types.ts"), "// Code generated by kubegen. DO NOT EDIT.\nexport type Gone = 1;\n");
     writeFileSync(join(dir, "old/v1/notes.ts"), "// mine\n");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", dir);
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", dir);
     expect(r.code).toBe(0);
     const after = snapshot(dir);
     expect(after["old/v1/types.ts"]).toBeUndefined();
@@ -229,22 +240,22 @@ describe("kubegen generate: writing", () => {
     expect(after["hand-written.ts"]).toBe("export const mine = 1;\n");
   });
 
-  it("refuses to overwrite a hand-written file at a generated path", () => {
+  it("refuses to overwrite a hand-written file at a generated path", async () => {
     const dir = join(work, "blocked");
     cpSync(out, dir, { recursive: true });
     writeFileSync(join(dir, "index.ts"), "// my own index\n");
-    const r = kubegen("generate", "--crd", fooCrd, "--out", dir);
+    const r = await kubegen("generate", "--crd", fooCrd, "--out", dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("refusing to overwrite hand-written files");
     expect(readFileSync(join(dir, "index.ts"), "utf8")).toBe("// my own index\n");
   });
 
-  it("reads options from --config with paths relative to the file", () => {
+  it("reads options from --config with paths relative to the file", async () => {
     const cfgDir = join(work, "cfg");
     mkdirSync(cfgDir, { recursive: true });
     cpSync(fooCrd, join(cfgDir, "foo.yaml"));
     writeFileSync(join(cfgDir, "kubegen.config.yaml"), "crd: [foo.yaml]\nout: generated\n");
-    const r = kubegen("generate", "--config", join(cfgDir, "kubegen.config.yaml"), "-q");
+    const r = await kubegen("generate", "--config", join(cfgDir, "kubegen.config.yaml"), "-q");
     expect(r.code).toBe(0);
     expect(Object.keys(snapshot(join(cfgDir, "generated")))).toContain("samplecontroller.kubegen.dev/v1alpha1/types.ts");
   });
