@@ -103,6 +103,7 @@ async function runGenerate(argv: Record<string, unknown>, io: CliIo): Promise<nu
         }
       : {}),
     check: argv.check === true,
+    force: argv.force === true,
     ...(progress ? { progress } : {}),
   });
   if (result.warnings.length > 0 && !quiet) {
@@ -191,6 +192,10 @@ function parser(io: CliIo, chose: (command: Command, argv: Record<string, unknow
             describe: `Only these artifacts, comma-separated (${ARTIFACTS.join(", ")}); what they need is added. Default: all`,
           })
           .option("check", { type: "boolean", describe: "Write nothing; exit 1 if --out is not what generation would produce (for CI)" })
+          .option("force", {
+            type: "boolean",
+            describe: "Write even into the filesystem root, your home folder or a project root (a folder holding .git or package.json)",
+          })
           .option("config", { type: "string", requiresArg: true })
           .config(
             "config",

@@ -19,7 +19,7 @@ import { buildModel } from "./ir/build.js";
 import { Diagnostics, UsageError } from "./load/errors.js";
 import { loadInputs } from "./load/index.js";
 import { TemplateSet } from "./render/templates.js";
-import { writeOutput, type RenderedFile } from "./write/output.js";
+import { checkOutTarget, writeOutput, type RenderedFile } from "./write/output.js";
 
 /** Everything `kubegen generate` can be told. */
 export interface GenerateOptions {
@@ -37,6 +37,8 @@ export interface GenerateOptions {
   readonly only?: readonly string[];
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;
+  /** Write even into a folder that looks wrong for generated code: "", the filesystem root, the home folder, a project root (see checkOutTarget). */
+  readonly force?: boolean;
   /** Base folder for relative paths (inputs and `out`); default the process's working folder. */
   readonly cwd?: string;
   /** Receives short progress lines. */
@@ -83,6 +85,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   if (!options.crd?.length && !options.openapi?.length && !options.fromCluster) {
     throw new UsageError("nothing to generate from: pass --crd, --openapi or --from-cluster");
   }
+  const out = resolve(options.cwd ?? process.cwd(), options.out);
+  if (!options.check) checkOutTarget(out, { force: options.force ?? false, shown: options.out });
   const t0 = performance.now();
   const diags = new Diagnostics();
   const inputs = await loadInputs(
@@ -114,7 +118,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const types = model.groupVersions.reduce((n, gv) => n + gv.types.length, 0);
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
   progress(`generated ${[...artifacts].join(", ")} for ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);
-  const out = resolve(options.cwd ?? process.cwd(), options.out);
   const result = await writeOutput(out, rendered, { check: options.check ?? false, shown: options.out });
   return {
     modules: model.groupVersions.length,

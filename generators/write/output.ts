@@ -1,11 +1,24 @@
-// Writing generated files into --out, all or nothing. The new tree is built in
-// a temporary sibling folder (hand-written files copied over, generated ones
-// written fresh), then swapped in with renames. Only files that start with
-// kubegen's header are ever replaced or removed; a hand-written file in the
-// way is an error. Unchanged output touches nothing; --check only compares.
+// The output writer: makes the generated files in --out match a fully rendered
+// set of files. It owns only regular files that start with GENERATED_HEADER.
+// Guarantees:
+// - Anything else in --out (hand-written files, symlinks, folders, FIFOs,
+//   sockets) and every mode, --out's own included, is never moved, replaced or
+//   deleted. Links inside --out are never followed; an entry in the way of a
+//   generated path, or of one of its folders, is refused before anything is written.
+// - Each changed file is written to a temporary sibling and renamed into place,
+//   so a file is either old or new, never half-written. Identical files are not
+//   touched; a replaced file keeps its mode; new files get 0644.
+// - Stale generated files are removed, and so are the folders that this removal
+//   left empty (never a folder that was empty before, never --out itself).
+// - One run at a time per folder (.kubegen.lock); a killed run leaves only
+//   temporary files, which the next run removes before repairing the state.
+// - --check reads only: no lock, no writes.
 
-import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { randomBytes } from "node:crypto";
+import { lstatSync, realpathSync } from "node:fs";
+import { constants, type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, parse, resolve } from "node:path";
 import { UsageError } from "../load/errors.js";
 
 /** First line of every file kubegen writes. */
@@ -20,119 +33,549 @@ export interface RenderedFile {
 
 /** What a write (or check) found and did. */
 export interface WriteResult {
-  /** Generated files that were new or changed. */
+  /** Generated files that were new or changed (sorted, `/`-separated). */
   readonly changed: string[];
-  /** Generated files on disk that the new output no longer has. */
+  /** Generated files on disk that the new output no longer has (sorted, `/`-separated). */
   readonly stale: string[];
-  /** True when the folder was rewritten. */
+  /** True when a file was written or a stale file removed. */
   readonly written: boolean;
 }
 
-async function isGenerated(path: string): Promise<boolean> {
-  let fh;
+/** Options of {@link writeOutput}. */
+export interface WriteOptions {
+  /** Only compare; take no lock and write nothing. */
+  readonly check?: boolean;
+  /** The folder as the user named it, for messages. */
+  readonly shown?: string;
+}
+
+/** Name of the lock file that {@link writeOutput} holds in the output folder while it writes. */
+export const LOCK_FILE = ".kubegen.lock";
+
+/** `.<base>.kubegen-<pid>-<12 hex>.tmp`: the writer's temporary files (and nothing else). */
+const TEMP_NAME = /^\.(.+)\.kubegen-([1-9][0-9]{0,9})-([0-9a-f]{12})\.tmp$/;
+const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
+
+function tempName(base: string): string {
+  return `.${base}.kubegen-${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
+}
+
+/** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
+function isAlive(pid: number): boolean {
   try {
-    fh = await open(path, "r");
-    const buf = Buffer.alloc(GENERATED_HEADER.length);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead).toString("utf8") === GENERATED_HEADER;
-  } catch {
-    return false;
-  } finally {
-    await fh?.close();
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
-async function walk(root: string, dir = root): Promise<string[]> {
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.path ? `${e.code ?? e.message} on ${e.path}` : (e.code ?? e.message);
+}
+
+/** Kinds of entry, as named in messages; `regular` names a regular file. */
+function kindOf(
+  st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean },
+  regular = "a file",
+): string {
+  if (st.isSymbolicLink()) return "a symlink";
+  if (st.isDirectory()) return "a folder";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isFile()) return regular;
+  return "a special file";
+}
+
+async function lstatOrUndefined(path: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if (code(err) === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Opens `path` without following a link and without blocking on a FIFO, and returns the
+ * handle only if it is a regular file.
+ */
+async function openRegular(path: string): Promise<{ fh: FileHandle; mode: number } | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if (["ENOENT", "ELOOP", "EMLINK", "ENXIO", "EISDIR"].includes(code(err) ?? "")) return undefined;
+    throw err;
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    return undefined;
+  }
+  return { fh, mode: st.mode & 0o7777 };
+}
+
+/** A generated file's content and mode, or undefined when `path` is not a generated file. */
+async function readGenerated(path: string): Promise<{ content: string; mode: number } | undefined> {
+  const opened = await openRegular(path);
+  if (!opened) return undefined;
+  try {
+    const content = await opened.fh.readFile("utf8");
+    return content.startsWith(GENERATED_HEADER) ? { content, mode: opened.mode } : undefined;
+  } finally {
+    await opened.fh.close();
+  }
+}
+
+async function isGenerated(path: string): Promise<boolean> {
+  const opened = await openRegular(path);
+  if (!opened) return false;
+  try {
+    const buf = Buffer.alloc(Buffer.byteLength(GENERATED_HEADER));
+    const { bytesRead } = await opened.fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString("utf8") === GENERATED_HEADER;
+  } finally {
+    await opened.fh.close();
+  }
+}
+
+/** Throws (a kubegen bug, not user input) unless every path is a plain relative `/`-path. */
+function validatePaths(files: readonly RenderedFile[]): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const f of files) {
+    const p = f.path;
+    const bad =
+      p === "" ||
+      p.startsWith("/") ||
+      p.includes("\0") ||
+      p.includes("\\") ||
+      p.split("/").some((s) => s === "" || s === "." || s === "..");
+    if (bad) throw new Error(`internal error: invalid output path ${JSON.stringify(p)}`);
+    const base = p.slice(p.lastIndexOf("/") + 1);
+    if (p === LOCK_FILE || TEMP_NAME.test(base)) throw new Error(`internal error: output path ${JSON.stringify(p)} is a name the writer reserves`);
+    const before = wanted.get(p);
+    if (before !== undefined && before !== f.content) throw new Error(`internal error: two different files rendered for ${p}`);
+    wanted.set(p, f.content);
+  }
+  for (const p of wanted.keys()) {
+    for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) {
+      if (wanted.has(p.slice(0, i))) throw new Error(`internal error: ${p.slice(0, i)} is rendered both as a file and as a folder`);
+    }
+  }
+  return wanted;
+}
+
+/**
+ * Refuses output folders where writing is almost surely a mistake: an empty `--out`, the
+ * filesystem root, the home folder, and a folder with `.git` or `package.json` at its top
+ * (a project root). `force` allows all of them. Throws a UsageError (exit 2) saying why.
+ *
+ * @param out the output folder (resolved against the working directory)
+ * @param options.shown the folder as the user named it, for messages
+ * @param options.home the home folder (default `os.homedir()`)
+ */
+export function checkOutTarget(out: string, options: { force: boolean; shown: string; home?: string }): void {
+  if (options.force) return;
+  const refuse = (why: string): never => {
+    throw new UsageError(`refusing to write into ${JSON.stringify(options.shown)}: ${why}; pass --force if you really mean it`);
+  };
+  if (options.shown === "") refuse("--out is empty (use --out . for the current folder)");
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const abs = resolve(out);
+  const candidates = new Set([abs, real(abs)]);
+  for (const p of candidates) if (parse(p).root === p) refuse("it is the filesystem root");
+  const home = resolve(options.home ?? homedir());
+  if (candidates.has(home) || candidates.has(real(home))) refuse("it is your home folder");
+  for (const marker of [".git", "package.json"]) {
+    if (lstatOrUndefinedSync(join(abs, marker))) {
+      refuse(`it holds ${marker} at its top, so it looks like a project root, and generated code belongs in a folder of its own`);
+    }
+  }
+}
+
+function lstatOrUndefinedSync(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds the real folder to work in: --out itself, or the folder an --out symlink points to.
+ * Returns undefined when --out does not exist.
+ */
+async function resolveOut(out: string, shown: string): Promise<string | undefined> {
+  let st;
+  try {
+    st = await lstat(out);
+  } catch (err) {
+    if (code(err) === "ENOENT") return undefined;
+    throw new UsageError(`cannot read the output folder ${shown}: ${describe(err)}`, { cause: err });
+  }
+  if (st.isSymbolicLink()) {
+    let target;
+    try {
+      target = await realpath(out);
+    } catch (err) {
+      throw new UsageError(`the output folder ${shown} is a symlink that does not lead to a folder (${describe(err)})`, { cause: err });
+    }
+    if (!(await stat(target)).isDirectory()) throw new UsageError(`the output folder ${shown} is a symlink to ${target}, which is not a folder`);
+    return target;
+  }
+  if (!st.isDirectory()) throw new UsageError(`the output folder ${shown} is ${kindOf(st)}, not a folder`);
+  return realpath(out);
+}
+
+/** Lock files this process holds now, so a lock naming our own pid can be told apart from a dead run's. */
+const heldLocks = new Set<string>();
+
+/**
+ * Whether the lock's holder may still be running. A lock naming this process's pid that this
+ * process does not hold was left by an earlier process with the same pid (pids repeat in
+ * containers), so it is stale.
+ */
+function holderAlive(pid: number, lockPath: string): boolean {
+  if (pid === process.pid) return heldLocks.has(lockPath);
+  return isAlive(pid);
+}
+
+/**
+ * Takes `.kubegen.lock` in `root` (created exclusively, then given our pid), taking over a lock
+ * whose pid is dead. Returns the lock's path. Throws a UsageError when a live process holds it,
+ * or when the lock names no pid yet (its run may be starting).
+ */
+async function takeLock(root: string, shown: string): Promise<string> {
+  const lockPath = join(root, LOCK_FILE);
+  const lockShown = join(shown, LOCK_FILE);
+  const mine = `${process.pid}\n`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fh = await open(lockPath, "wx", 0o644);
+      heldLocks.add(lockPath);
+      try {
+        await fh.writeFile(mine);
+      } finally {
+        await fh.close();
+      }
+      return lockPath;
+    } catch (err) {
+      if (heldLocks.has(lockPath) && code(err) !== "EEXIST") {
+        heldLocks.delete(lockPath);
+        await unlink(lockPath).catch(() => undefined);
+      }
+      if (code(err) !== "EEXIST") {
+        throw new UsageError(`cannot lock the output folder ${shown}: ${describe(err)}; nothing was written`, { cause: err });
+      }
+    }
+    const seen = await readLock(lockPath, lockShown);
+    if (seen === undefined) continue; // removed meanwhile
+    const pid = /^([1-9][0-9]{0,9})\n?$/.exec(seen)?.[1];
+    if (pid === undefined) {
+      // A run writes its pid right after creating the lock, so one may be starting now.
+      throw new UsageError(
+        `the lock file ${lockShown} names no pid: another kubegen run may be starting to write ${shown}; ` +
+          `if no kubegen run is going, remove the lock file; nothing was written`,
+      );
+    }
+    if (holderAlive(Number(pid), lockPath)) {
+      throw new UsageError(
+        `another kubegen run (pid ${pid}) is writing ${shown}: it holds the lock file ${lockShown}; ` +
+          `wait for it to finish (if no such run exists, remove the lock file); nothing was written`,
+      );
+    }
+    // The holder is dead. Move its lock aside atomically; if what was moved is not the lock
+    // that was read (another run took it over meanwhile), put it back and stop.
+    const aside = join(root, tempName(LOCK_FILE));
+    try {
+      await rename(lockPath, aside);
+    } catch (err) {
+      if (code(err) === "ENOENT") continue;
+      throw new UsageError(`cannot take over the stale lock file ${lockShown}: ${describe(err)}; nothing was written`, { cause: err });
+    }
+    const moved = await readLock(aside, lockShown).catch(() => undefined);
+    if (moved !== seen) {
+      await rename(aside, lockPath).catch(() => undefined);
+      throw new UsageError(
+        `another kubegen run took over the lock file ${lockShown} at the same time; run again when it is done; nothing was written`,
+      );
+    }
+    await unlink(aside).catch(() => undefined);
+  }
+  throw new UsageError(`cannot take the lock file ${lockShown}: other kubegen runs keep taking it; nothing was written`);
+}
+
+/** The lock file's text, or undefined when it is absent. Refuses a lock path that is not a regular file. */
+async function readLock(path: string, lockShown: string): Promise<string | undefined> {
+  const st = await lstatOrUndefined(path);
+  if (st === undefined) return undefined;
+  const opened = st.isFile() ? await openRegular(path) : undefined;
+  if (!opened) {
+    if (!(await lstatOrUndefined(path))) return undefined;
+    throw new UsageError(
+      `the lock file ${lockShown} is ${kindOf(st)}, not a lock kubegen wrote; remove it; nothing was written`,
+    );
+  }
+  try {
+    return await opened.fh.readFile("utf8");
+  } finally {
+    await opened.fh.close();
+  }
+}
+
+async function releaseLock(lockPath: string): Promise<void> {
+  heldLocks.delete(lockPath);
+  const text = await readLock(lockPath, LOCK_FILE).catch(() => undefined);
+  if (text === `${process.pid}\n`) await unlink(lockPath).catch(() => undefined);
+}
+
+/** What the walk of --out found: generated files, and temporary files of dead runs. */
+interface Found {
+  readonly generated: string[];
+  readonly leftovers: string[];
+}
+
+/** Walks `root` without following links and without entering node_modules or .git. */
+async function walk(root: string, wanted: ReadonlyMap<string, string>, rel = "", found: Found = { generated: [], leftovers: [] }): Promise<Found> {
+  const dir = rel === "" ? root : join(root, rel);
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if (code(err) === "ENOENT" || code(err) === "ENOTDIR") return found;
     throw err;
   }
-  const out: string[] = [];
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(root, p)));
-    else if (e.isFile()) out.push(relative(root, p).split(sep).join("/"));
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(e.name)) await walk(root, wanted, p, found);
+    } else if (e.isFile()) {
+      const temp = TEMP_NAME.exec(e.name);
+      if (temp) {
+        // Our own pid cannot have left one yet: it is an earlier process's (pids repeat in containers).
+        const pid = Number(temp[2]);
+        if (pid === process.pid || !isAlive(pid)) found.leftovers.push(p);
+      } else if (p !== LOCK_FILE && !wanted.has(p) && (await isGenerated(join(root, p)))) {
+        found.generated.push(p);
+      }
+    }
   }
-  return out;
+  return found;
 }
 
-function checkPath(p: string): void {
-  if (p.startsWith("/") || p.split("/").some((s) => s === ".." || s === "")) {
-    throw new Error(`internal error: refusing to write outside the output folder: ${p}`);
+/** The state of each wanted path: absent, or a generated file with its content and mode. */
+type Existing = { readonly kind: "absent" } | { readonly kind: "generated"; readonly content: string; readonly mode: number };
+
+/** A folder component of a wanted path: a real folder, absent, or something in the way (described). */
+type FolderState = { readonly kind: "folder" } | { readonly kind: "absent" } | { readonly kind: "blocked"; readonly why: string };
+
+/** Reads the state at every wanted path and its folders; collects whatever is in the way. */
+async function readState(root: string, wanted: ReadonlyMap<string, string>): Promise<{ existing: Map<string, Existing>; blocked: string[] }> {
+  const folders = new Map<string, FolderState>([["", { kind: "folder" }]]);
+  const folderState = async (rel: string): Promise<FolderState> => {
+    const known = folders.get(rel);
+    if (known !== undefined) return known;
+    const up = await folderState(rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "");
+    let state: FolderState = up;
+    if (up.kind === "folder") {
+      const st = await lstatOrUndefined(join(root, rel));
+      if (st === undefined) state = { kind: "absent" };
+      else if (!st.isDirectory()) {
+        state = { kind: "blocked", why: `${rel} (${kindOf(st)}, where a folder is needed)` };
+      }
+    }
+    folders.set(rel, state);
+    return state;
+  };
+  const existing = new Map<string, Existing>();
+  const blocked = new Set<string>();
+  for (const p of wanted.keys()) {
+    const parent = await folderState(p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "");
+    if (parent.kind === "blocked") {
+      blocked.add(parent.why);
+      continue;
+    }
+    const full = join(root, p);
+    const st = parent.kind === "absent" ? undefined : await lstatOrUndefined(full);
+    if (st === undefined) {
+      existing.set(p, { kind: "absent" });
+      continue;
+    }
+    const gen = st.isFile() ? await readGenerated(full) : undefined;
+    if (gen) existing.set(p, { kind: "generated", ...gen });
+    else blocked.add(`${p} (${kindOf(st, "a hand-written file")})`);
   }
+  return { existing, blocked: [...blocked].sort() };
 }
 
-/** Compares the rendered files with `out`, and (unless `check`) makes `out` match them. */
-export async function writeOutput(
-  outDir: string,
-  files: readonly RenderedFile[],
-  options: { check?: boolean; /** The folder as the user named it, for messages. */ shown?: string } = {},
-): Promise<WriteResult> {
-  const out = resolve(outDir);
+/**
+ * Makes the generated files in `outDir` match `files` (or, with `check`, only compares).
+ * Writes each changed file through a temporary sibling and a rename, removes stale generated
+ * files and the folders that removal emptied, and leaves everything else in the folder as it
+ * is. Throws a UsageError for an unusable folder, an entry in the way of a generated path, a
+ * lock held by a live run, or a failed write (saying how much was done), and an Error for an
+ * invalid path in `files` (a bug in kubegen).
+ */
+export async function writeOutput(outDir: string, files: readonly RenderedFile[], options: WriteOptions = {}): Promise<WriteResult> {
   const shown = options.shown ?? outDir;
-  const wanted = new Map<string, string>();
-  for (const f of files) {
-    checkPath(f.path);
-    wanted.set(f.path, f.content);
+  const wanted = validatePaths(files);
+  const out = resolve(outDir);
+  let root = await resolveOut(out, shown);
+  if (root === undefined) {
+    if (options.check) return { changed: [...wanted.keys()].sort(), stale: [], written: false };
+    try {
+      await mkdir(out, { recursive: true });
+      root = await realpath(out);
+    } catch (err) {
+      throw new UsageError(`cannot create the output folder ${shown}: ${describe(err)}; nothing was written`, { cause: err });
+    }
   }
-  const existing = await walk(out).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the output folder ${shown}: ${err.code ?? err.message}`, { cause: err });
-  });
-  const generated = new Set<string>();
-  const handWritten = new Set<string>();
-  for (const p of existing) (await isGenerated(join(out, p)) ? generated : handWritten).add(p);
+  const lockPath = options.check ? undefined : await takeLock(root, shown);
+  try {
+    return await update(root, wanted, shown, options.check ?? false);
+  } finally {
+    if (lockPath) await releaseLock(lockPath);
+  }
+}
 
-  const blocked = [...wanted.keys()].filter((p) => handWritten.has(p));
-  if (blocked.length > 0) {
+async function update(root: string, wanted: ReadonlyMap<string, string>, shown: string, check: boolean): Promise<WriteResult> {
+  let state, found;
+  try {
+    state = await readState(root, wanted);
+    found = await walk(root, wanted);
+  } catch (err) {
+    throw new UsageError(`cannot read the output folder ${shown}: ${describe(err)}; nothing was written`, { cause: err });
+  }
+  if (state.blocked.length > 0) {
+    const list = state.blocked;
     throw new UsageError(
-      `refusing to overwrite hand-written files in ${shown} (they do not start with kubegen's header): ${blocked.slice(0, 5).join(", ")}` +
-        (blocked.length > 5 ? ` and ${blocked.length - 5} more` : ""),
+      `refusing to replace entries in ${shown} that kubegen did not generate (only regular files that start with kubegen's header are replaced): ` +
+        `${list.slice(0, 10).join(", ")}${list.length > 10 ? ` and ${list.length - 10} more` : ""}; ` +
+        "move them away or choose another --out; nothing was written",
     );
   }
-  const changed: string[] = [];
-  for (const [p, content] of wanted) {
-    if (!generated.has(p) || (await readFile(join(out, p), "utf8")) !== content) changed.push(p);
-  }
-  const stale = [...generated].filter((p) => !wanted.has(p)).sort();
+  const changed = [...wanted.keys()].filter((p) => {
+    const e = state.existing.get(p);
+    return e?.kind !== "generated" || e.content !== wanted.get(p);
+  });
   changed.sort();
-  if (options.check || (changed.length === 0 && stale.length === 0)) return { changed, stale, written: false };
+  const stale = [...found.generated].sort();
+  if (check) return { changed, stale, written: false };
 
-  const parent = dirname(out);
-  let tmp: string;
+  for (const p of found.leftovers) await unlink(join(root, p)).catch(() => undefined);
+
+  let updated = 0;
+  let removed = 0;
+  const progress = (): string => {
+    const parts = [];
+    if (changed.length > 0) parts.push(`${updated} of ${changed.length} files were updated`);
+    if (stale.length > 0) parts.push(`${removed} of ${stale.length} stale files were removed`);
+    return updated + removed === 0 ? "nothing was changed" : `${parts.join(" and ")}; run again to finish`;
+  };
   try {
-    await mkdir(parent, { recursive: true });
-    tmp = await mkdtemp(join(parent, `.${basename(out)}.kubegen-`));
+    const madeFolders = new Set<string>();
+    for (const p of changed) {
+      const before = state.existing.get(p) ?? { kind: "absent" };
+      await ensureFolders(root, p, madeFolders);
+      await replaceFile(root, p, wanted.get(p) ?? "", before);
+      updated++;
+    }
+    const emptied = new Set<string>();
+    for (const p of stale) {
+      const full = join(root, p);
+      if (!(await isGenerated(full))) continue; // changed by someone else meanwhile: not ours any more
+      await unlink(full);
+      removed++;
+      if (p.includes("/")) emptied.add(p.slice(0, p.lastIndexOf("/")));
+    }
+    await removeEmptied(root, emptied);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the output folder ${shown}: ${e.code ?? e.message} (on ${e.path ?? parent})`, { cause: err });
+    if (err instanceof Conflict) throw new UsageError(`${err.message} in ${shown} during the run; it was left alone; ${progress()}`, { cause: err });
+    throw new UsageError(`cannot write the output folder ${shown}: ${describe(err)}; ${progress()}`, { cause: err });
   }
+  return { changed, stale, written: updated + removed > 0 };
+}
+
+/** An entry that appeared in the way between reading the state and writing. */
+class Conflict extends Error {}
+
+/** Creates the missing folders of `rel` one level at a time, refusing anything but a folder. */
+async function ensureFolders(root: string, rel: string, made: Set<string>): Promise<void> {
+  const segments = rel.split("/").slice(0, -1);
+  let at = "";
+  for (const s of segments) {
+    at = at === "" ? s : `${at}/${s}`;
+    if (made.has(at)) continue;
+    const full = join(root, at);
+    let st = await lstatOrUndefined(full);
+    if (st === undefined) {
+      try {
+        await mkdir(full);
+      } catch (err) {
+        if (code(err) !== "EEXIST") throw err;
+      }
+      st = await lstat(full);
+    }
+    if (!st.isDirectory()) throw new Conflict(`${at} became ${kindOf(st)}`);
+    made.add(at);
+  }
+}
+
+/** Writes `content` to a temporary sibling of `rel` and renames it over `rel`. */
+async function replaceFile(root: string, rel: string, content: string, before: Existing): Promise<void> {
+  const full = join(root, rel);
+  const tmp = join(dirname(full), tempName(rel.slice(rel.lastIndexOf("/") + 1)));
+  const mode = before.kind === "generated" ? before.mode : 0o644;
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    for (const p of handWritten) {
-      await mkdir(dirname(join(tmp, p)), { recursive: true });
-      await cp(join(out, p), join(tmp, p), { preserveTimestamps: true });
-    }
-    for (const [p, content] of wanted) {
-      await mkdir(dirname(join(tmp, p)), { recursive: true });
-      await writeFile(join(tmp, p), content);
-    }
-    const old = `${tmp}.old`;
-    const hadOut = existing.length > 0 || (await readdir(out).then(() => true, () => false));
-    if (hadOut) await rename(out, old);
     try {
-      await rename(tmp, out);
-    } catch (err) {
-      if (hadOut) await rename(old, out);
-      throw err;
+      await fh.writeFile(content);
+      await fh.chmod(mode);
+    } finally {
+      await fh.close();
     }
-    if (hadOut) await rm(old, { recursive: true, force: true });
+    // Check again just before the rename, so a file saved here during the run is not lost.
+    const now = await lstatOrUndefined(full);
+    if (before.kind === "absent" && now !== undefined) {
+      throw new Conflict(`${rel} appeared (${kindOf(now, "a hand-written file")})`);
+    }
+    if (before.kind === "generated" && now !== undefined && !(now.isFile() && (await isGenerated(full)))) {
+      throw new Conflict(`${rel} was replaced by ${kindOf(now, "a hand-written file")}`);
+    }
+    await rename(tmp, full);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    if (err instanceof UsageError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write the output folder ${shown}: ${e.code ?? e.message}; it was left as it was`, { cause: err });
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
-  return { changed, stale, written: true };
+}
+
+/** Removes each folder that is now empty, and then its parents while they become empty, up to (not including) root. */
+async function removeEmptied(root: string, emptied: ReadonlySet<string>): Promise<void> {
+  const deepestFirst = [...emptied].sort((a, b) => b.split("/").length - a.split("/").length || (a < b ? -1 : 1));
+  const gone = new Set<string>();
+  for (let rel of deepestFirst) {
+    while (rel !== "" && !gone.has(rel)) {
+      try {
+        await rmdir(join(root, rel));
+      } catch (err) {
+        if (["ENOTEMPTY", "EEXIST", "ENOENT", "ENOTDIR", "EBUSY"].includes(code(err) ?? "")) break;
+        throw err;
+      }
+      gone.add(rel);
+      rel = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+    }
+  }
 }

@@ -246,8 +246,24 @@ describe("kubegen generate: writing", () => {
     writeFileSync(join(dir, "index.ts"), "// my own index\n");
     const r = await kubegen("generate", "--crd", fooCrd, "--out", dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("refusing to overwrite hand-written files");
+    expect(r.stderr).toMatch(/refusing to replace entries in .*blocked that kubegen did not generate.*index\.ts \(a hand-written file\)/);
     expect(readFileSync(join(dir, "index.ts"), "utf8")).toBe("// my own index\n");
+  });
+
+  it("refuses --out \"\" and a project root (exit 2, nothing written) unless --force", async () => {
+    const empty = await kubegen("generate", "--crd", fooCrd, "--out", "");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--out is empty/);
+    const root = join(work, "project-root");
+    mkdirSync(root);
+    writeFileSync(join(root, "package.json"), "{}\n");
+    const refused = await kubegen("generate", "--crd", fooCrd, "--out", root);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/holds package\.json at its top.*--force/);
+    expect(readdirSync(root)).toEqual(["package.json"]);
+    const forced = await kubegen("generate", "--crd", fooCrd, "--out", root, "--force", "-q");
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readdirSync(root)).toContain("index.ts");
   });
 
   it("reads options from --config with paths relative to the file", async () => {
