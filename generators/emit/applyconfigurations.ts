@@ -7,14 +7,16 @@
 import type { ApiModel, GroupVersion, ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
 import {
   INHERITED_BUILDER_METHODS,
+  OBJECT_MEMBERS,
   applyConfigurationName,
   applySchemaTypeName,
+  builderClassNames,
   builderFactoryName,
   builderMethodName,
   extractFunctionName,
-  propertyKey,
   uniqueName,
 } from "../ir/naming.js";
+import { docText, literalExpression, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
@@ -35,6 +37,13 @@ const RUNTIME_UNTYPED: ReadonlySet<RuntimeType> = new Set(["FieldsV1", "RawExten
 
 interface FieldView {
   doc: string[];
+  /** The wire name. */
+  name: string;
+  /**
+   * Kept through rt.setField (not declared), because the name is a member the builder inherits
+   * (OBJECT_MEMBERS, or a base-class method such as `getName`).
+   */
+  own: boolean;
   key: string;
   /** `this.x` or `this["x-y"]`. */
   access: string;
@@ -80,10 +89,21 @@ interface BuilderView {
 }
 
 /** The module's structs by name, for resolving references. */
-type Defs = ReadonlyMap<string, ReadonlyMap<string, TypeDef>>;
+type Defs = ReadonlyMap<string, { readonly gv: GroupVersion; readonly types: ReadonlyMap<string, TypeDef> }>;
 
 function lookup(defs: Defs, target: { module: string; name: string }): TypeDef | undefined {
-  return defs.get(target.module)?.get(target.name);
+  return defs.get(target.module)?.types.get(target.name);
+}
+
+const classNames = new WeakMap<GroupVersion, Map<string, string>>();
+
+/** The builder class of a type of `gv` (builderClassNames, derived once per group-version). */
+export function builderClassName(gv: GroupVersion, typeName: string): string {
+  let names = classNames.get(gv);
+  if (!names) classNames.set(gv, (names = builderClassNames(gv.types.map((t) => t.name))));
+  const name = names.get(typeName);
+  if (name === undefined) throw new Error(`internal error: ${gv.names.modulePath} has no type ${typeName}`);
+  return name;
 }
 
 /** True when a TypeDef gets a builder: an object type that is not a list kind. */
@@ -139,7 +159,10 @@ class ApplyTypes {
     }
     const def = lookup(this.#defs, target);
     if (def?.alias) return this.tsType(def.alias);
-    return applyConfigurationName(this.imports.reference(target));
+    const gv = this.#defs.get(target.module)?.gv;
+    if (!gv) throw new Error(`internal error: no module ${target.module}`);
+    const ref = this.imports.reference(target);
+    return ref.slice(0, ref.length - target.name.length) + builderClassName(gv, target.name);
   }
 
   /** The schema node (TypeScript text of an ApplyNode) for a value. */
@@ -151,11 +174,11 @@ class ApplyTypes {
         return ref.variants.every((v) => this.node(v) === "rt.SCALAR") ? "rt.SCALAR" : "rt.UNTYPED";
       case "array": {
         const { listType, keys } = applyListType(ref.list);
-        const keyText = listType === "map" ? `, keys: ${JSON.stringify(keys)}` : "";
-        return `{ kind: "list", listType: "${listType}"${keyText}, items: ${this.node(ref.items)} }`;
+        const keyText = listType === "map" ? `, keys: ${literalExpression(keys)}` : "";
+        return `{ kind: "list", listType: ${stringLiteral(listType)}${keyText}, items: ${this.node(ref.items)} }`;
       }
       case "map":
-        return `{ kind: "map", mapType: "${ref.mapType}", values: ${this.node(ref.values)} }`;
+        return `{ kind: "map", mapType: ${stringLiteral(ref.mapType)}, values: ${this.node(ref.values)} }`;
       case "ref":
         return this.#refNode(ref.target);
       default:
@@ -167,12 +190,12 @@ class ApplyTypes {
     if ("runtime" in target) {
       if (RUNTIME_SCALARS.has(target.runtime)) return "rt.SCALAR";
       if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
-      return `rt.struct("${target.runtime}")`;
+      return `rt.struct(${stringLiteral(target.runtime)})`;
     }
     const def = lookup(this.#defs, target);
     if (def?.alias) return this.node(def.alias);
     this.imports.reference(target); // records the module whose schema this one needs
-    return `rt.struct("${applySchemaTypeName(target.module, target.name)}")`;
+    return `rt.struct(${stringLiteral(applySchemaTypeName(target.module, target.name))})`;
   }
 }
 
@@ -181,11 +204,15 @@ function isObjectMeta(ref: TypeRef | undefined): boolean {
 }
 
 function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsTaken: Set<string>): BuilderView {
-  const className = applyConfigurationName(def.name);
+  const className = builderClassName(gv, def.name);
   const withMeta = isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type);
   const base = withMeta ? (def.gvk ? "rt.ObjectApplyConfiguration" : "rt.MetadataApplyConfiguration") : undefined;
   const inherited = new Set(withMeta ? ["metadata", ...(def.gvk ? ["apiVersion", "kind"] : [])] : []);
-  const methods = new Set<string>(base ? INHERITED_BUILDER_METHODS : []);
+  // The collision rule: a wire field named like an inherited member is kept with rt.setField;
+  // setters avoid inherited members and every wire field name of the struct (a set field would
+  // shadow a method of the same name), taking a numeric suffix when needed.
+  const inheritedMembers = new Set<string>([...OBJECT_MEMBERS, ...(base ? INHERITED_BUILDER_METHODS : [])]);
+  const methods = new Set<string>([...inheritedMembers, ...def.fields.map((f) => f.name)]);
   const fields = def.fields
     .filter((f) => !inherited.has(f.name))
     .map((f): FieldView => {
@@ -195,9 +222,11 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
       const element = f.type.kind === "array" ? types.tsType(f.type.items) : f.type.kind === "map" ? types.tsType(f.type.values) : "";
       const how = list ? "Appends to" : map ? "Merges entries into (a later value for a key wins)" : "Sets";
       return {
-        doc: [`${how} \`${f.name}\`.`, ...fieldDoc(f).flatMap((l, i) => (i === 0 ? ["", l] : [l]))],
+        doc: [docText(`${how} \`${f.name}\`.`), ...fieldDoc(f).flatMap((l, i) => (i === 0 ? ["", l] : [l]))],
+        name: f.name,
+        own: inheritedMembers.has(f.name),
         key,
-        access: key.startsWith('"') ? `this[${key}]` : `this.${key}`,
+        access: memberAccess("this", f.name),
         method: uniqueName(builderMethodName(f.name), methods),
         list,
         map,
@@ -207,7 +236,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
     });
   const resource = gv.resources.find((r) => r.typeName === def.name);
   const factoryName = uniqueName(builderFactoryName(def.name), exportsTaken);
-  const typeMeta = def.gvk ? `.withApiVersion(${JSON.stringify(def.gvk.apiVersion)}).withKind(${JSON.stringify(def.gvk.kind)})` : "";
+  const typeMeta = def.gvk ? `.withApiVersion(${stringLiteral(def.gvk.apiVersion)}).withKind(${stringLiteral(def.gvk.kind)})` : "";
   const calls: string[] = typeMeta ? [typeMeta] : [];
   const params: string[] = [];
   if (resource && withMeta) {
@@ -236,7 +265,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
     extracts,
     typeName: def.name,
     schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
-    schemaFields: def.fields.map((f) => ({ key: propertyKey(f.name), node: types.node(f.type) })),
+    schemaFields: def.fields.map((f) => ({ key: objectKey(f.name), node: types.node(f.type) })),
     atomic: def.mapType === "atomic",
     ...(def.additional || def.preserveUnknownFields ? { rest: def.additional ? types.node(def.additional) : "rt.UNTYPED" } : {}),
   };
@@ -245,7 +274,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
 /** Emits `applyconfigurations.ts` for every group-version with object types. */
 export function emitApplyConfigurations(model: ApiModel): EmittedFile[] {
   const accessors = moduleAccessors(model);
-  const defs: Defs = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, new Map(gv.types.map((t) => [t.name, t]))]));
+  const defs: Defs = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, { gv, types: new Map(gv.types.map((t) => [t.name, t])) }]));
   const files: EmittedFile[] = [];
   for (const gv of model.groupVersions.filter((g) => g.types.some(hasBuilder))) {
     const imports = new ImportCollector(gv.names.modulePath, accessors);

@@ -3,17 +3,16 @@
 // ResourceClient, and the group-version client with one getter each), plus the
 // root `clientset.ts`. Builds views; the templates only print them.
 
+import { literalExpression, stringLiteral } from "../ir/escape.js";
 import type { ApiModel, GroupVersion, Resource, Subresource, TypeTarget } from "../ir/types.js";
 import {
-  applyConfigurationName,
   groupClientClassName,
   resourceClientNames,
-  resourceGetterName,
+  resourceGetters,
   subresourceMethodName,
-  uniqueName,
   type ResourceClientNames,
 } from "../ir/naming.js";
-import { hasBuilder } from "./applyconfigurations.js";
+import { builderClassName, hasBuilder } from "./applyconfigurations.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, moduleAccessors } from "./ts-type.js";
 
@@ -62,11 +61,11 @@ const VERB_METHODS: Record<string, readonly string[]> = {
 };
 
 function typeMetaOf(model: ApiModel, target: TypeTarget): string {
-  if ("runtime" in target) return target.runtime === "Scale" ? `{ apiVersion: "autoscaling/v1", kind: "Scale" }` : "";
+  if ("runtime" in target) return target.runtime === "Scale" ? literalExpression({ apiVersion: "autoscaling/v1", kind: "Scale" }) : "";
   const gv = model.groupVersions.find((g) => g.names.modulePath === target.module);
   const def = gv?.types.find((t) => t.name === target.name);
   if (!gv || !def) return "";
-  return `{ apiVersion: "${def.gvk?.apiVersion ?? gv.names.apiVersion}", kind: "${def.gvk?.kind ?? def.name}" }`;
+  return literalExpression({ apiVersion: def.gvk?.apiVersion ?? gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
 }
 
 function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
@@ -80,7 +79,7 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
         name: subresourceMethodName("get", s.name),
         params: "name: string, options?: rt.LogOptions",
         returns: "Promise<Readable>",
-        call: `streamSubresource(name, "${s.name}", options)`,
+        call: `streamSubresource(name, ${stringLiteral(s.name)}, options)`,
       },
     ];
   }
@@ -95,7 +94,7 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
       name: subresourceMethodName("apply", s.name),
       params: "name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions",
       returns: `Promise<${body}>`,
-      call: `applySubresource<rt.ScaleApplyConfiguration, ${body}>(name, "${s.name}", config, options)`,
+      call: `applySubresource<rt.ScaleApplyConfiguration, ${body}>(name, ${stringLiteral(s.name)}, config, options)`,
     });
   }
   if (s.verbs.includes("get")) {
@@ -104,7 +103,7 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
       name: subresourceMethodName("get", s.name),
       params: "name: string, options?: rt.GetOptions",
       returns: `Promise<${body}>`,
-      call: `getSubresource<${body}>(name, "${s.name}", options)`,
+      call: `getSubresource<${body}>(name, ${stringLiteral(s.name)}, options)`,
     });
   }
   if (s.verbs.includes("update")) {
@@ -113,7 +112,7 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
       name: subresourceMethodName("update", s.name),
       params: `name: string, body: ${body}, options?: rt.UpdateOptions`,
       returns: `Promise<${body}>`,
-      call: `updateSubresource<${body}>(name, "${s.name}", body, options${metaArg})`,
+      call: `updateSubresource<${body}>(name, ${stringLiteral(s.name)}, body, options${metaArg})`,
     });
   }
   if (s.verbs.includes("create")) {
@@ -123,14 +122,14 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
       name: subresourceMethodName("create", s.name),
       params: `name: string, body: ${body}, options?: rt.CreateOptions`,
       returns: `Promise<${response}>`,
-      call: `createSubresource<${body}, ${response}>(name, "${s.name}", body, options${metaArg})`,
+      call: `createSubresource<${body}, ${response}>(name, ${stringLiteral(s.name)}, body, options${metaArg})`,
     });
   }
   return methods;
 }
 
-function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set<string>, imports: ImportCollector): ResourceView {
-  const names = resourceClientNames(uniqueName(resourceGetterName(r.kind, r.plural), taken));
+function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, getter: string, imports: ImportCollector): ResourceView {
+  const names = resourceClientNames(getter);
   const type = `t.${r.typeName}`;
   const hasList = gv.types.some((t) => t.name === r.listKind);
   const listType = hasList ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
@@ -140,7 +139,7 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set
   if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");
   const methods = r.subresources.flatMap((s) => subresourceMethods(model, r, s, type, imports));
   const kindDef = gv.types.find((t) => t.name === r.typeName);
-  const applyType = kindDef && hasBuilder(kindDef) ? `ac.${applyConfigurationName(r.typeName)}` : "rt.ApplyConfigurationLike";
+  const applyType = kindDef && hasBuilder(kindDef) ? `ac.${builderClassName(gv, r.typeName)}` : "rt.ApplyConfigurationLike";
   const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
   return {
     ...names,
@@ -156,7 +155,7 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, taken: Set
     type,
     listType,
     applyType,
-    verbs: verbs.length ? verbs.map((v) => `"${v}"`).join(" | ") : "never",
+    verbs: verbs.length ? verbs.map(stringLiteral).join(" | ") : "never",
     methods,
     impl: methods.length ? names.implClass : `ResourceClient<${type}, ${listType}, ${applyType}>`,
   };
@@ -174,8 +173,8 @@ export function emitClients(model: ApiModel): EmittedFile[] {
   const withClients = model.groupVersions.filter(hasClient);
   for (const gv of withClients) {
     const imports = new ImportCollector(gv.names.modulePath, accessors, "t");
-    const taken = new Set<string>();
-    const resources = gv.resources.map((r) => resourceView(model, gv, r, taken, imports));
+    const getters = resourceGetters(gv.resources);
+    const resources = gv.resources.map((r, i) => resourceView(model, gv, r, getters[i]!, imports));
     files.push({
       path: `${gv.names.modulePath}/client.ts`,
       template: "client",

@@ -2,16 +2,12 @@
 // place that decides what a reader sees about a field: description, format
 // caveats, defaults, constraints, list/map merge semantics, CEL rules.
 
+import { commentText, docLines, docText } from "../ir/escape.js";
 import type { Docs, Field, ListSemantics, TypeDef, TypeRef } from "../ir/types.js";
 
-/** Makes text safe inside a JSDoc block: `*\/` cannot end it and a leading `@` is not a tag. */
-export function escapeDoc(line: string): string {
-  return line.replace(/\*\//g, "*\\/").replace(/^(\s*)@/, "$1\\@").trimEnd();
-}
-
 function descriptionLines(text: string | undefined): string[] {
-  if (!text) return [];
-  return text.replace(/\r\n?/g, "\n").trim().split("\n").map(escapeDoc);
+  if (typeof text !== "string" || text.trim() === "") return [];
+  return docLines(text.trim());
 }
 
 function json(v: unknown): string {
@@ -59,14 +55,14 @@ function factLines(d: Docs): string[] {
   const out: string[] = [];
   if (d.constraints) {
     out.push(
-      escapeDoc(`Constraints: ${Object.entries(d.constraints).map(([k, v]) => `${k} ${typeof v === "string" ? v : json(v)}`).join(", ")}.`),
+      docText(`Constraints: ${Object.entries(d.constraints).map(([k, v]) => `${k} ${typeof v === "string" ? v : json(v)}`).join(", ")}.`),
     );
   }
-  for (const g of d.oneOfGroups ?? []) out.push(escapeDoc(`Alternative: ${g.join(", ")}.`));
+  for (const g of d.oneOfGroups ?? []) out.push(docText(`Alternative: ${g.join(", ")}.`));
   for (const v of d.validations) {
-    out.push(escapeDoc(`Validation: \`${v.rule.replace(/\s+/g, " ")}\`${v.message ? ` (${v.message.replace(/\s+/g, " ")})` : ""}.`));
+    out.push(docText(`Validation: \`${v.rule.replace(/\s+/g, " ")}\`${v.message ? ` (${v.message.replace(/\s+/g, " ")})` : ""}.`));
   }
-  if (d.default !== undefined) out.push(`@defaultValue ${escapeDoc(json(d.default))}`);
+  if (d.default !== undefined) out.push(`@defaultValue ${docText(json(d.default))}`);
   if (d.deprecated) out.push("@deprecated");
   return out;
 }
@@ -74,7 +70,7 @@ function factLines(d: Docs): string[] {
 /** JSDoc lines for a field. */
 export function fieldDoc(f: Field): string[] {
   const lines = descriptionLines(f.description);
-  const facts = [...typeNotes(f.type).map(escapeDoc), ...factLines(f)];
+  const facts = [...typeNotes(f.type).map(docText), ...factLines(f)];
   return lines.length && facts.length ? [...lines, "", ...facts] : [...lines, ...facts];
 }
 
@@ -85,7 +81,7 @@ export function typeDoc(t: TypeDef, extra: readonly string[] = []): string[] {
   if (t.embeddedResource) facts.push("An embedded Kubernetes object (apiVersion, kind and metadata).");
   if (t.preserveUnknownFields) facts.push("Unknown fields are preserved by the server.");
   if (t.mapType === "atomic") facts.push("Map type: atomic (replaced as a whole by server-side apply).");
-  if (t.alias) facts.push(...typeNotes(t.alias).map(escapeDoc));
-  facts.push(...factLines(t), ...extra.map((e) => e.replace(/\*\//g, "*\\/")));
+  if (t.alias) facts.push(...typeNotes(t.alias).map(docText));
+  facts.push(...factLines(t), ...extra.map(commentText));
   return lines.length && facts.length ? [...lines, "", ...facts] : [...lines, ...facts];
 }

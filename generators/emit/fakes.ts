@@ -2,6 +2,7 @@
 // Clientset over the runtime's in-memory FakeClient) and the table of
 // resources the fake serves. Builds the view; the template prints it.
 
+import { literalExpression, stringLiteral } from "../ir/escape.js";
 import type { ApiModel } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
 import { hasBuilder } from "./applyconfigurations.js";
@@ -26,7 +27,7 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
       if (def && hasBuilder(def)) {
         const alias = applyModuleAlias(gv.names.accessor);
         schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
-        apply = `{ schema: ${alias}.applySchema, type: "${applySchemaTypeName(gv.names.modulePath, r.typeName)}" }`;
+        apply = `{ schema: ${alias}.applySchema, type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))} }`;
       }
       return {
         group: gv.group,
@@ -35,10 +36,10 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         kind: r.kind,
         listKind: r.listKind,
         namespaced: r.namespaced,
-        subresources: r.subresources.map((s) => JSON.stringify(s.name)).join(", "),
-        ...(scale ? { scale: JSON.stringify(scale) } : {}),
+        subresources: r.subresources.map((s) => stringLiteral(s.name)).join(", "),
+        ...(scale ? { scale: literalExpression(scale) } : {}),
         ...(apply ? { apply } : {}),
-        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map((f) => JSON.stringify(f)).join(", ") } : {}),
+        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map(stringLiteral).join(", ") } : {}),
       };
     }),
   );

@@ -6,7 +6,7 @@
 // informer), shared with the informers emitter.
 
 import type { ApiModel, GroupVersion, Resource } from "../ir/types.js";
-import { listerNames, listerNamespaceAccessor, resourceGetterName, uniqueName, type ListerNames } from "../ir/naming.js";
+import { listerNames, listerNamespaceAccessor, resourceGetters, uniqueName, type ListerNames } from "../ir/naming.js";
 import type { EmittedFile } from "./emitted.js";
 
 /** A resource that gets a lister and an informer, with its names. */
@@ -22,16 +22,15 @@ function listable(r: Resource): boolean {
 }
 
 /**
- * The resources of a group-version that get a lister and an informer. Getters
- * are derived over every resource in order, exactly as the clients emitter
- * does, so they match the client's; lister names are kept unique in the module.
+ * The resources of a group-version that get a lister and an informer, with
+ * the client's getters (resourceGetters); lister names are kept unique in the module.
  */
 export function listableResources(gv: GroupVersion): ListableResource[] {
-  const getters = new Set<string>();
+  const getters = resourceGetters(gv.resources);
   const kinds = new Set<string>();
   const out: ListableResource[] = [];
-  for (const r of gv.resources) {
-    const getter = uniqueName(resourceGetterName(r.kind, r.plural), getters);
+  for (const [i, r] of gv.resources.entries()) {
+    const getter = getters[i]!;
     if (!listable(r)) continue;
     out.push({ resource: r, getter, ...listerNames(uniqueName(r.typeName, kinds), getter) });
   }

@@ -3,6 +3,7 @@
 // runtime types become `rt.Name`.
 
 import { posix } from "node:path";
+import { stringLiteral } from "../ir/escape.js";
 import type { ApiModel, TypeRef, TypeTarget } from "../ir/types.js";
 
 /** Collects what a module refers to while its types are rendered. */
@@ -57,11 +58,11 @@ export function moduleAccessors(model: ApiModel): Map<string, string> {
 }
 
 function literal(v: unknown): string {
-  return v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : String(v);
+  return v === null ? "null" : typeof v === "string" ? stringLiteral(v) : String(v);
 }
 
 function literalUnion(values: readonly unknown[], fallback: string): string {
-  const ok = values.filter((v) => v === null || ["string", "number", "boolean"].includes(typeof v));
+  const ok = values.filter((v) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)));
   if (ok.length === 0) return fallback;
   return [...new Set(ok.map(literal))].join(" | ");
 }

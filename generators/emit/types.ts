@@ -3,7 +3,7 @@
 // only print them.
 
 import type { ApiModel, GroupVersion, TypeDef } from "../ir/types.js";
-import { propertyKey } from "../ir/naming.js";
+import { propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc, typeDoc } from "./docs.js";
 import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
 import type { EmittedFile } from "./emitted.js";
@@ -33,7 +33,7 @@ function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeV
   const doc = typeDoc(t, deprecationNotes(gv, t));
   if (t.alias) return { doc, name: t.name, alias: tsType(t.alias, imports), fields: [] };
   const fields = t.fields.map((f): FieldView => {
-    const literal = t.gvk && (f.name === "apiVersion" || f.name === "kind") ? JSON.stringify(t.gvk[f.name]) : undefined;
+    const literal = t.gvk && (f.name === "apiVersion" || f.name === "kind") ? stringLiteral(t.gvk[f.name]) : undefined;
     const base = literal ?? tsType(f.type, imports);
     return {
       doc: fieldDoc(f),

@@ -10,6 +10,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasBuilder } from "../emit/applyconfigurations.js";
+import { literalExpression } from "../ir/escape.js";
 import { listableResources } from "../emit/listers.js";
 import { generate } from "../generate.js";
 import { buildModel } from "../ir/build.js";
@@ -155,12 +156,6 @@ function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef): Sta
   };
 }
 
-/** A JSON value as a TypeScript literal: identifier keys unquoted, every line after the first indented by `spaces`. */
-function tsLiteral(value: unknown, spaces: number): string {
-  const text = JSON.stringify(value, null, 2).replace(/^(\s*)"([A-Za-z_$][\w$]*)":/gm, "$1$2:");
-  return text.split("\n").join(`\n${" ".repeat(spaces)}`);
-}
-
 /** The CRD's first served version, its resource and names in `model`. */
 function pickVersion(model: ApiModel, input: CrdInput): { gv: GroupVersion; resource: Resource; schema: Schema } {
   const crd = input.crd;
@@ -247,8 +242,9 @@ export async function initController(options: InitControllerOptions): Promise<In
     controllerName,
     annotation: `${gv.group}/reconciled-generation`,
     status,
-    sample: tsLiteral(sample, 4),
+    sample: literalExpression(sample, 2, 4),
     sampleName,
+    testTitle: `reconciles a new ${resource.kind}`,
   };
 
   const templates = new InitTemplates();

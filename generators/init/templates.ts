@@ -1,15 +1,14 @@
 // The init templates (templates/init/*.hbs) in a Handlebars environment set up
-// like the generator's (render/templates.ts): strict, no escaping, built-in
-// block helpers only. Kept apart because init templates share no partials.
+// like the generator's (render/templates.ts): strict, no HTML escaping, the
+// built-in block helpers and the escaping helpers only. Kept apart because init templates share no partials.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Handlebars from "handlebars";
-import { TEMPLATES_DIR } from "../render/templates.js";
+import { TEMPLATES_DIR, templateEnvironment } from "../render/templates.js";
 
 /** Renders `templates/init/<name>.hbs` with `view`. */
 export class InitTemplates {
-  readonly #env = Handlebars.create();
+  readonly #env = templateEnvironment();
   readonly #dir: string;
 
   constructor(dir = join(TEMPLATES_DIR, "init")) {
@@ -18,7 +17,7 @@ export class InitTemplates {
 
   render(name: string, view: object): string {
     const source = readFileSync(join(this.#dir, `${name}.hbs`), "utf8");
-    const template = this.#env.compile(source, { strict: true, noEscape: true, knownHelpersOnly: true, preventIndent: true });
+    const template = this.#env.compile(source);
     return template(view);
   }
 }

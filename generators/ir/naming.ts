@@ -142,18 +142,6 @@ export function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** True when `s` can be written unquoted as a property name. */
-export function isIdentifierName(s: string): boolean {
-  return IDENTIFIER.test(s);
-}
-
-/** A property key as written in an interface: bare when possible, else a quoted string. */
-export function propertyKey(name: string): string {
-  return isIdentifierName(name) ? name : JSON.stringify(name);
-}
-
 /**
  * Names for the hoisted sub-schemas of one kind, shortened where that stays
  * unambiguous: the kind, the first property on the path (`Spec`, `Status`),
@@ -185,6 +173,20 @@ export function resourceGetterName(kind: string, plural: string): string {
   while (common < kind.length && common < plural.length && kind[common]!.toLowerCase() === plural[common]) common++;
   const cased = kind.slice(0, common) + plural.slice(common);
   return camelCase(lowerFirst(cased));
+}
+
+/** Members of a group-version client (and of every object) that a resource getter must not take. */
+const GROUP_CLIENT_MEMBERS = ["executor", "forConfig"];
+
+/**
+ * The clientset getter of every resource of a group-version, in order: the
+ * resourceGetterName, suffixed (`constructor2`) when it is taken by another
+ * resource or would clash with a member of the client class or of every object.
+ * Clients, listers and informers all use these.
+ */
+export function resourceGetters(resources: readonly { readonly kind: string; readonly plural: string }[]): string[] {
+  const taken = new Set<string>([...OBJECT_MEMBERS, ...GROUP_CLIENT_MEMBERS]);
+  return resources.map((r) => uniqueName(resourceGetterName(r.kind, r.plural), taken));
 }
 
 /** Names of the classes and constants emitted for one resource's typed client. */
@@ -275,6 +277,17 @@ export function applyConfigurationName(typeName: string): string {
   return `${typeName}ApplyConfiguration`;
 }
 
+/**
+ * The builder class of every type of a group-version, by type name:
+ * `<Type>ApplyConfiguration`, suffixed (`...ApplyConfiguration2`) when a type
+ * of the module already has that name (a property `applyConfiguration`
+ * hoists one), since the module index exports both.
+ */
+export function builderClassNames(typeNames: readonly string[]): Map<string, string> {
+  const taken = new Set(typeNames);
+  return new Map(typeNames.map((t) => [t, uniqueName(applyConfigurationName(t), taken)]));
+}
+
 /** Words a function cannot be named (reserved in strict-mode ES modules). */
 const RESERVED = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
@@ -304,6 +317,16 @@ export const INHERITED_BUILDER_METHODS: readonly string[] = [
   "withName", "withGenerateName", "withNamespace", "withUid", "withResourceVersion", "withGeneration",
   "withCreationTimestamp", "withDeletionTimestamp", "withDeletionGracePeriodSeconds", "withLabels",
   "withAnnotations", "withOwnerReferences", "withFinalizers", "getName", "getNamespace", "withApiVersion", "withKind",
+];
+
+/**
+ * Members every object has (Object.prototype's own names). No setter takes one of these names, and
+ * a builder keeps a wire field with one of these names through rt.setField, since a class cannot
+ * declare it (`constructor`) or assigning it would change the prototype (`__proto__`).
+ */
+export const OBJECT_MEMBERS: readonly string[] = [
+  "constructor", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+  "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toString", "toLocaleString", "valueOf",
 ];
 
 /** The extraction function of a kind, optionally for a subresource (`extractDeployment`, `extractDeploymentStatus`). */

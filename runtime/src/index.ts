@@ -218,6 +218,8 @@ export {
   labelSelectorRequirement,
   condition,
   objectReference,
+  setField,
+  fieldOf,
 } from "./apply/builders.js";
 export { ScaleApplyConfiguration, ScaleSpecApplyConfiguration, scale, scaleSpec } from "./apply/scale.js";
 export { extractApplyConfiguration } from "./apply/extract.js";

@@ -12,6 +12,21 @@
 
 import type { Time } from "../meta/types.js";
 
+/**
+ * Sets the wire field `key` of a builder as an own enumerable property, whatever its name. Generated
+ * builders use it for fields named like members every object has (`constructor`, `toString`,
+ * `__proto__`) or that the base class defines, where `this.key = value` would change the prototype
+ * or clash with a method.
+ */
+export function setField(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The builder's own wire field `key` (see setField), or undefined when it was never set. */
+export function fieldOf<T>(target: object, key: string): T | undefined {
+  return Object.hasOwn(target, key) ? ((target as Record<string, unknown>)[key] as T) : undefined;
+}
+
 /** Throws client-go's "nil value passed to withX" when a list setter gets a missing item. */
 function requireItems(method: string, items: readonly unknown[]): void {
   for (const item of items) {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kubegenIn } from "../../helpers/cli.js";
 import { toolVersions } from "../../../generators/init/init-controller.js";
+import { typecheck } from "../../helpers/typecheck.js";
 import { afterAll, describe, expect, it } from "vitest";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -217,3 +218,22 @@ describe("kubegen init controller: a cluster-scoped CRD with observedGeneration 
     expect(readFileSync(join(out, "src/controller.ts"), "utf8")).toContain("export function newWidgetController");
   });
 });
+
+describe("kubegen init controller: awkward but valid names", () => {
+  it("a kind Foo-Bar in a file with an unusual name: file names come from validated names, and the source type-checks", async () => {
+    const dir = mkdtempSync(join(work, "init-foobar-"));
+    const text = WIDGETS.replaceAll("widgets.demo.kubegen.dev", "foo-bars.demo.kubegen.dev")
+      .replace("kind: Widget, listKind: WidgetList, plural: widgets, singular: widget", "kind: Foo-Bar, listKind: Foo-BarList, plural: foo-bars, singular: foo-bar");
+    writeFileSync(join(dir, "my CRD (v2)!.yaml"), text);
+    const out = join(dir, "project");
+    const r = await kubegen("init", "controller", "--crd", join(dir, "my CRD (v2)!.yaml"), "--out", out, "-q");
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(out, "crd"))).toEqual(["foo-bars.demo.kubegen.dev.yaml"]);
+    const pkg = JSON.parse(readFileSync(join(out, "package.json"), "utf8"));
+    expect(pkg.name).toBe("foo-bar-controller");
+    expect(pkg.scripts.generate).toBe("kubegen generate --crd crd/foo-bars.demo.kubegen.dev.yaml --out src/generated");
+    expect(readFileSync(join(out, "src/controller.ts"), "utf8")).toContain("export function newFooBarController(");
+    expect(typecheck([join(out, "src")]).errors).toEqual([]);
+  }, 120_000);
+});
+

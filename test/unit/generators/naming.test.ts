@@ -1,6 +1,7 @@
 // naming.ts as a table of given/want cases.
 import { describe, expect, it } from "vitest";
-import { groupVersionNames, pascalCase, propertyKey, shortHoistedNames, uniqueName } from "../../../generators/ir/naming.js";
+import { propertyKey } from "../../../generators/ir/escape.js";
+import { groupVersionNames, pascalCase, shortHoistedNames, uniqueName } from "../../../generators/ir/naming.js";
 
 describe("groupVersionNames", () => {
   const builtIn = ["", "apps", "networking.k8s.io", "rbac.authorization.k8s.io"];

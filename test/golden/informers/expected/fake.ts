@@ -13,8 +13,7 @@ export type FakeObject =
   | goldenV1.Cluster
   | goldenV1.Report
   | goldenV1.Widget
-  | otherV1.Review
-  ;
+  | otherV1.Review;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [

@@ -8,8 +8,7 @@ import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject =
-  | goldenV1.Widget
-  ;
+  | goldenV1.Widget;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [

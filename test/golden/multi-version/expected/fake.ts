@@ -11,12 +11,11 @@ import * as goldenV1alpha1Apply from "./golden.kubegen.dev/v1alpha1/applyconfigu
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject =
   | goldenV1.Gadget
-  | goldenV1alpha1.Gadget
-  ;
+  | goldenV1alpha1.Gadget;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: ["scale", "status"], scale: {"specReplicasPath":".spec.replicas","statusReplicasPath":".status.replicas"}, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Gadget" } },
+  { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: ["scale", "status"], scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" }, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Gadget" } },
   { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: [], apply: { schema: goldenV1alpha1Apply.applySchema, type: "golden.kubegen.dev/v1alpha1.Gadget" } },
 ];
 

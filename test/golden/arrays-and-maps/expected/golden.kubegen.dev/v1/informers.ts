@@ -31,7 +31,7 @@ export interface GridInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #grids: GridInformer | undefined;
+  #gridsInformer: GridInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of grids, in the factory's namespace (all when it has none): the same one on every call.
    */
   grids(): GridInformer {
-    if (!this.#grids) {
+    if (!this.#gridsInformer) {
       const informer = this.#factory.informerForResource<t.Grid>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "grids" }),
         (ns) => (ns === undefined ? this.#client.grids() : this.#client.grids(ns)),
       );
-      this.#grids = { informer, lister: newGridLister(informer.indexer) };
+      this.#gridsInformer = { informer, lister: newGridLister(informer.indexer) };
     }
-    return this.#grids;
+    return this.#gridsInformer;
   }
 }

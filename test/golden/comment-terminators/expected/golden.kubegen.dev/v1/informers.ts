@@ -31,7 +31,7 @@ export interface CommentInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #comments: CommentInformer | undefined;
+  #commentsInformer: CommentInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of comments, in the factory's namespace (all when it has none): the same one on every call.
    */
   comments(): CommentInformer {
-    if (!this.#comments) {
+    if (!this.#commentsInformer) {
       const informer = this.#factory.informerForResource<t.Comment>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "comments" }),
         (ns) => (ns === undefined ? this.#client.comments() : this.#client.comments(ns)),
       );
-      this.#comments = { informer, lister: newCommentLister(informer.indexer) };
+      this.#commentsInformer = { informer, lister: newCommentLister(informer.indexer) };
     }
-    return this.#comments;
+    return this.#commentsInformer;
   }
 }

@@ -31,7 +31,7 @@ export interface WrapperInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #wrappers: WrapperInformer | undefined;
+  #wrappersInformer: WrapperInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of wrappers, in the factory's namespace (all when it has none): the same one on every call.
    */
   wrappers(): WrapperInformer {
-    if (!this.#wrappers) {
+    if (!this.#wrappersInformer) {
       const informer = this.#factory.informerForResource<t.Wrapper>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "wrappers" }),
         (ns) => (ns === undefined ? this.#client.wrappers() : this.#client.wrappers(ns)),
       );
-      this.#wrappers = { informer, lister: newWrapperLister(informer.indexer) };
+      this.#wrappersInformer = { informer, lister: newWrapperLister(informer.indexer) };
     }
-    return this.#wrappers;
+    return this.#wrappersInformer;
   }
 }

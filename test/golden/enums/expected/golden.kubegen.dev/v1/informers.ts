@@ -31,7 +31,7 @@ export interface MatcherInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #matchers: MatcherInformer | undefined;
+  #matchersInformer: MatcherInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of matchers, in the factory's namespace (all when it has none): the same one on every call.
    */
   matchers(): MatcherInformer {
-    if (!this.#matchers) {
+    if (!this.#matchersInformer) {
       const informer = this.#factory.informerForResource<t.Matcher>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "matchers" }),
         (ns) => (ns === undefined ? this.#client.matchers() : this.#client.matchers(ns)),
       );
-      this.#matchers = { informer, lister: newMatcherLister(informer.indexer) };
+      this.#matchersInformer = { informer, lister: newMatcherLister(informer.indexer) };
     }
-    return this.#matchers;
+    return this.#matchersInformer;
   }
 }

@@ -43,8 +43,8 @@ export interface WidgetInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #clusters: ClusterInformer | undefined;
-  #widgets: WidgetInformer | undefined;
+  #clustersInformer: ClusterInformer | undefined;
+  #widgetsInformer: WidgetInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -56,28 +56,28 @@ export class GoldenV1Informers {
    * The shared informer of clusters (cluster-scoped): the same one on every call.
    */
   clusters(): ClusterInformer {
-    if (!this.#clusters) {
+    if (!this.#clustersInformer) {
       const informer = this.#factory.informerForResource<t.Cluster>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "clusters" }),
         () => this.#client.clusters(),
         { namespaced: false },
       );
-      this.#clusters = { informer, lister: newClusterLister(informer.indexer) };
+      this.#clustersInformer = { informer, lister: newClusterLister(informer.indexer) };
     }
-    return this.#clusters;
+    return this.#clustersInformer;
   }
 
   /**
    * The shared informer of widgets, in the factory's namespace (all when it has none): the same one on every call.
    */
   widgets(): WidgetInformer {
-    if (!this.#widgets) {
+    if (!this.#widgetsInformer) {
       const informer = this.#factory.informerForResource<t.Widget>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "widgets" }),
         (ns) => (ns === undefined ? this.#client.widgets() : this.#client.widgets(ns)),
       );
-      this.#widgets = { informer, lister: newWidgetLister(informer.indexer) };
+      this.#widgetsInformer = { informer, lister: newWidgetLister(informer.indexer) };
     }
-    return this.#widgets;
+    return this.#widgetsInformer;
   }
 }

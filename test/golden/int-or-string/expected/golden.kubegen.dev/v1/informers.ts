@@ -31,7 +31,7 @@ export interface WidgetInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #widgets: WidgetInformer | undefined;
+  #widgetsInformer: WidgetInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of widgets, in the factory's namespace (all when it has none): the same one on every call.
    */
   widgets(): WidgetInformer {
-    if (!this.#widgets) {
+    if (!this.#widgetsInformer) {
       const informer = this.#factory.informerForResource<t.Widget>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "widgets" }),
         (ns) => (ns === undefined ? this.#client.widgets() : this.#client.widgets(ns)),
       );
-      this.#widgets = { informer, lister: newWidgetLister(informer.indexer) };
+      this.#widgetsInformer = { informer, lister: newWidgetLister(informer.indexer) };
     }
-    return this.#widgets;
+    return this.#widgetsInformer;
   }
 }

@@ -31,7 +31,7 @@ export interface CounterInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #counters: CounterInformer | undefined;
+  #countersInformer: CounterInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of counters, in the factory's namespace (all when it has none): the same one on every call.
    */
   counters(): CounterInformer {
-    if (!this.#counters) {
+    if (!this.#countersInformer) {
       const informer = this.#factory.informerForResource<t.Counter>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "counters" }),
         (ns) => (ns === undefined ? this.#client.counters() : this.#client.counters(ns)),
       );
-      this.#counters = { informer, lister: newCounterLister(informer.indexer) };
+      this.#countersInformer = { informer, lister: newCounterLister(informer.indexer) };
     }
-    return this.#counters;
+    return this.#countersInformer;
   }
 }

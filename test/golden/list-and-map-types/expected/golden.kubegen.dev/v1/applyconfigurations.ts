@@ -178,7 +178,7 @@ export const applySchema: rt.ApplySchema = rt.defineApplySchema(
     "golden.kubegen.dev/v1.RouteSpec": {
       builder: RouteSpecApplyConfiguration,
       fields: {
-        ports: { kind: "list", listType: "map", keys: ["port","protocol"], items: rt.struct("golden.kubegen.dev/v1.RouteSpecPorts") },
+        ports: { kind: "list", listType: "map", keys: ["port", "protocol"], items: rt.struct("golden.kubegen.dev/v1.RouteSpecPorts") },
         hosts: { kind: "list", listType: "set", items: rt.SCALAR },
         args: { kind: "list", listType: "atomic", items: rt.SCALAR },
         selector: { kind: "map", mapType: "atomic", values: rt.SCALAR },

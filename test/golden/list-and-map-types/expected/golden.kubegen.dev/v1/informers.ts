@@ -31,7 +31,7 @@ export interface RouteInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #routes: RouteInformer | undefined;
+  #routesInformer: RouteInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of routes, in the factory's namespace (all when it has none): the same one on every call.
    */
   routes(): RouteInformer {
-    if (!this.#routes) {
+    if (!this.#routesInformer) {
       const informer = this.#factory.informerForResource<t.Route>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "routes" }),
         (ns) => (ns === undefined ? this.#client.routes() : this.#client.routes(ns)),
       );
-      this.#routes = { informer, lister: newRouteLister(informer.indexer) };
+      this.#routesInformer = { informer, lister: newRouteLister(informer.indexer) };
     }
-    return this.#routes;
+    return this.#routesInformer;
   }
 }

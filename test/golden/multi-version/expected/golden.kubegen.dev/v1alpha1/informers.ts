@@ -31,7 +31,7 @@ export interface GadgetInformer {
 export class GoldenV1alpha1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1alpha1Client;
-  #gadgets: GadgetInformer | undefined;
+  #gadgetsInformer: GadgetInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1alpha1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1alpha1Informers {
    * The shared informer of gadgets, in the factory's namespace (all when it has none): the same one on every call.
    */
   gadgets(): GadgetInformer {
-    if (!this.#gadgets) {
+    if (!this.#gadgetsInformer) {
       const informer = this.#factory.informerForResource<t.Gadget>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets" }),
         (ns) => (ns === undefined ? this.#client.gadgets() : this.#client.gadgets(ns)),
       );
-      this.#gadgets = { informer, lister: newGadgetLister(informer.indexer) };
+      this.#gadgetsInformer = { informer, lister: newGadgetLister(informer.indexer) };
     }
-    return this.#gadgets;
+    return this.#gadgetsInformer;
   }
 }

@@ -31,7 +31,7 @@ export interface LooseInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #looses: LooseInformer | undefined;
+  #loosesInformer: LooseInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of looses, in the factory's namespace (all when it has none): the same one on every call.
    */
   looses(): LooseInformer {
-    if (!this.#looses) {
+    if (!this.#loosesInformer) {
       const informer = this.#factory.informerForResource<t.Loose>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "looses" }),
         (ns) => (ns === undefined ? this.#client.looses() : this.#client.looses(ns)),
       );
-      this.#looses = { informer, lister: newLooseLister(informer.indexer) };
+      this.#loosesInformer = { informer, lister: newLooseLister(informer.indexer) };
     }
-    return this.#looses;
+    return this.#loosesInformer;
   }
 }

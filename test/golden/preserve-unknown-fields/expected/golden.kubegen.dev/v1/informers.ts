@@ -31,7 +31,7 @@ export interface BlobInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #blobs: BlobInformer | undefined;
+  #blobsInformer: BlobInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of blobs, in the factory's namespace (all when it has none): the same one on every call.
    */
   blobs(): BlobInformer {
-    if (!this.#blobs) {
+    if (!this.#blobsInformer) {
       const informer = this.#factory.informerForResource<t.Blob>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "blobs" }),
         (ns) => (ns === undefined ? this.#client.blobs() : this.#client.blobs(ns)),
       );
-      this.#blobs = { informer, lister: newBlobLister(informer.indexer) };
+      this.#blobsInformer = { informer, lister: newBlobLister(informer.indexer) };
     }
-    return this.#blobs;
+    return this.#blobsInformer;
   }
 }

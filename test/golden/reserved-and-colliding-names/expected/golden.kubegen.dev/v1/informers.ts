@@ -31,7 +31,7 @@ export interface ProxyInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #proxies: ProxyInformer | undefined;
+  #proxiesInformer: ProxyInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of proxies, in the factory's namespace (all when it has none): the same one on every call.
    */
   proxies(): ProxyInformer {
-    if (!this.#proxies) {
+    if (!this.#proxiesInformer) {
       const informer = this.#factory.informerForResource<t.Proxy>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "proxies" }),
         (ns) => (ns === undefined ? this.#client.proxies() : this.#client.proxies(ns)),
       );
-      this.#proxies = { informer, lister: newProxyLister(informer.indexer) };
+      this.#proxiesInformer = { informer, lister: newProxyLister(informer.indexer) };
     }
-    return this.#proxies;
+    return this.#proxiesInformer;
   }
 }

@@ -31,7 +31,7 @@ export interface ChoiceInformer {
 export class GoldenV1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: GoldenV1Client;
-  #choices: ChoiceInformer | undefined;
+  #choicesInformer: ChoiceInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: GoldenV1Client) {
@@ -43,13 +43,13 @@ export class GoldenV1Informers {
    * The shared informer of choices, in the factory's namespace (all when it has none): the same one on every call.
    */
   choices(): ChoiceInformer {
-    if (!this.#choices) {
+    if (!this.#choicesInformer) {
       const informer = this.#factory.informerForResource<t.Choice>(
         resourceKey({ group: "golden.kubegen.dev", version: "v1", resource: "choices" }),
         (ns) => (ns === undefined ? this.#client.choices() : this.#client.choices(ns)),
       );
-      this.#choices = { informer, lister: newChoiceLister(informer.indexer) };
+      this.#choicesInformer = { informer, lister: newChoiceLister(informer.indexer) };
     }
-    return this.#choices;
+    return this.#choicesInformer;
   }
 }
