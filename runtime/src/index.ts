@@ -8,7 +8,7 @@ export type * from "./meta/types.js";
 
 // util: clock and token bucket
 export { realClock, sleepOn } from "./util/clock.js";
-export type { Clock, CancelTimer } from "./util/clock.js";
+export type { Clock, CancelTimer, TimerOptions } from "./util/clock.js";
 export { TokenBucket } from "./util/token-bucket.js";
 
 // workqueue: deduping work queue, delays, rate limiters, workers
@@ -89,8 +89,8 @@ export type { InClusterOptions } from "./config/in-cluster.js";
 export { loadConfig } from "./config/load-config.js";
 export type { LoadConfigOptions } from "./config/load-config.js";
 export { TokenFileSource } from "./config/token-file.js";
-export { ExecCredentialProvider } from "./config/exec-credential.js";
-export type { ExecCredential } from "./config/exec-credential.js";
+export { ExecCredentialProvider, DEFAULT_EXEC_PLUGIN_TIMEOUT_MS, DEFAULT_EXEC_PLUGIN_KILL_GRACE_MS } from "./config/exec-credential.js";
+export type { ExecCredential, ExecCredentialProviderOptions } from "./config/exec-credential.js";
 
 // errors: ApiError with apimachinery's predicates, NetworkError, redaction
 export {

@@ -6,12 +6,19 @@
 // paths are resolved against the folder of the file that defined the entry.
 // toRestConfig() applies overrides, validates only the selected context,
 // cluster and user, and turns them into a RestConfig.
+//
+// Boolean fields are read as client-go reads them. Its loader turns YAML into
+// JSON with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1), so the unquoted words
+// true/false, yes/no, on/off and y/n (lower, Capitalised and UPPER case) are
+// booleans, and anything else in a boolean field (a quoted "false", a number,
+// a mapping) fails to decode. The rest of the document is parsed as YAML 1.2
+// as before; only the boolean fields look at how their scalar was written.
 
 import { accessSync, constants, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type ExecConfig, type RestConfig } from "./rest-config.js";
 
 /** A kubeconfig `cluster` entry (field names as in the file). */
@@ -131,16 +138,101 @@ function asList(doc: Raw, key: string, file: string): Raw[] {
   return v as Raw[];
 }
 
+/** The unquoted YAML 1.1 scalars that read as true (go-yaml v2 resolve.go, used by sigs.k8s.io/yaml). */
+const YAML11_TRUE: ReadonlySet<string> = new Set([
+  ...["true", "True", "TRUE", "yes", "Yes", "YES"],
+  ...["on", "On", "ON", "y", "Y"],
+]);
+/** The unquoted YAML 1.1 scalars that read as false. */
+const YAML11_FALSE: ReadonlySet<string> = new Set([
+  ...["false", "False", "FALSE", "no", "No", "NO"],
+  ...["off", "Off", "OFF", "n", "N"],
+]);
+const BOOL_TAG = "tag:yaml.org,2002:bool";
+
+type PathKey = string | number;
+
+function formatPath(path: readonly PathKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/** The YAML node at `path`, following aliases on the way; undefined when some step is missing. */
+function nodeAt(doc: Document, path: readonly PathKey[]): unknown {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) node = node.get(key, true);
+    else if (isSeq(node) && typeof key === "number") node = node.get(key, true);
+    else return undefined;
+  }
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/**
+ * Reads a boolean field the way client-go's loader does: a YAML boolean, or
+ * one of the YAML 1.1 words written without quotes (or tagged `!!bool`). An
+ * absent or null field is undefined. Anything else is a ConfigError naming
+ * the file and the field; the offending text is quoted only when it is one of
+ * the boolean words (so a misplaced secret is never echoed).
+ */
+function readBoolean(doc: Document, path: readonly PathKey[], file: string): boolean | undefined {
+  const node = nodeAt(doc, path);
+  if (node === undefined || node === null) return undefined;
+  let found = "a value that is not a boolean";
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null || v === undefined) return undefined;
+    if (typeof v === "boolean") return v;
+    if (typeof v === "string") {
+      const word = YAML11_TRUE.has(v) ? true : YAML11_FALSE.has(v) ? false : undefined;
+      const explicitBool = node.tag === BOOL_TAG;
+      if (word !== undefined && (explicitBool || (node.type === "PLAIN" && node.tag === undefined))) return word;
+      if (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") {
+        found =
+          word === undefined
+            ? "a quoted string"
+            : `the quoted string ${JSON.stringify(v)} (write ${v} without quotes for a boolean)`;
+      } else if (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") {
+        found = "a block string";
+      } else if (node.tag !== undefined && !explicitBool) {
+        found = `a string (tagged ${node.tag.replace("tag:yaml.org,2002:", "!!")})`;
+      } else {
+        found = "a string";
+      }
+    } else if (typeof v === "number" || typeof v === "bigint") {
+      found = "a number";
+    }
+  } else if (isMap(node)) {
+    found = "a mapping";
+  } else if (isSeq(node)) {
+    found = "a sequence";
+  }
+  const forms = "true/false, yes/no, on/off or y/n, unquoted";
+  throw new ConfigError(`kubeconfig ${file}: ${formatPath(path)} must be a boolean (${forms}), but is ${found}`, { file });
+}
+
+/** Sets `key` of `obj` to a boolean read by {@link readBoolean}, or removes it when the field is absent or null. */
+function setBoolean<T extends object>(obj: T, key: keyof T & string, value: boolean | undefined): void {
+  if (value === undefined) delete obj[key];
+  else (obj as Record<string, unknown>)[key] = value;
+}
+
 /** Parses one kubeconfig document; entries carry `origin` and resolved paths. */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
+  const parsed = parseDocument(text);
+  const yamlError = parsed.errors[0];
+  if (yamlError) {
     // YAML errors quote the offending line, which may hold a secret: report only the position.
-    const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const pos = yamlError.linePos?.[0];
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
     throw new ConfigError(`kubeconfig ${file}: not valid YAML${where}`, { file });
+  }
+  let doc: unknown;
+  try {
+    doc = parsed.toJS();
+  } catch {
+    // e.g. an alias bomb; like parse errors, say nothing that could quote the document
+    throw new ConfigError(`kubeconfig ${file}: not valid YAML (its aliases cannot be resolved)`, { file });
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -148,6 +240,9 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
   }
   const raw = doc as Raw;
   const base = dirname(file);
+  const bool = (path: readonly PathKey[]): boolean | undefined => readBoolean(parsed, path, file);
+  // not used by kubegen, but client-go fails the whole file when it is not a boolean
+  bool(["preferences", "colors"]);
   const kc: Kubeconfig = {
     files: [file],
     clusters: new Map(),
@@ -157,7 +252,9 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
     currentContextOrigin: undefined,
   };
   if (kc.currentContext) kc.currentContextOrigin = file;
-  const entries = <T>(key: string, inner: string, into: Map<string, Named<T>>, fix: (v: T) => T): void => {
+  // Every entry is checked, also those a later name shadows: client-go decodes the whole file.
+  type Fix<T> = (v: T, at: readonly PathKey[]) => T;
+  const entries = <T>(key: string, inner: string, into: Map<string, Named<T>>, fix: Fix<T>): void => {
     asList(raw, key, file).forEach((item, i) => {
       const name = item?.name;
       if (typeof name !== "string" || !name) {
@@ -167,27 +264,34 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
       if (typeof value !== "object" || Array.isArray(value)) {
         throw new ConfigError(`kubeconfig ${file}: ${key}[${i}] (${JSON.stringify(name)}).${inner} must be a mapping`, { file });
       }
-      if (!into.has(name)) into.set(name, { name, value: fix({ ...value }), origin: file });
+      const fixed = fix({ ...value }, [key, i, inner]);
+      if (!into.has(name)) into.set(name, { name, value: fixed, origin: file });
     });
   };
-  entries<KubeconfigCluster>("clusters", "cluster", kc.clusters, (c) => ({
-    ...c,
-    "certificate-authority": resolvePath(c["certificate-authority"], base),
-  }));
-  entries<KubeconfigUser>("users", "user", kc.users, (u) => ({
+  entries<KubeconfigCluster>("clusters", "cluster", kc.clusters, (c, at) => {
+    const out: KubeconfigCluster = { ...c, "certificate-authority": resolvePath(c["certificate-authority"], base) };
+    setBoolean(out, "insecure-skip-tls-verify", bool([...at, "insecure-skip-tls-verify"]));
+    setBoolean(out, "disable-compression", bool([...at, "disable-compression"]));
+    return out;
+  });
+  entries<KubeconfigUser>("users", "user", kc.users, (u, at) => ({
     ...u,
     "client-certificate": resolvePath(u["client-certificate"], base),
     "client-key": resolvePath(u["client-key"], base),
     tokenFile: resolvePath(u.tokenFile, base),
     ...(u.exec
       ? {
-          exec: {
-            ...u.exec,
-            command:
-              typeof u.exec.command === "string" && (u.exec.command.includes("/") || u.exec.command.includes(sep))
-                ? resolve(base, u.exec.command)
-                : u.exec.command,
-          },
+          exec: (() => {
+            const exec: ExecConfig = {
+              ...u.exec,
+              command:
+                typeof u.exec.command === "string" && (u.exec.command.includes("/") || u.exec.command.includes(sep))
+                  ? resolve(base, u.exec.command)
+                  : u.exec.command,
+            };
+            setBoolean(exec, "provideClusterInfo", bool([...at, "exec", "provideClusterInfo"]));
+            return exec;
+          })(),
         }
       : {}),
   }));
@@ -342,7 +446,7 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
     origin: `kubeconfig ${files}, context ${JSON.stringify(contextName)}`,
   };
   if (c["tls-server-name"]) config.tlsServerName = c["tls-server-name"];
-  if (c["insecure-skip-tls-verify"]) config.insecureSkipTlsVerify = true;
+  if (c["insecure-skip-tls-verify"] === true) config.insecureSkipTlsVerify = true;
   if (c["proxy-url"]) config.proxyUrl = c["proxy-url"];
   if (c["certificate-authority"]) {
     checkReadable(c["certificate-authority"], "certificate-authority", cWhere, cluster.origin);
@@ -444,12 +548,12 @@ function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Nam
       fail(`exec.interactiveMode ${JSON.stringify(e.interactiveMode)} is invalid (Never, IfAvailable or Always)`);
     }
     const exec: ExecConfig = { ...e, interactiveMode: e.interactiveMode ?? "IfAvailable" };
-    if (e.provideClusterInfo) {
+    if (e.provideClusterInfo === true) {
       const c = cluster.value;
       exec.cluster = {
         server: config.server,
         ...(c["tls-server-name"] ? { "tls-server-name": c["tls-server-name"] } : {}),
-        ...(c["insecure-skip-tls-verify"] ? { "insecure-skip-tls-verify": true } : {}),
+        ...(c["insecure-skip-tls-verify"] === true ? { "insecure-skip-tls-verify": true } : {}),
         ...(config.caData || config.caFile
           ? {
               "certificate-authority-data": Buffer.from(config.caData ?? readFileSync(config.caFile!, "utf8")).toString(
@@ -458,7 +562,7 @@ function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Nam
             }
           : {}),
         ...(c["proxy-url"] ? { "proxy-url": c["proxy-url"] } : {}),
-        ...(c["disable-compression"] ? { "disable-compression": true } : {}),
+        ...(c["disable-compression"] === true ? { "disable-compression": true } : {}),
         ...(() => {
           const ext = c.extensions?.find((x) => x.name === "client.authentication.k8s.io/exec");
           return ext ? { config: ext.extension } : {};

@@ -221,9 +221,8 @@ export class LeaderElector {
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new Error(`leader election ${this.#name}: run() is already running`);
     this.#running = true;
-    // The clock's timers may be unreferenced (realClock's are): hold the process
-    // open while campaigning or leading, as a blocked Run does in Go.
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    // No keep-alive of its own: between attempts it sleeps with sleepOn, and
+    // sleeps hold the process (util/clock.ts), as a blocked Run does in Go.
     try {
       if (!(await this.#acquire(signal))) return;
       const leading = new AbortController();
@@ -239,7 +238,6 @@ export class LeaderElector {
       }
       if (this.config.releaseOnCancel) await this.#release();
     } finally {
-      clearInterval(keepAlive);
       this.#running = false;
       try {
         this.config.callbacks.onStoppedLeading();

@@ -56,11 +56,15 @@ export class Authenticator {
     return this.#exec;
   }
 
-  /** The credential for the next request. */
-  async credentials(): Promise<AuthState> {
+  /**
+   * The credential for the next request. `signal` (the request's abort and
+   * timeout) stops a wait for an exec plugin, which is killed when no other
+   * request waits for it.
+   */
+  async credentials(signal?: AbortSignal): Promise<AuthState> {
     const c = this.#config;
     if (this.#exec) {
-      const cred = await this.#exec.get();
+      const cred = await this.#exec.get(signal);
       const state: AuthState = { exec: cred };
       if (cred.token) state.authorization = `Bearer ${cred.token}`;
       if (cred.clientCertificateData && cred.clientKeyData) {
@@ -82,9 +86,10 @@ export class Authenticator {
   /**
    * After a 401: refreshes the credential the request used. Returns true when a
    * different credential is now available, so the request is worth one retry.
+   * `signal` works as in {@link credentials}.
    */
-  async afterUnauthorized(used: AuthState): Promise<boolean> {
-    if (this.#exec && used.exec) return (await this.#exec.refreshAfterUnauthorized(used.exec)) !== undefined;
+  async afterUnauthorized(used: AuthState, signal?: AbortSignal): Promise<boolean> {
+    if (this.#exec && used.exec) return (await this.#exec.refreshAfterUnauthorized(used.exec, signal)) !== undefined;
     if (this.#tokenFile && used.fileToken !== undefined) {
       this.#tokenFile.invalidate();
       return (await this.#tokenFile.token()) !== used.fileToken;

@@ -3,7 +3,8 @@
 // and rest/with_retry.go, transport/*). It owns, per RestConfig:
 //   - a keep-alive https.Agent (connection pooling; one more per exec client cert),
 //   - TLS (CA, client cert, server name, insecure skip-verify with a warning), proxy-url,
-//   - authentication headers, impersonation, User-Agent,
+//   - authentication headers, impersonation, User-Agent (a request's abort
+//     signal and timeout also bound the wait for an exec credential plugin),
 //   - one TokenBucket for client-side QPS/burst (watches are not limited),
 //   - retries: up to maxRetries (10) on 429/5xx that carry an integer
 //     Retry-After, and on connection resets for GET (any method for watches;
@@ -125,10 +126,10 @@ export class Transport {
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signals = [options.signal, timeout].filter((s): s is AbortSignal => !!s);
     const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    const fail = (err: unknown, what?: string): never => {
+    const fail = (err: unknown, what?: string, during = ""): never => {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout?.aborted) {
-        throw new NetworkError(`${req.method} ${url}: timed out after ${timeoutMs} ms`, {
+        throw new NetworkError(`${req.method} ${url}: timed out after ${timeoutMs} ms${during}`, {
           method: req.method,
           url: url.toString(),
           code: "ETIMEDOUT",
@@ -150,8 +151,9 @@ export class Transport {
       }
       let auth: AuthState;
       try {
-        auth = await this.#auth.credentials();
+        auth = await this.#auth.credentials(signal);
       } catch (err) {
+        if (signal?.aborted) return fail(err, undefined, " waiting for credentials");
         if (err instanceof ConfigError) throw err;
         return fail(err);
       }
@@ -177,8 +179,12 @@ export class Transport {
       if (status === 401 && !authRetried && !hasHeader(req.headers, "authorization")) {
         let rotated = false;
         try {
-          rotated = await this.#auth.afterUnauthorized(auth);
-        } catch {
+          rotated = await this.#auth.afterUnauthorized(auth, signal);
+        } catch (err) {
+          if (signal?.aborted) {
+            res.resume();
+            return fail(err, undefined, " waiting for credentials");
+          }
           rotated = false;
         }
         if (rotated) {

@@ -1,13 +1,17 @@
 // FakeClock: a Clock whose time only moves when a test calls advance(). Timers
 // fire in due order (ties in the order they were set), each seeing now() equal
 // to its due time, like client-go's testing clock (k8s.io/utils/clock/testing).
+// It also remembers whether each timer would hold a real process alive (see
+// TimerOptions in clock.ts), so tests can check which waits count as pending work.
 
-import { sleepOn, type CancelTimer, type Clock } from "./clock.js";
+import { sleepOn, type CancelTimer, type Clock, type TimerOptions } from "./clock.js";
 
 interface Timer {
   readonly due: number;
   readonly seq: number;
   readonly fn: () => void;
+  /** Whether a real clock would leave this timer unreferenced. */
+  readonly idle: boolean;
 }
 
 /** A manually driven {@link Clock} for tests. */
@@ -25,21 +29,26 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
-  setTimer(ms: number, fn: () => void): CancelTimer {
-    const timer: Timer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
+  setTimer(ms: number, fn: () => void, options?: TimerOptions): CancelTimer {
+    const timer: Timer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, idle: options?.idle ?? true };
     this.#timers.push(timer);
     return () => {
       this.#timers = this.#timers.filter((t) => t !== timer);
     };
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, ms, signal);
+  sleep(ms: number, signal?: AbortSignal, options?: TimerOptions): Promise<void> {
+    return sleepOn(this, ms, signal, options);
   }
 
   /** Number of timers that have not fired yet. */
   get pendingTimers(): number {
     return this.#timers.length;
+  }
+
+  /** Number of pending timers that would keep a real process alive (sleeps, and timers set with `idle: false`). */
+  get heldTimers(): number {
+    return this.#timers.filter((t) => !t.idle).length;
   }
 
   /** The due time of the earliest pending timer, or undefined when none is set. */

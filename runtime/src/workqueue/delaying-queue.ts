@@ -83,7 +83,8 @@ export class DelayingQueueImpl<T> extends BasicQueue<T> implements DelayingQueue
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDue = due;
-    if (top) this.#cancelTimer = this.clock.setTimer(due - this.clock.now(), () => this.#fire());
+    // Items waiting for their delay are pending work: the timer holds the process until shutdown.
+    if (top) this.#cancelTimer = this.clock.setTimer(due - this.clock.now(), () => this.#fire(), { idle: false });
   }
 
   #fire(): void {
