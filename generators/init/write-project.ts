@@ -1,10 +1,12 @@
-// Writing a scaffolded project into --out, all or nothing: the files are
-// written into a temporary sibling folder, which is then renamed into place.
-// A non-empty --out is refused unless `force`; with `force` the folder's
-// other files are kept (copied into the new tree) and the scaffold's files
-// replace theirs.
+// Writing a scaffolded project into --out. The project is first written whole
+// into a temporary sibling folder, so a failure changes nothing. A new --out
+// is that folder, renamed into place. An existing --out is never moved or
+// re-created: a non-empty one is refused unless `force`, and then each
+// scaffold file is renamed over its path (keeping a replaced file's mode),
+// while every other entry (files, links, folders, special files) stays.
 
-import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../load/errors.js";
 
@@ -33,43 +35,97 @@ export async function checkOutFolder(out: string, force: boolean, shown = out): 
 }
 
 /**
- * Makes a temporary folder next to `out`, lets `fill` write the project into
- * it, then swaps it in. Nothing of `out` changes if anything fails.
+ * Lets `fill` write the whole project into a temporary sibling of `out`, then
+ * puts it in place. An absent `out` becomes the filled folder by one rename
+ * (all or nothing). An existing `out` (empty, or any with `force`) is never
+ * moved: each file of the project is written to a temporary sibling inside it
+ * and renamed over its path, keeping the mode of a file it replaces; every
+ * other entry, and the folder's own mode, stay as they were. Nothing of `out`
+ * changes if `fill` fails.
  */
 export async function writeProject(out: string, force: boolean, fill: (dir: string) => Promise<void>, shown = out): Promise<void> {
   const target = resolve(out);
   const entries = await existingEntries(target, shown);
   if (entries && entries.length > 0 && !force) await checkOutFolder(target, force, shown);
   const parent = dirname(target);
-  let tmp: string;
+  // mkdir (not mkdtemp, which makes 0700) so the folder gets the user's default mode.
+  const tmp = join(parent, `.${basename(target)}.kubegen-init-${process.pid}-${randomBytes(6).toString("hex")}`);
   try {
     await mkdir(parent, { recursive: true });
-    tmp = await mkdtemp(join(parent, `.${basename(target)}.kubegen-init-`));
+    await mkdir(tmp);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new UsageError(`cannot write --out ${shown}: ${e.code ?? e.message} (on ${e.path ?? parent})`, { cause: err });
   }
+  let placed = 0;
   try {
-    if (entries && entries.length > 0) await cp(target, tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     await fill(tmp);
-    if (entries) {
-      const old = `${tmp}.old`;
-      await rename(target, old);
-      try {
-        await rename(tmp, target);
-      } catch (err) {
-        await rename(old, target);
-        throw err;
-      }
-      await rm(old, { recursive: true, force: true });
-    } else {
+    if (!entries) {
       await rename(tmp, target);
+      return;
+    }
+    const files = await listFiles(tmp);
+    await refuseInTheWay(target, files, shown);
+    for (const rel of files) {
+      await placeFile(join(tmp, rel), target, rel);
+      placed++;
     }
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
     if (err instanceof Error && (err.name === "UsageError" || err.name === "SchemaError")) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new UsageError(`cannot write --out ${shown}: ${e.code ?? e.message}; it was left as it was`, { cause: err });
+    const done = placed === 0 ? "it was left as it was" : `${placed} files of the scaffold were written; run again with --force to finish`;
+    throw new UsageError(`cannot write --out ${shown}: ${e.code ?? e.message}; ${done}`, { cause: err });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Relative paths of the regular files under `dir`. */
+async function listFiles(dir: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(dir, p)));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+/** Refuses before any write when a scaffold path, or a folder on its way, is something other than a file (or a folder). */
+async function refuseInTheWay(target: string, files: readonly string[], shown: string): Promise<void> {
+  const blocked = new Set<string>();
+  for (const rel of files) {
+    const parts = rel.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const sub = parts.slice(0, i).join("/");
+      const st = await lstat(join(target, sub)).catch(() => undefined);
+      if (!st) break;
+      const wantFolder = i < parts.length;
+      if (wantFolder ? !st.isDirectory() : !st.isFile()) blocked.add(sub);
+      if (!st.isDirectory()) break;
+    }
+  }
+  if (blocked.size > 0) {
+    throw new UsageError(
+      `--out ${shown}: the scaffold would replace ${[...blocked].sort().join(", ")}, which ${blocked.size === 1 ? "is" : "are"} not a plain file ` +
+        "(a symlink, a folder or a special file); move it away; nothing was written",
+    );
+  }
+}
+
+/** Moves `from` to `target/rel` through a temporary sibling, keeping the mode of a file it replaces. */
+async function placeFile(from: string, target: string, rel: string): Promise<void> {
+  const dest = join(target, rel);
+  await mkdir(dirname(dest), { recursive: true });
+  const before = await lstat(dest).catch(() => undefined);
+  const tmp = join(dirname(dest), `.${basename(dest)}.kubegen-init-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+  await copyFile(from, tmp);
+  try {
+    await chmod(tmp, before?.isFile() ? before.mode & 0o7777 : 0o644);
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
 }
 

@@ -4,7 +4,8 @@
 // status has observedGeneration and conditions takes the other template
 // branches. (test/integration/packages/ installs, type-checks and runs
 // scaffolds from the packed tarballs.)
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -235,5 +236,47 @@ describe("kubegen init controller: awkward but valid names", () => {
     expect(readFileSync(join(out, "src/controller.ts"), "utf8")).toContain("export function newFooBarController(");
     expect(typecheck([join(out, "src")]).errors).toEqual([]);
   }, 120_000);
+});
+
+describe("kubegen init controller --force: the folder's own entries stay", () => {
+  it("keeps links, empty folders, FIFOs, modes and the folder itself; replaces only scaffold files", async () => {
+    const out = mkdtempSync(join(work, "force-"));
+    chmodSync(out, 0o751);
+    const inode = statSync(out).ino;
+    writeFileSync(join(out, "notes.txt"), "mine\n");
+    chmodSync(join(out, "notes.txt"), 0o600);
+    symlinkSync("notes.txt", join(out, "link"));
+    symlinkSync("/nonexistent/target", join(out, "dangling"));
+    mkdirSync(join(out, "empty"));
+    execFileSync("mkfifo", [join(out, "pipe")]);
+    mkdirSync(join(out, "src"));
+    writeFileSync(join(out, "src/controller.ts"), "// old\n");
+    chmodSync(join(out, "src/controller.ts"), 0o640);
+    const r = await kubegen("init", "controller", "--crd", fooCrd, "--out", out, "--force", "-q");
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(out).ino).toBe(inode);
+    expect(statSync(out).mode & 0o777).toBe(0o751);
+    expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine\n");
+    expect(statSync(join(out, "notes.txt")).mode & 0o777).toBe(0o600);
+    expect(readlinkSync(join(out, "link"))).toBe("notes.txt");
+    expect(readlinkSync(join(out, "dangling"))).toBe("/nonexistent/target");
+    expect(readdirSync(join(out, "empty"))).toEqual([]);
+    expect(lstatSync(join(out, "pipe")).isFIFO()).toBe(true);
+    expect(readFileSync(join(out, "src/controller.ts"), "utf8")).toContain("export function newFooController");
+    expect(statSync(join(out, "src/controller.ts")).mode & 0o777).toBe(0o640);
+    expect(readdirSync(out).filter((n) => n.includes("kubegen-init"))).toEqual([]);
+    expect(readdirSync(work).filter((n) => n.includes("kubegen-init"))).toEqual([]);
+  });
+
+  it("refuses, writing nothing, when a scaffold path is a symlink", async () => {
+    const out = mkdtempSync(join(work, "force-link-"));
+    writeFileSync(join(work, "outside.json"), "{}\n");
+    symlinkSync(join(work, "outside.json"), join(out, "package.json"));
+    const r = await kubegen("init", "controller", "--crd", fooCrd, "--out", out, "--force", "-q");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/would replace package\.json, which is not a plain file/);
+    expect(readdirSync(out)).toEqual(["package.json"]);
+    expect(readFileSync(join(work, "outside.json"), "utf8")).toBe("{}\n");
+  });
 });
 
