@@ -8,12 +8,11 @@ import * as samplecontrollerV1alpha1Apply from "./samplecontroller.kubegen.dev/v
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject =
-  | samplecontrollerV1alpha1.Foo
-  ;
+  | samplecontrollerV1alpha1.Foo;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "samplecontroller.kubegen.dev", version: "v1alpha1", resource: "foos", kind: "Foo", listKind: "FooList", namespaced: true, subresources: ["scale", "status"], scale: {"specReplicasPath":".spec.replicas","statusReplicasPath":".status.availableReplicas"}, apply: { schema: samplecontrollerV1alpha1Apply.applySchema, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" } },
+  { group: "samplecontroller.kubegen.dev", version: "v1alpha1", resource: "foos", kind: "Foo", listKind: "FooList", namespaced: true, subresources: ["scale", "status"], scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.availableReplicas" }, apply: { schema: samplecontrollerV1alpha1Apply.applySchema, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" } },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

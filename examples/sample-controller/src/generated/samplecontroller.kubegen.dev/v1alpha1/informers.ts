@@ -31,7 +31,7 @@ export interface FooInformer {
 export class SamplecontrollerV1alpha1Informers {
   readonly #factory: rt.InformerFactory;
   readonly #client: SamplecontrollerV1alpha1Client;
-  #foos: FooInformer | undefined;
+  #foosInformer: FooInformer | undefined;
 
   /** @param factory creates, shares and starts the informers; @param client lists and watches. */
   constructor(factory: rt.InformerFactory, client: SamplecontrollerV1alpha1Client) {
@@ -43,13 +43,13 @@ export class SamplecontrollerV1alpha1Informers {
    * The shared informer of foos, in the factory's namespace (all when it has none): the same one on every call.
    */
   foos(): FooInformer {
-    if (!this.#foos) {
+    if (!this.#foosInformer) {
       const informer = this.#factory.informerForResource<t.Foo>(
         resourceKey({ group: "samplecontroller.kubegen.dev", version: "v1alpha1", resource: "foos" }),
         (ns) => (ns === undefined ? this.#client.foos() : this.#client.foos(ns)),
       );
-      this.#foos = { informer, lister: newFooLister(informer.indexer) };
+      this.#foosInformer = { informer, lister: newFooLister(informer.indexer) };
     }
-    return this.#foos;
+    return this.#foosInformer;
   }
 }
