@@ -143,7 +143,7 @@ describe("hostile names and text in a CRD", () => {
     const ac = await import(pathToFileURL(join(out, "hostile.kubegen.dev/v1/applyconfigurations.ts")).href);
     const spec = ac.awkwardSpec();
     const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(spec)).filter((m) => m.startsWith("with")).sort();
-    const setter = (m: string) => (spec[m] as (v: unknown) => unknown).bind(spec);
+    const setter = (m: string) => (spec[m] as (...v: unknown[]) => unknown).bind(spec);
     for (const m of methods) {
       if (m === "withItems") setter(m)("a", "b");
       else if (m === "withLabels") setter(m)({ app: "web" });
