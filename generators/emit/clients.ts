@@ -133,7 +133,7 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, getter: st
   const type = `t.${r.typeName}`;
   const hasList = gv.types.some((t) => t.name === r.listKind);
   const listType = hasList ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
-  const verbs = r.verbs.flatMap((v) => VERB_METHODS[v] ?? []);
+  const verbs = r.verbs.flatMap((v) => (Object.hasOwn(VERB_METHODS, v) ? VERB_METHODS[v]! : []));
   const status = r.subresources.find((s) => s.name === "status");
   if (status?.verbs.includes("update")) verbs.push("updateStatus");
   if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");

@@ -1,12 +1,15 @@
-// Loaded inputs -> ApiModel. Names need every group of the run, so groups are
-// collected first; then OpenAPI and CRD inputs are converted into one model.
-// Problems are collected in the caller's Diagnostics, never thrown.
+// Loaded inputs -> ApiModel. Inputs are validated first (JSON types, names as
+// the API server validates them, conflicts between inputs); an input with
+// problems is reported and left out, so conversion only sees sound shapes.
+// Names need every group of the run, so groups are collected next; then
+// OpenAPI and CRD inputs are converted into one model. Problems are collected
+// in the caller's Diagnostics, never thrown.
 
 import { matchesGroups } from "../load/groups.js";
 import type { Diagnostics } from "../load/errors.js";
 import type { CrdInput, LoadedInput, OpenApiInput } from "../load/schema.js";
 import { buildFromCrds, checkCrds, crdGroups } from "./from-crd.js";
-import { buildFromOpenApi, openApiGroups } from "./from-openapi.js";
+import { buildFromOpenApi, checkOpenApiInputs, openApiGroups } from "./from-openapi.js";
 import { ModelBuilder } from "./model-builder.js";
 import type { ApiModel } from "./types.js";
 import { targetsOf } from "./walk.js";
@@ -19,7 +22,8 @@ export interface BuildOptions {
 
 /** Builds the IR from everything that was loaded. */
 export function buildModel(inputs: readonly LoadedInput[], diags: Diagnostics, options: BuildOptions = {}): ApiModel {
-  const openapi = inputs.filter((i): i is OpenApiInput => i.kind === "openapi");
+  // Validate first: only inputs without problems are built from (their problems are all reported).
+  const openapi = checkOpenApiInputs(inputs.filter((i): i is OpenApiInput => i.kind === "openapi"), diags);
   const crds = checkCrds(inputs.filter((i): i is CrdInput => i.kind === "crd"), diags);
   const packages = openApiGroups(openapi);
   const groups = [...[...packages.values()].map((p) => p.group), ...crdGroups(crds)];
@@ -42,7 +46,8 @@ function selectGroups(model: ApiModel, groups: readonly string[]): ApiModel {
   const needed = new Set(wanted);
   const queue = [...wanted];
   while (queue.length > 0) {
-    const gv = byPath.get(queue.pop()!)!;
+    const gv = byPath.get(queue.pop()!);
+    if (!gv) continue;
     const subresourceKinds = wanted.has(gv.names.modulePath)
       ? gv.resources.flatMap((r) => r.subresources.flatMap((s) => (s.kind ? [s.kind] : [])))
       : [];

@@ -4,7 +4,9 @@
 // reported with the file, the JSON pointer and the YAML line.
 
 import type { Diagnostics } from "../load/errors.js";
+import { apiVersionError, crdGroupError, kindError, quoted, resourceNameError } from "../load/names.js";
 import type { CrdInput, Schema } from "../load/schema.js";
+import { checkSchema, isMap, jsonKind, own } from "../load/shape.js";
 import type { ModelBuilder, ModuleDraft } from "./model-builder.js";
 import { kindTypeName, listKindName, shortHoistedNames } from "./naming.js";
 import { mapTypeDefRefs } from "./walk.js";
@@ -22,7 +24,7 @@ interface CheckedVersion {
   readonly deprecated: boolean;
   readonly deprecationWarning?: string;
   readonly schema?: Schema;
-  readonly subresources: Record<string, any>;
+  readonly subresources: Record<string, unknown>;
   readonly selectableFields: string[];
 }
 
@@ -42,7 +44,13 @@ interface CheckedCrd {
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Validates the parts of a CRD the generator depends on; reports every problem found. */
+/**
+ * Validates a CRD the way the API server does where the generator depends on
+ * it (apiextensions-apiserver pkg/apis/apiextensions/validation: the JSON type
+ * of every field read, names, versions, the storage version, metadata.name),
+ * and the JSON types of each version's schema. Reports every problem found and
+ * returns undefined when there was any.
+ */
 function check(input: CrdInput, diags: Diagnostics): CheckedCrd | undefined {
   const c = input.crd;
   let ok = true;
@@ -50,70 +58,213 @@ function check(input: CrdInput, diags: Diagnostics): CheckedCrd | undefined {
     ok = false;
     diags.error(input.file, input.pointerPrefix + pointer, message, input.lineOf(pointer));
   };
-  const name = c.metadata?.name;
-  if (typeof name !== "string" || name === "") fail("/metadata/name", "the CRD has no metadata.name");
-  const spec = c.spec;
-  if (!isObj(spec)) {
-    fail("/spec", "the CRD has no spec");
+  // Typed reads: a wrong JSON type is reported; null counts as absent (as Go's JSON decoding treats it).
+  const read = (obj: Record<string, unknown>, key: string): unknown => {
+    const v = own(obj, key);
+    return v === null ? undefined : v;
+  };
+  const str = (obj: Record<string, unknown>, at: string, key: string, missing?: string): string | undefined => {
+    const v = read(obj, key);
+    if (v === undefined || v === "") {
+      if (missing) fail(`${at}/${key}`, missing);
+      return undefined;
+    }
+    if (typeof v !== "string") {
+      fail(`${at}/${key}`, `${dotted(at, key)} must be a string, got ${jsonKind(v)}`);
+      return undefined;
+    }
+    return v;
+  };
+  const bool = (obj: Record<string, unknown>, at: string, key: string): boolean | undefined => {
+    const v = read(obj, key);
+    if (v === undefined) return undefined;
+    if (typeof v !== "boolean") {
+      fail(`${at}/${key}`, `${dotted(at, key)} must be a boolean (true or false), got ${jsonKind(v)}`);
+      return undefined;
+    }
+    return v;
+  };
+  const map = (obj: Record<string, unknown>, at: string, key: string, missing?: string): Record<string, unknown> | undefined => {
+    const v = read(obj, key);
+    if (v === undefined) {
+      if (missing) fail(`${at}/${key}`, missing);
+      return undefined;
+    }
+    if (!isMap(v)) {
+      fail(`${at}/${key}`, `${dotted(at, key)} must be a map, got ${jsonKind(v)}`);
+      return undefined;
+    }
+    return v;
+  };
+  const list = (obj: Record<string, unknown>, at: string, key: string): unknown[] | undefined => {
+    const v = read(obj, key);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) {
+      fail(`${at}/${key}`, `${dotted(at, key)} must be a list, got ${jsonKind(v)}`);
+      return undefined;
+    }
+    return v;
+  };
+  /** A list of names, each checked by `valid`. */
+  const names = (obj: Record<string, unknown>, at: string, key: string, valid: (s: string) => string | undefined): string[] => {
+    const out: string[] = [];
+    (list(obj, at, key) ?? []).forEach((x, i) => {
+      if (typeof x !== "string") fail(`${at}/${key}/${i}`, `${dotted(at, key)} entries must be strings, got ${jsonKind(x)}`);
+      else {
+        const e = valid(x);
+        if (e) fail(`${at}/${key}/${i}`, `${dotted(at, key)} entry ${quoted(x)} is invalid: ${e}`);
+        else out.push(x);
+      }
+    });
+    return out;
+  };
+  const named = (at: string, key: string, value: string | undefined, valid: (s: string) => string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const e = valid(value);
+    if (!e) return value;
+    fail(`${at}/${key}`, `${dotted(at, key)} ${quoted(value)} is invalid: ${e}`);
+    return undefined;
+  };
+
+  if (!isMap(c)) {
+    fail("", `a CustomResourceDefinition must be a map, got ${jsonKind(c)}`);
     return undefined;
   }
-  if (typeof spec.group !== "string" || spec.group === "") fail("/spec/group", "spec.group is missing");
-  const names = spec.names;
-  if (!isObj(names)) {
-    fail("/spec/names", "spec.names is missing: a CRD needs spec.names.kind and spec.names.plural");
-  } else {
-    if (typeof names.kind !== "string" || names.kind === "") fail("/spec/names/kind", "spec.names.kind is missing");
-    if (typeof names.plural !== "string" || names.plural === "") fail("/spec/names/plural", "spec.names.plural is missing");
+  const metadata = map(c, "", "metadata", "the CRD has no metadata.name");
+  const name = metadata ? str(metadata, "/metadata", "name", "the CRD has no metadata.name") : undefined;
+  const spec = map(c, "", "spec", "the CRD has no spec");
+  if (!spec) return undefined;
+  const group = named("/spec", "group", str(spec, "/spec", "group", "spec.group is missing"), crdGroupError);
+  const namesMap = map(spec, "/spec", "names", "spec.names is missing: a CRD needs spec.names.kind and spec.names.plural");
+  let kind: string | undefined;
+  let plural: string | undefined;
+  let singular: string | undefined;
+  let listKind: string | undefined;
+  let shortNames: string[] = [];
+  let categories: string[] = [];
+  if (namesMap) {
+    const at = "/spec/names";
+    kind = named(at, "kind", str(namesMap, at, "kind", "spec.names.kind is missing"), kindError);
+    plural = named(at, "plural", str(namesMap, at, "plural", "spec.names.plural is missing"), resourceNameError);
+    singular = named(at, "singular", str(namesMap, at, "singular"), resourceNameError);
+    listKind = named(at, "listKind", str(namesMap, at, "listKind"), kindError);
+    if (kind !== undefined && listKind === kind) fail(`${at}/listKind`, "spec.names.kind and spec.names.listKind may not be the same");
+    shortNames = names(namesMap, at, "shortNames", resourceNameError);
+    categories = names(namesMap, at, "categories", resourceNameError);
   }
-  if (spec.scope !== "Namespaced" && spec.scope !== "Cluster") {
-    fail("/spec/scope", `spec.scope must be Namespaced or Cluster, got ${JSON.stringify(spec.scope)}`);
+  if (name !== undefined && group !== undefined && plural !== undefined && name !== `${plural}.${group}`) {
+    fail("/metadata/name", `metadata.name ${quoted(name)} must be spec.names.plural + "." + spec.group (${quoted(`${plural}.${group}`)})`);
   }
-  if (!Array.isArray(spec.versions) || spec.versions.length === 0) {
-    fail("/spec/versions", "spec.versions must list at least one version");
+  const scope = read(spec, "scope");
+  if (scope === undefined) fail("/spec/scope", "spec.scope is missing: it must be Namespaced or Cluster");
+  else if (scope !== "Namespaced" && scope !== "Cluster") {
+    fail("/spec/scope", `spec.scope must be Namespaced or Cluster, got ${typeof scope === "string" ? quoted(scope) : jsonKind(scope)}`);
   }
+  const checkSubresources = (sub: Record<string, unknown>, at: string): void => {
+    map(sub, at, "status");
+    const scale = map(sub, at, "scale");
+    if (scale) {
+      str(scale, `${at}/scale`, "specReplicasPath", "subresources.scale needs specReplicasPath");
+      str(scale, `${at}/scale`, "statusReplicasPath", "subresources.scale needs statusReplicasPath");
+      str(scale, `${at}/scale`, "labelSelectorPath");
+    }
+  };
+  const specSubresources = map(spec, "/spec", "subresources");
+  if (specSubresources) checkSubresources(specSubresources, "/spec/subresources");
+  const validation = map(spec, "/spec", "validation");
+  const specSchema = validation ? map(validation, "/spec/validation", "openAPIV3Schema") : undefined;
+  if (specSchema) checkSchema(specSchema, "/spec/validation/openAPIV3Schema", fail, { crd: true });
+  bool(spec, "/spec", "preserveUnknownFields");
+  const conversion = map(spec, "/spec", "conversion");
+  if (conversion) str(conversion, "/spec/conversion", "strategy");
+
+  const versionList = list(spec, "/spec", "versions");
+  if (versionList?.length === 0 || read(spec, "versions") === undefined) fail("/spec/versions", "spec.versions must list at least one version");
   const versions: CheckedVersion[] = [];
-  (Array.isArray(spec.versions) ? spec.versions : []).forEach((v: unknown, index: number) => {
+  const seen = new Map<string, number>();
+  let storageVersions = 0;
+  (versionList ?? []).forEach((v: unknown, index: number) => {
     const at = `/spec/versions/${index}`;
-    if (!isObj(v) || typeof v.name !== "string" || v.name === "") {
-      fail(`${at}/name`, "every entry of spec.versions needs a name");
+    if (!isMap(v)) {
+      fail(at, `every entry of spec.versions must be a map, got ${jsonKind(v)}`);
       return;
     }
-    const schema = v.schema?.openAPIV3Schema ?? spec.validation?.openAPIV3Schema;
-    if (schema !== undefined && !isObj(schema)) fail(`${at}/schema/openAPIV3Schema`, "openAPIV3Schema must be an object");
+    const vname = named(at, "name", str(v, at, "name", "every entry of spec.versions needs a name"), apiVersionError);
+    if (vname !== undefined) {
+      const first = seen.get(vname);
+      if (first !== undefined) fail(`${at}/name`, `version ${quoted(vname)} is listed twice in spec.versions (also at index ${first}); version names must be unique`);
+      else seen.set(vname, index);
+    }
+    const served = bool(v, at, "served");
+    const storage = bool(v, at, "storage");
+    if (storage === true) storageVersions++;
+    const deprecated = bool(v, at, "deprecated");
+    const deprecationWarning = str(v, at, "deprecationWarning");
+    const schemaMap = map(v, at, "schema");
+    const schema = schemaMap ? map(schemaMap, `${at}/schema`, "openAPIV3Schema") : undefined;
+    if (schema) checkSchema(schema, `${at}/schema/openAPIV3Schema`, fail, { crd: true });
+    const versionSubresources = map(v, at, "subresources");
+    if (versionSubresources) checkSubresources(versionSubresources, `${at}/subresources`);
+    const subresources = versionSubresources ?? specSubresources;
+    const selectableFields: string[] = [];
+    (list(v, at, "selectableFields") ?? []).forEach((f, i) => {
+      const fat = `${at}/selectableFields/${i}`;
+      if (!isMap(f)) fail(fat, `a selectable field must be a map, got ${jsonKind(f)}`);
+      else {
+        const path = str(f, fat, "jsonPath", "a selectable field needs a jsonPath");
+        if (path !== undefined) selectableFields.push(path);
+      }
+    });
+    (list(v, at, "additionalPrinterColumns") ?? []).forEach((col, i) => {
+      const cat = `${at}/additionalPrinterColumns/${i}`;
+      if (!isMap(col)) fail(cat, `a printer column must be a map, got ${jsonKind(col)}`);
+      else for (const k of ["name", "type", "format", "description", "jsonPath"]) str(col, cat, k);
+    });
+    if (vname === undefined) return;
     versions.push({
-      name: v.name,
+      name: vname,
       index,
-      served: v.served !== false,
-      storage: v.storage === true,
-      deprecated: v.deprecated === true,
-      ...(typeof v.deprecationWarning === "string" ? { deprecationWarning: v.deprecationWarning } : {}),
-      ...(isObj(schema) ? { schema: schema as Schema } : {}),
-      subresources: isObj(v.subresources) ? v.subresources : isObj(spec.subresources) ? spec.subresources : {},
-      selectableFields: Array.isArray(v.selectableFields)
-        ? v.selectableFields.map((f: { jsonPath?: string }) => f?.jsonPath).filter((p: unknown): p is string => typeof p === "string")
-        : [],
+      served: served !== false,
+      storage: storage === true,
+      deprecated: deprecated === true,
+      ...(deprecationWarning !== undefined ? { deprecationWarning } : {}),
+      ...(schema ? { schema: schema as Schema } : specSchema ? { schema: specSchema as Schema } : {}),
+      subresources: subresources ?? {},
+      selectableFields,
     });
   });
-  if (!ok || !isObj(names)) return undefined;
-  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  if (versionList && versionList.length > 0 && storageVersions !== 1) {
+    fail("/spec/versions", `exactly one version must be marked storage: true, got ${storageVersions}`);
+  }
+  if (!ok || name === undefined || group === undefined || kind === undefined || plural === undefined) return undefined;
   return {
     input,
     name,
-    group: spec.group,
-    kind: names.kind,
-    listKind: typeof names.listKind === "string" && names.listKind ? names.listKind : listKindName(names.kind),
-    plural: names.plural,
-    singular: typeof names.singular === "string" && names.singular ? names.singular : String(names.kind).toLowerCase(),
-    shortNames: strings(names.shortNames),
-    categories: strings(names.categories),
-    namespaced: spec.scope === "Namespaced",
+    group,
+    kind,
+    listKind: listKind ?? listKindName(kind),
+    plural,
+    singular: singular ?? kind.toLowerCase(),
+    shortNames,
+    categories,
+    namespaced: scope === "Namespaced",
     versions,
   };
 }
 
-/** Validates CRDs and returns the usable ones, dropping exact duplicates and reporting conflicting ones. */
+/** `spec.names.kind` for the pointer `/spec/names` and key `kind`, as messages name fields. */
+function dotted(at: string, key: string): string {
+  return [...at.split("/").filter((s) => s !== "" && !/^\d+$/.test(s)), key].join(".");
+}
+
+/**
+ * Validates CRDs and returns the usable ones, dropping exact duplicates (the
+ * same CRD passed twice) and reporting conflicting ones: two CRDs of one name,
+ * or of one group and kind, as the API server would refuse the second.
+ */
 export function checkCrds(inputs: readonly CrdInput[], diags: Diagnostics): CheckedCrd[] {
   const seen = new Map<string, { crd: CheckedCrd; json: string }>();
+  const kinds = new Map<string, CheckedCrd>();
   const out: CheckedCrd[] = [];
   for (const input of inputs) {
     const crd = check(input, diags);
@@ -131,7 +282,19 @@ export function checkCrds(inputs: readonly CrdInput[], diags: Diagnostics): Chec
       }
       continue;
     }
+    const kindKey = `${crd.group}\u0000${crd.kind}`;
+    const sameKind = kinds.get(kindKey);
+    if (sameKind) {
+      diags.error(
+        input.file,
+        input.pointerPrefix + "/spec/names/kind",
+        `kind ${crd.kind} of group ${crd.group} is also defined by CRD ${sameKind.name} in ${sameKind.input.file}; a group can have only one resource per kind`,
+        input.lineOf("/spec/names/kind"),
+      );
+      continue;
+    }
     seen.set(crd.name, { crd, json });
+    kinds.set(kindKey, crd);
     out.push(crd);
   }
   return out;
@@ -188,7 +351,7 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
       recogniseWellKnown: true,
       warn: (pointer, message) => diags.warn(input.file, input.pointerPrefix + pointer, message, input.lineOf(pointer)),
       resolveRef(ref, pointer): TypeRef {
-        diags.error(input.file, input.pointerPrefix + pointer, `$ref ${JSON.stringify(ref)} is not allowed in a CRD schema`, input.lineOf(pointer));
+        diags.error(input.file, input.pointerPrefix + pointer, `$ref ${quoted(ref)} is not allowed in a CRD schema`, input.lineOf(pointer));
         return { kind: "unknown", json: "any" };
       },
       hoist(schema, pointer, path): TypeRef {

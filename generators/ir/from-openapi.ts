@@ -4,7 +4,9 @@
 // x-kubernetes-action / x-kubernetes-group-version-kind markers.
 
 import type { Diagnostics } from "../load/errors.js";
+import { apiGroupError, apiVersionError, definitionNameError, kindError, quoted, resourceNameError } from "../load/names.js";
 import { pointerJoin, type OpenApiInput, type Operation, type Schema } from "../load/schema.js";
+import { checkSchema, isMap, jsonKind, own, type Report } from "../load/shape.js";
 import type { ModelBuilder, ModuleDraft } from "./model-builder.js";
 import {
   definitionPackage,
@@ -55,13 +57,36 @@ type Gvk = { group: string; version: string; kind: string };
 const REF_PREFIXES = ["#/definitions/", "#/components/schemas/"];
 
 function refName(ref: string): string | undefined {
-  for (const p of REF_PREFIXES) if (ref.startsWith(p)) return decodeURIComponent(ref.slice(p.length)).replace(/~1/g, "/").replace(/~0/g, "~");
+  for (const p of REF_PREFIXES) {
+    if (!ref.startsWith(p)) continue;
+    let name: string;
+    try {
+      name = decodeURIComponent(ref.slice(p.length));
+    } catch {
+      return undefined; // a malformed %-escape: no definition has that name
+    }
+    return name.replace(/~1/g, "/").replace(/~0/g, "~");
+  }
   return undefined;
 }
 
+/** The runtime type an apimachinery definition maps to (own entries only: `constructor` is no definition). */
+function runtimeDefinition(name: string | undefined): RuntimeType | undefined {
+  return name !== undefined && Object.hasOwn(RUNTIME_DEFINITIONS, name) ? RUNTIME_DEFINITIONS[name] : undefined;
+}
+
+/** naming.ts's fixed group of a package, guarded against inherited lookups (a package named `constructor`). */
+function fixedPackageGroup(pkg: string): { group: string; version: string } | undefined {
+  const known = knownPackageGroup(pkg);
+  return known && typeof known.group === "string" && typeof known.version === "string" ? known : undefined;
+}
+
 function singleGvk(s: Schema): Gvk | undefined {
-  const g = s["x-kubernetes-group-version-kind"];
-  return Array.isArray(g) && g.length === 1 ? g[0] : undefined;
+  const g = isMap(s) ? own(s, "x-kubernetes-group-version-kind") : undefined;
+  if (!Array.isArray(g) || g.length !== 1) return undefined;
+  const e: unknown = g[0];
+  if (!isMap(e) || typeof e.group !== "string" || typeof e.version !== "string" || typeof e.kind !== "string") return undefined;
+  return { group: e.group, version: e.version, kind: e.kind };
 }
 
 /** The groups the OpenAPI inputs define, for naming before conversion. */
@@ -71,7 +96,7 @@ export function openApiGroups(inputs: readonly OpenApiInput[]): Map<string, { gr
   for (const [name, schema] of defs) {
     const pkg = definitionPackage(name);
     if (pkgs.has(pkg)) continue;
-    const known = knownPackageGroup(pkg);
+    const known = fixedPackageGroup(pkg);
     if (known) {
       pkgs.set(pkg, known);
       continue;
@@ -81,7 +106,7 @@ export function openApiGroups(inputs: readonly OpenApiInput[]): Map<string, { gr
   }
   for (const [name] of defs) {
     const pkg = definitionPackage(name);
-    if (!pkgs.has(pkg) && !RUNTIME_DEFINITIONS[name]) pkgs.set(pkg, guessPackageGroup(pkg));
+    if (!pkgs.has(pkg) && !runtimeDefinition(name)) pkgs.set(pkg, guessPackageGroup(pkg));
   }
   return pkgs;
 }
@@ -105,10 +130,13 @@ function sortVerbs(verbs: Set<Verb>): Verb[] {
 }
 
 function respondsWithString(op: Operation): boolean {
-  const ok = op.responses?.["200"] as { schema?: Schema; content?: Record<string, { schema?: Schema }> } | undefined;
-  if (!ok) return false;
-  if (ok.schema) return ok.schema.type === "string";
-  return Object.values(ok.content ?? {}).some((c) => c.schema?.type === "string");
+  const responses = op.responses;
+  const ok = isMap(responses) ? own(responses, "200") : undefined;
+  if (!isMap(ok)) return false;
+  const schema = own(ok, "schema");
+  if (schema !== undefined) return isMap(schema) && schema.type === "string";
+  const content = own(ok, "content");
+  return isMap(content) && Object.values(content).some((c) => isMap(c) && isMap(c.schema) && c.schema.type === "string");
 }
 
 interface ResourceDraft {
@@ -125,26 +153,54 @@ interface ResourceDraft {
 
 const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.+)$/;
 
+/** The parts of a resource path (`/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale`), or undefined for other paths. */
+interface ResourcePath {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly sub?: string;
+  readonly namespaced: boolean;
+  readonly watch: boolean;
+}
+
+function parseResourcePath(path: string): ResourcePath | undefined {
+  const m = PATH.exec(path);
+  if (!m) return undefined;
+  const group = m[1] ? "" : m[2]!;
+  const version = m[1] ?? m[3]!;
+  let rest = m[4]!.split("/");
+  const watch = rest[0] === "watch";
+  if (watch) rest = rest.slice(1);
+  let namespaced = false;
+  if (rest[0] === "namespaces" && rest[1] === "{namespace}" && rest.length > 2) {
+    namespaced = true;
+    rest = rest.slice(2);
+  }
+  const plural = rest[0]!;
+  if (plural.startsWith("{") || rest.length > 3) return undefined;
+  if (rest.length > 1 && rest[1] !== "{name}") return undefined;
+  const sub = rest[2];
+  if (sub?.startsWith("{")) return undefined;
+  return { group, version, plural, ...(sub !== undefined ? { sub } : {}), namespaced, watch };
+}
+
+/** The operations of a path item (only the HTTP methods; `parameters` and others are not operations). */
+function operationsOf(item: unknown): [string, Operation][] {
+  if (!isMap(item)) return [];
+  return HTTP_METHODS.flatMap((m) => {
+    const op = own(item, m);
+    return isMap(op) ? [[m, op as Operation] as [string, Operation]] : [];
+  });
+}
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
+
 function collectResources(paths: readonly PathEntry[]): ResourceDraft[] {
   const drafts = new Map<string, ResourceDraft>();
   for (const { path, file, ops } of paths) {
-    const m = PATH.exec(path);
-    if (!m) continue;
-    const group = m[1] ? "" : m[2]!;
-    const version = m[1] ?? m[3]!;
-    let rest = m[4]!.split("/");
-    const watchPath = rest[0] === "watch";
-    if (watchPath) rest = rest.slice(1);
-    let namespaced = false;
-    if (rest[0] === "namespaces" && rest[1] === "{namespace}" && rest.length > 2) {
-      namespaced = true;
-      rest = rest.slice(2);
-    }
-    const plural = rest[0]!;
-    if (plural.startsWith("{") || rest.length > 3) continue;
-    if (rest.length > 1 && rest[1] !== "{name}") continue;
-    const sub = rest[2];
-    if (sub?.startsWith("{")) continue;
+    const rp = parseResourcePath(path);
+    if (!rp) continue;
+    const { group, version, plural, sub, namespaced } = rp;
     const key = `${group}/${version}/${plural}`;
     let d = drafts.get(key);
     if (!d) {
@@ -154,7 +210,7 @@ function collectResources(paths: readonly PathEntry[]): ResourceDraft[] {
     d.namespaced ||= namespaced;
     for (const [, op] of ops) {
       const action = op["x-kubernetes-action"];
-      const verb = action ? ACTION_VERBS[action] : undefined;
+      const verb = typeof action === "string" && Object.hasOwn(ACTION_VERBS, action) ? ACTION_VERBS[action] : undefined;
       if (!verb) continue; // connect (exec, attach, proxy...) is not a typed-client verb
       const gvk = op["x-kubernetes-group-version-kind"];
       if (sub) {
@@ -167,12 +223,95 @@ function collectResources(paths: readonly PathEntry[]): ResourceDraft[] {
         s.gvk ??= gvk;
         s.stream ||= respondsWithString(op);
       } else {
-        d.verbs.add(watchPath ? "watch" : verb);
+        d.verbs.add(rp.watch ? "watch" : verb);
         d.gvk ??= gvk;
       }
     }
   }
   return [...drafts.values()];
+}
+
+/** Checks one group-version-kind object (of a definition or an operation); returns it when valid. */
+function checkGvk(v: unknown, at: string, report: Report): Gvk | undefined {
+  if (!isMap(v)) {
+    report(at, `a group-version-kind must be a map with group, version and kind, got ${jsonKind(v)}`);
+    return undefined;
+  }
+  let ok = true;
+  for (const k of ["group", "version", "kind"]) {
+    const x = own(v, k);
+    if (typeof x !== "string") {
+      report(pointerJoin(at, k), x === undefined ? `the group-version-kind has no ${k}` : `${k} must be a string, got ${jsonKind(x)}`);
+      ok = false;
+    }
+  }
+  if (!ok) return undefined;
+  const gvk = { group: v.group as string, version: v.version as string, kind: v.kind as string };
+  for (const [k, e] of [
+    ["group", apiGroupError(gvk.group)],
+    ["version", apiVersionError(gvk.version)],
+    ["kind", kindError(gvk.kind)],
+  ] as const) {
+    if (e) {
+      report(pointerJoin(at, k), `${k} ${quoted(gvk[k])} is invalid: ${e}`);
+      ok = false;
+    }
+  }
+  return ok ? gvk : undefined;
+}
+
+/**
+ * Validates one OpenAPI document before anything is built from it: definition
+ * names, the JSON types of every schema, group-version-kinds (group, version
+ * and kind named as the API server names them), and the resource paths and
+ * operations resources are read from. Reports every problem; true when none.
+ */
+function checkOpenApiInput(input: OpenApiInput, diags: Diagnostics): boolean {
+  let ok = true;
+  const report: Report = (pointer, message) => {
+    ok = false;
+    diags.error(input.file, pointer, message);
+  };
+  for (const [name, schema] of Object.entries(input.schemas)) {
+    const at = pointerJoin(input.schemasPointer, name);
+    const e = definitionNameError(name);
+    if (e) report(at, `definition ${quoted(name)}: ${e}`);
+    if (!checkSchema(schema, at, report)) continue;
+    const gvks = own(schema as Record<string, unknown>, "x-kubernetes-group-version-kind");
+    if (gvks === undefined) continue;
+    const gat = pointerJoin(at, "x-kubernetes-group-version-kind");
+    if (!Array.isArray(gvks)) report(gat, `x-kubernetes-group-version-kind must be a list, got ${jsonKind(gvks)}`);
+    else gvks.forEach((g, i) => checkGvk(g, pointerJoin(gat, i), report));
+  }
+  for (const [path, item] of Object.entries(input.paths)) {
+    const at = pointerJoin("/paths", path);
+    const ops = operationsOf(item);
+    const rp = parseResourcePath(path);
+    if (rp && ops.length > 0) {
+      const parts: [string, string, string | undefined][] = [
+        ["group", rp.group, rp.group === "" ? undefined : apiGroupError(rp.group)],
+        ["version", rp.version, apiVersionError(rp.version)],
+        ["resource", rp.plural, resourceNameError(rp.plural)],
+        ...(rp.sub !== undefined ? [["subresource", rp.sub, resourceNameError(rp.sub)] as [string, string, string | undefined]] : []),
+      ];
+      for (const [what, value, e] of parts) if (e) report(at, `the path's ${what} ${quoted(value)} is invalid: ${e}`);
+    }
+    for (const [method, op] of ops) {
+      const oat = pointerJoin(at, method);
+      const action = own(op as Record<string, unknown>, "x-kubernetes-action");
+      if (action !== undefined && typeof action !== "string") {
+        report(pointerJoin(oat, "x-kubernetes-action"), `x-kubernetes-action must be a string, got ${jsonKind(action)}`);
+      }
+      const gvk = own(op as Record<string, unknown>, "x-kubernetes-group-version-kind");
+      if (gvk !== undefined) checkGvk(gvk, pointerJoin(oat, "x-kubernetes-group-version-kind"), report);
+    }
+  }
+  return ok;
+}
+
+/** The OpenAPI inputs without problems (see checkOpenApiInput); the others are reported and left out. */
+export function checkOpenApiInputs(inputs: readonly OpenApiInput[], diags: Diagnostics): OpenApiInput[] {
+  return inputs.filter((input) => checkOpenApiInput(input, diags));
 }
 
 /** Adds every OpenAPI input's types and resources to the model. */
@@ -187,26 +326,57 @@ export function buildFromOpenApi(
   const paths: PathEntry[] = [];
   for (const input of inputs) {
     for (const [name, schema] of Object.entries(input.schemas)) {
-      if (!defs.has(name)) defs.set(name, { name, schema: schema ?? {}, file: input.file, pointer: pointerJoin(input.schemasPointer, name) });
+      if (!defs.has(name)) defs.set(name, { name, schema: isMap(schema) ? schema : {}, file: input.file, pointer: pointerJoin(input.schemasPointer, name) });
     }
-    for (const [path, item] of Object.entries(input.paths)) {
-      const ops = Object.entries(item ?? {}).filter(([k, v]) => k !== "parameters" && typeof v === "object" && v !== null) as [string, Operation][];
-      paths.push({ path, file: input.file, ops });
-    }
+    for (const [path, item] of Object.entries(input.paths)) paths.push({ path, file: input.file, ops: operationsOf(item) });
   }
 
   // Assign every definition a module and a name before converting any, so refs resolve in one pass.
   const targets = new Map<string, { module: ModuleDraft; name: string }>();
-  const gvkIndex = new Map<string, { module: ModuleDraft; name: string }>();
+  const gvkIndex = new Map<string, { module: ModuleDraft; name: string; def: Definition }>();
+  /** Definitions that could not be placed (already reported): references to them are typed as unknown without a second error. */
+  const unplaced = new Set<string>();
   for (const def of [...defs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (RUNTIME_DEFINITIONS[def.name]) continue;
-    const gv = packages.get(definitionPackage(def.name)) ?? guessPackageGroup(definitionPackage(def.name));
+    if (runtimeDefinition(def.name)) continue;
+    const pkg = definitionPackage(def.name);
+    const gv = packages.get(pkg) ?? guessPackageGroup(pkg);
+    const placement = apiGroupError(gv.group) ?? apiVersionError(gv.version);
+    if (placement) {
+      diags.error(
+        def.file,
+        def.pointer,
+        `definition ${quoted(def.name)} has no group-version: its package ${quoted(pkg)} gives group ${quoted(gv.group)} and version ${quoted(gv.version)} (${placement}); ` +
+          "name it <package>.<version>.<Type> (e.g. com.example.v1.Widget) or give a definition of its package an x-kubernetes-group-version-kind",
+      );
+      unplaced.add(def.name);
+      continue;
+    }
     const module = mb.module(gv.group, gv.version);
     const name = mb.reserve(module, definitionTypeName(def.name));
     targets.set(def.name, { module, name });
     const gvk = singleGvk(def.schema);
-    if (gvk) gvkIndex.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, { module, name });
+    if (!gvk) continue;
+    const key = `${gvk.group}/${gvk.version}/${gvk.kind}`;
+    const prev = gvkIndex.get(key);
+    if (prev) {
+      // Two types for one kind: the API server serves one, and resources could not tell which is meant.
+      diags.error(
+        def.file,
+        pointerJoin(def.pointer, "x-kubernetes-group-version-kind"),
+        `definition ${quoted(def.name)} claims ${gvk.group ? `${gvk.group}/` : ""}${gvk.version} ${gvk.kind}, as definition ${quoted(prev.def.name)} in ${prev.def.file} does; one kind has one definition`,
+      );
+      continue;
+    }
+    gvkIndex.set(key, { module, name, def });
   }
+
+  // Which definition each module type is, to follow alias chains (below).
+  const definitionOf = new Map<string, string>();
+  for (const [defName, t] of targets) definitionOf.set(`${t.module.names.modulePath}\u0000${t.name}`, defName);
+  /** Where each reference came from, so an alias cycle can name the $ref that closes it. */
+  const refPointers = new WeakMap<TypeRef, string>();
+  /** Alias definitions -> the definitions their type is directly (not inside an array, map or object). */
+  const aliasEdges = new Map<string, { to: string; pointer: string }[]>();
 
   for (const def of defs.values()) {
     const target = targets.get(def.name);
@@ -218,14 +388,16 @@ export function buildFromOpenApi(
       warn: (pointer, message) => diags.warn(def.file, pointer, message),
       resolveRef(ref, pointer): TypeRef {
         const n = refName(ref);
-        const runtime = n ? RUNTIME_DEFINITIONS[n] : undefined;
+        const runtime = runtimeDefinition(n);
         if (runtime) return { kind: "ref", target: { runtime } };
-        const t = n ? targets.get(n) : undefined;
+        const t = n !== undefined ? targets.get(n) : undefined;
         if (!t) {
-          diags.error(def.file, pointer, `dangling $ref ${JSON.stringify(ref)}: the document has no such definition`);
+          if (n === undefined || !unplaced.has(n)) diags.error(def.file, pointer, `dangling $ref ${quoted(ref)}: the document has no such definition`);
           return { kind: "unknown", json: "any" };
         }
-        return { kind: "ref", target: { module: t.module.names.modulePath, name: t.name } };
+        const r: TypeRef = { kind: "ref", target: { module: t.module.names.modulePath, name: t.name } };
+        refPointers.set(r, pointer);
+        return r;
       },
       hoist(schema, pointer, path): TypeRef {
         const hoisted = mb.reserve(module, hoistedTypeName(name, path));
@@ -239,7 +411,7 @@ export function buildFromOpenApi(
         ? { apiVersion: module.names.apiVersion, kind: gvk.kind }
         : undefined;
     const s = def.schema;
-    if (s.properties && Object.keys(s.properties).length > 0) {
+    if (isMap(s.properties) && Object.keys(s.properties).length > 0) {
       const td = objectTypeDef(name, s, def.pointer, [], ctx, literal ? { gvk: literal } : {});
       const items = td.fields.find((f) => f.name === "items");
       const listOf =
@@ -249,9 +421,10 @@ export function buildFromOpenApi(
       module.types.set(name, listOf ? { ...td, listOf } : td);
     } else {
       // Not an object with fields (a string, an open map...): the type is an alias.
+      const alias = toTypeRef(s, def.pointer, [], ctx);
       module.types.set(name, {
         name,
-        alias: toTypeRef(s, def.pointer, [], ctx),
+        alias,
         fields: [],
         preserveUnknownFields: s["x-kubernetes-preserve-unknown-fields"] === true,
         embeddedResource: false,
@@ -259,8 +432,19 @@ export function buildFromOpenApi(
         ...docsOf(s),
         source: { file: def.file, pointer: def.pointer },
       });
+      const edges: { to: string; pointer: string }[] = [];
+      const direct = (t: TypeRef): void => {
+        if (t.kind === "union") t.variants.forEach(direct);
+        else if (t.kind === "ref" && "module" in t.target) {
+          const to = definitionOf.get(`${t.target.module}\u0000${t.target.name}`);
+          if (to !== undefined) edges.push({ to, pointer: refPointers.get(t) ?? def.pointer });
+        }
+      };
+      direct(alias);
+      if (edges.length > 0) aliasEdges.set(def.name, edges);
     }
   }
+  reportAliasCycles(aliasEdges, defs, diags);
 
   for (const d of collectResources(paths)) {
     if (!d.gvk) continue;
@@ -299,5 +483,58 @@ export function buildFromOpenApi(
       continue;
     }
     module.resources.push(resource);
+  }
+}
+
+/**
+ * Reports every cycle of definitions that are only aliases of each other
+ * (A = B, B = A | string): no type can be written for them (TypeScript
+ * rejects a type alias that circularly references itself). A cycle through an
+ * object, an array or a map is a legal recursive type and is not one of these.
+ * Each cycle is reported once, at the $ref that leaves its first definition.
+ */
+function reportAliasCycles(edges: Map<string, { to: string; pointer: string }[]>, defs: Map<string, Definition>, diags: Diagnostics): void {
+  // Iterative depth-first search (chains may be long), in name order so reports are stable.
+  const state = new Map<string, "open" | "done">();
+  const reported = new Set<string>();
+  for (const start of [...edges.keys()].sort()) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    const stack: { node: string; next: number }[] = [{ node: start, next: 0 }];
+    state.set(start, "open");
+    path.push(start);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const out = edges.get(top.node) ?? [];
+      if (top.next >= out.length) {
+        state.set(top.node, "done");
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const { to } = out[top.next++]!;
+      const st = state.get(to);
+      if (st === "open") {
+        const cycle = path.slice(path.indexOf(to));
+        const first = [...cycle].sort()[0]!;
+        const i = cycle.indexOf(first);
+        const ordered = [...cycle.slice(i), ...cycle.slice(0, i)];
+        const key = ordered.join("\u0000");
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const next = ordered[1 % ordered.length]!;
+        const def = defs.get(first)!;
+        const pointer = edges.get(first)!.find((e) => e.to === next)!.pointer;
+        diags.error(
+          def.file,
+          pointer,
+          `the $ref cycle ${[...ordered, first].map((n) => quoted(n)).join(" -> ")} has no object type in it (each is only another name for the next): it cannot be typed`,
+        );
+      } else if (st === undefined) {
+        state.set(to, "open");
+        path.push(to);
+        stack.push({ node: to, next: 0 });
+      }
+    }
   }
 }

@@ -85,7 +85,7 @@ export function definitionTypeName(definition: string): string {
 
 /** A fixed group for well-known packages with no GVK of their own. */
 export function knownPackageGroup(pkg: string): { group: string; version: string } | undefined {
-  return PACKAGE_GROUPS[pkg];
+  return Object.hasOwn(PACKAGE_GROUPS, pkg) ? PACKAGE_GROUPS[pkg] : undefined;
 }
 
 /**
@@ -221,7 +221,7 @@ const SUBRESOURCE_WORDS: Record<string, string> = { ephemeralcontainers: "Epheme
  * `updateEphemeralContainers`), as client-go's generic names go.
  */
 export function subresourceMethodName(verb: "get" | "create" | "update" | "apply", subresource: string): string {
-  return verb + (SUBRESOURCE_WORDS[subresource] ?? pascalCase(subresource));
+  return verb + ((Object.hasOwn(SUBRESOURCE_WORDS, subresource) ? SUBRESOURCE_WORDS[subresource] : undefined) ?? pascalCase(subresource));
 }
 
 /** Names emitted for one resource's lister (client-go listers/<group>/<version>/<kind>.go). */

@@ -45,14 +45,21 @@ function asJson(v: unknown): Json | undefined {
 function validations(s: Schema): ValidationRule[] {
   const v = s["x-kubernetes-validations"];
   if (!Array.isArray(v)) return [];
+  const str = (x: unknown): string | undefined => (typeof x === "string" && x !== "" ? x : undefined);
   return v
-    .filter((r) => r && typeof r.rule === "string")
-    .map((r) => ({
-      rule: r.rule!,
-      ...(r.message ? { message: r.message } : r.messageExpression ? { message: `(expression) ${r.messageExpression}` } : {}),
-      ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}),
-      ...(r.reason ? { reason: r.reason } : {}),
-    }));
+    .filter((r) => typeof r === "object" && r !== null && typeof r.rule === "string")
+    .map((r) => {
+      const message = str(r.message);
+      const expression = str(r.messageExpression);
+      const fieldPath = str(r.fieldPath);
+      const reason = str(r.reason);
+      return {
+        rule: r.rule!,
+        ...(message ? { message } : expression ? { message: `(expression) ${expression}` } : {}),
+        ...(fieldPath ? { fieldPath } : {}),
+        ...(reason ? { reason } : {}),
+      };
+    });
 }
 
 const CONSTRAINT_KEYS = [
@@ -62,9 +69,10 @@ const CONSTRAINT_KEYS = [
 
 function structuralGroups(s: Schema): string[][] | undefined {
   const branches = s.oneOf ?? s.anyOf;
-  if (!branches) return undefined;
+  if (!Array.isArray(branches)) return undefined;
   const groups = branches
-    .map((b) => [...(b.required ?? []), ...Object.keys(b.properties ?? {})])
+    .filter(isSchema)
+    .map((b) => [...(Array.isArray(b.required) ? b.required.filter((r) => typeof r === "string") : []), ...Object.keys(isSchema(b.properties) ? b.properties : {})])
     .filter((g) => g.length > 0);
   return groups.length > 0 ? groups : undefined;
 }
@@ -75,7 +83,7 @@ export function docsOf(s: Schema | undefined): Docs {
   const constraints: Record<string, Json> = {};
   for (const k of CONSTRAINT_KEYS) if (s[k] !== undefined) constraints[k] = s[k] as Json;
   const groups = isTypedUnion(s) ? undefined : structuralGroups(s);
-  const description = s.description ?? s.title;
+  const description = typeof s.description === "string" ? s.description : typeof s.title === "string" ? s.title : undefined;
   return {
     ...(description ? { description } : {}),
     ...(s.default !== undefined ? { default: asJson(s.default)! } : {}),
@@ -88,9 +96,14 @@ export function docsOf(s: Schema | undefined): Docs {
 
 function isTypedUnion(s: Schema): boolean {
   const branches = s.anyOf ?? s.oneOf;
-  if (!branches || branches.length === 0 || s.properties || s.items) return false;
+  if (!Array.isArray(branches) || branches.length === 0 || s.properties || s.items) return false;
   if (schemaType(s).type !== undefined) return false;
-  return branches.every((b) => b && (b.$ref !== undefined || b.type !== undefined));
+  return branches.every((b) => isSchema(b) && (b.$ref !== undefined || b.type !== undefined));
+}
+
+/** A schema node is a JSON object (the loader's shape check reports anything else). */
+function isSchema(v: unknown): v is Schema {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function listSemantics(s: Schema): ListSemantics {
@@ -99,9 +112,9 @@ function listSemantics(s: Schema): ListSemantics {
   return {
     type,
     explicit: t !== undefined,
-    mapKeys: Array.isArray(s["x-kubernetes-list-map-keys"]) ? [...s["x-kubernetes-list-map-keys"]] : [],
-    ...(s["x-kubernetes-patch-strategy"] ? { patchStrategy: s["x-kubernetes-patch-strategy"] } : {}),
-    ...(s["x-kubernetes-patch-merge-key"] ? { patchMergeKey: s["x-kubernetes-patch-merge-key"] } : {}),
+    mapKeys: Array.isArray(s["x-kubernetes-list-map-keys"]) ? s["x-kubernetes-list-map-keys"].filter((k) => typeof k === "string") : [],
+    ...(typeof s["x-kubernetes-patch-strategy"] === "string" && s["x-kubernetes-patch-strategy"] ? { patchStrategy: s["x-kubernetes-patch-strategy"] } : {}),
+    ...(typeof s["x-kubernetes-patch-merge-key"] === "string" && s["x-kubernetes-patch-merge-key"] ? { patchMergeKey: s["x-kubernetes-patch-merge-key"] } : {}),
   };
 }
 
@@ -111,7 +124,7 @@ function mapTypeOf(s: Schema): MapType {
 
 function primitive(type: string, s: Schema): TypeRef {
   const e = Array.isArray(s.enum) ? s.enum.map((v) => asJson(v)!) : undefined;
-  const extra = { ...(s.format ? { format: s.format } : {}), ...(e ? { enum: e } : {}) };
+  const extra = { ...(typeof s.format === "string" && s.format ? { format: s.format } : {}), ...(e ? { enum: e } : {}) };
   if (type === "boolean") return { kind: "boolean", ...(e ? { enum: e } : {}) };
   return { kind: type as "string" | "integer" | "number", ...extra };
 }
@@ -144,13 +157,13 @@ export function wellKnownShape(s: Schema): RuntimeType | undefined {
  * enclosing named type, used to name hoisted sub-types.
  */
 export function toTypeRef(s: Schema | undefined, pointer: string, path: readonly string[], ctx: SchemaContext): TypeRef {
-  if (!s || typeof s !== "object") {
+  if (!isSchema(s)) {
     ctx.warn(pointer, "no schema: typed as unknown");
     return UNKNOWN_ANY;
   }
   if (typeof s.$ref === "string") return ctx.resolveRef(s.$ref, pointerJoin(pointer, "$ref"));
   // OpenAPI v3 from the API server wraps a $ref in allOf to attach a default or description.
-  if (s.allOf && s.allOf.length === 1 && !s.properties && schemaType(s).type === undefined) {
+  if (Array.isArray(s.allOf) && s.allOf.length === 1 && !s.properties && schemaType(s).type === undefined) {
     return toTypeRef(s.allOf[0], pointerJoin(pointer, "allOf", 0), path, ctx);
   }
   if (s["x-kubernetes-int-or-string"] === true || s.format === "int-or-string") return { kind: "intOrString" };
@@ -241,10 +254,10 @@ export function objectTypeDef(
   ctx: SchemaContext,
   opts: ObjectOptions = {},
 ): TypeDef {
-  const required = new Set(Array.isArray(s.required) ? s.required : []);
+  const required = new Set(Array.isArray(s.required) ? s.required.filter((r) => typeof r === "string") : []);
   const embedded = s["x-kubernetes-embedded-resource"] === true;
   const fields: Field[] = [];
-  const props = s.properties ?? {};
+  const props = isSchema(s.properties) ? s.properties : {};
   const withMeta = opts.objectMeta || embedded;
   for (const [prop, ps] of Object.entries(props)) {
     const at = pointerJoin(pointer, "properties", prop);

@@ -2,10 +2,13 @@
 // parsed as YAML 1.2 with line numbers kept so later errors can name a line.
 // Only apiextensions.k8s.io/v1 is accepted; v1beta1 gets an upgrade hint.
 
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { isMap, isScalar, isSeq, type Document, type LineCounter } from "yaml";
 import type { Diagnostics } from "./errors.js";
+import { quoted } from "./names.js";
 import { pointerJoin, type CrdInput } from "./schema.js";
+import { jsonKind } from "./shape.js";
 import type { SourceText } from "./sources.js";
+import { readYamlStream } from "./yaml.js";
 
 function pointerToPath(pointer: string): string[] {
   if (pointer === "") return [];
@@ -15,17 +18,32 @@ function pointerToPath(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
+/**
+ * Maps a JSON pointer (below `prefix`) to the 1-based line that shows it: the
+ * line of its key for a map entry, of its item for a list entry. A place that
+ * does not exist reports the line of the deepest part of its path that does.
+ */
 function lineFinder(doc: Document, lines: LineCounter, prefix: string[]): (pointer: string) => number | undefined {
+  const lineOf = (node: { range?: [number, number, number] | null } | null | undefined): number | undefined =>
+    node?.range ? lines.linePos(node.range[0]).line : undefined;
   return (pointer) => {
     const path = [...prefix, ...pointerToPath(pointer)];
-    // Walk up until a node exists, so a missing key reports its parent's line.
-    // (Sequences accept numeric strings as indexes.)
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lines.linePos(range[0]).line;
+    let node: unknown = doc.contents;
+    let line = lineOf(doc.contents as { range?: [number, number, number] });
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value ?? "") === segment);
+        if (!pair) break;
+        line = lineOf(pair.key as { range?: [number, number, number] }) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && /^\d+$/.test(segment) && Number(segment) < node.items.length) {
+        node = node.items[Number(segment)];
+        line = lineOf(node as { range?: [number, number, number] }) ?? line;
+      } else {
+        break;
+      }
     }
-    return undefined;
+    return line;
   };
 }
 
@@ -35,25 +53,10 @@ function isRecord(v: unknown): v is Record<string, any> {
 
 /** Parses CRD YAML text. Problems go to `diags`; the CRDs found are returned. */
 export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(source.text, { version: "1.2", lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const out: CrdInput[] = [];
-  const all = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    diags.error(source.name, "", "not a YAML document stream");
-    return out;
-  }
-  all.forEach((doc, documentIndex) => {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const line = e.linePos?.[0]?.line;
-        const doc = all.length > 1 ? ` (document ${documentIndex + 1})` : "";
-        diags.error(source.name, "", `invalid YAML${doc}: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`, line);
-      }
-      return;
-    }
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-    if (value === null || value === undefined) return; // empty document, e.g. a trailing `---`
+  const { docs, lines } = readYamlStream(source, diags);
+  for (const { doc, index: documentIndex, value } of docs) {
+    if (value === null || value === undefined) continue; // empty document, e.g. a trailing `---`
     const consider = (obj: unknown, prefix: string[]): void => {
       const pointer = prefix.length ? pointerJoin("", ...prefix) : "";
       const line = lineFinder(doc, lines, prefix)("");
@@ -66,7 +69,9 @@ export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[]
         return;
       }
       if (obj.kind !== "CustomResourceDefinition") {
-        diags.warn(source.name, pointer, `skipped a ${String(obj.kind ?? "document without kind")}: only CustomResourceDefinitions are read`, line);
+        const what =
+          typeof obj.kind !== "string" ? "a document without kind" : /^[A-Za-z][A-Za-z0-9-]{0,62}$/.test(obj.kind) ? `a ${obj.kind}` : `a ${quoted(obj.kind)}`;
+        diags.warn(source.name, pointer, `skipped ${what}: only CustomResourceDefinitions are read`, line);
         return;
       }
       if (obj.apiVersion === "apiextensions.k8s.io/v1beta1") {
@@ -80,7 +85,7 @@ export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[]
         return;
       }
       if (obj.apiVersion !== "apiextensions.k8s.io/v1") {
-        diags.error(source.name, pointerJoin(pointer, "apiVersion"), `unsupported CRD apiVersion ${JSON.stringify(obj.apiVersion)}; expected apiextensions.k8s.io/v1`, line);
+        diags.error(source.name, pointerJoin(pointer, "apiVersion"), `unsupported CRD apiVersion ${typeof obj.apiVersion === "string" ? quoted(obj.apiVersion) : jsonKind(obj.apiVersion)}; expected apiextensions.k8s.io/v1`, line);
         return;
       }
       out.push({
@@ -93,6 +98,6 @@ export function parseCrdText(source: SourceText, diags: Diagnostics): CrdInput[]
       });
     };
     consider(value, []);
-  });
+  }
   return out;
 }

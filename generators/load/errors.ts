@@ -28,11 +28,20 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Text from the input made safe for a terminal: control characters (line
+ * breaks, escape sequences, bidirectional overrides) are written as `\uXXXX`,
+ * so a hostile key or name cannot forge lines or recolour the output.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** `file:line (pointer): message`, the one-line form used everywhere. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line ? `${d.file}:${d.line}` : d.file;
   const pointer = d.pointer ? ` at ${d.pointer || "/"}` : "";
-  return `${d.severity}: ${where}${pointer}: ${d.message}`;
+  return printable(`${d.severity}: ${where}${pointer}: ${d.message}`);
 }
 
 /** Collects diagnostics over a whole run, so every problem is reported at once. */

@@ -6,7 +6,8 @@ import { loadFromCluster, type ClusterSource } from "./cluster.js";
 import { parseCrdText } from "./crd.js";
 import { UsageError, type Diagnostics } from "./errors.js";
 import { isV3Index, parseJson, toOpenApiInput } from "./openapi.js";
-import type { LoadedInput } from "./schema.js";
+import { quoted } from "./names.js";
+import { pointerJoin, type LoadedInput } from "./schema.js";
 import { isUrl, readInput, type SourceText } from "./sources.js";
 
 export interface LoadRequest {
@@ -44,6 +45,7 @@ async function openApiFrom(
   source: SourceText,
   diags: Diagnostics,
   progress?: (line: string) => void,
+  followIndex = true,
 ): Promise<LoadedInput[]> {
   const doc = parseJson(source, diags);
   if (doc === undefined) return [];
@@ -53,14 +55,33 @@ async function openApiFrom(
         `${source.name} is an /openapi/v3 index; pass the server URL, use --from-cluster, or save the group-version documents into a folder`,
       );
     }
+    if (!followIndex) {
+      // An index links to documents, not to further indexes (a server answering every path with its index would loop).
+      diags.error(source.name, "", "an /openapi/v3 index links here, but this is another index, not an OpenAPI document");
+      return [];
+    }
+    const origin = new URL(input).origin;
     const entries = Object.entries(doc.paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${new URL(input).origin}`);
+    progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${origin}`);
     const results: LoadedInput[] = [];
-    for (const [, { serverRelativeURL }] of entries) {
-      const url = new URL(serverRelativeURL, input).toString();
+    for (const [gv, { serverRelativeURL }] of entries) {
+      const at = pointerJoin("/paths", gv, "serverRelativeURL");
+      let resolved: URL;
+      try {
+        resolved = new URL(serverRelativeURL, input);
+      } catch {
+        diags.error(source.name, at, `not a URL: ${quoted(serverRelativeURL)}`);
+        continue;
+      }
+      if (resolved.origin !== origin) {
+        // The index names documents on its own server; a link elsewhere is not followed.
+        diags.error(source.name, at, `links to another server (${quoted(resolved.origin)}); only documents on ${origin} are read`);
+        continue;
+      }
+      const url = resolved.toString();
       const [text] = await readInput(url);
       if (!text) continue;
-      results.push(...(await openApiFrom(url, text, diags)));
+      results.push(...(await openApiFrom(url, text, diags, undefined, false)));
     }
     return results;
   }

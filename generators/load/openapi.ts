@@ -4,7 +4,8 @@
 // reports dangling ones with their pointer.
 
 import type { Diagnostics } from "./errors.js";
-import type { OpenApiInput, PathItem, Schema } from "./schema.js";
+import { pointerJoin, type OpenApiInput, type PathItem, type Schema } from "./schema.js";
+import { isMap, jsonKind, own, TOO_DEEP_DOCUMENT, tooDeep } from "./shape.js";
 import type { SourceText } from "./sources.js";
 
 /** Line (1-based) of a character offset. */
@@ -34,50 +35,102 @@ export interface OpenApiV3Index {
 }
 
 export function isV3Index(doc: unknown): doc is OpenApiV3Index {
-  if (typeof doc !== "object" || doc === null) return false;
-  const d = doc as Record<string, unknown>;
-  if ("openapi" in d || "swagger" in d || typeof d.paths !== "object" || d.paths === null) return false;
-  return Object.values(d.paths as Record<string, unknown>).every(
-    (v) => typeof v === "object" && v !== null && typeof (v as { serverRelativeURL?: unknown }).serverRelativeURL === "string",
-  );
+  if (!isMap(doc)) return false;
+  if (Object.hasOwn(doc, "openapi") || Object.hasOwn(doc, "swagger")) return false;
+  const paths = own(doc, "paths");
+  if (!isMap(paths)) return false;
+  return Object.values(paths).every((v) => isMap(v) && typeof own(v, "serverRelativeURL") === "string");
+}
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
+
+/** Checks the containers the loader hands on: `paths` and its items and operations are maps. */
+function checkPaths(file: string, paths: unknown, diags: Diagnostics): boolean {
+  if (paths === undefined) return true;
+  if (!isMap(paths)) {
+    diags.error(file, "/paths", `\`paths\` must be a map, got ${jsonKind(paths)}`);
+    return false;
+  }
+  let ok = true;
+  for (const [path, item] of Object.entries(paths)) {
+    const at = pointerJoin("/paths", path);
+    if (!isMap(item)) {
+      diags.error(file, at, `a path item must be a map, got ${jsonKind(item)}`);
+      ok = false;
+      continue;
+    }
+    for (const method of HTTP_METHODS) {
+      const op = own(item, method);
+      if (op !== undefined && !isMap(op)) {
+        diags.error(file, pointerJoin(at, method), `an operation must be a map, got ${jsonKind(op)}`);
+        ok = false;
+      }
+    }
+    const params = own(item, "parameters");
+    if (params !== undefined && !Array.isArray(params)) {
+      diags.error(file, pointerJoin(at, "parameters"), `\`parameters\` must be a list, got ${jsonKind(params)}`);
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 /** Turns one parsed OpenAPI document into an OpenApiInput, or reports why it is not one. */
 export function toOpenApiInput(source: SourceText, doc: unknown, diags: Diagnostics): OpenApiInput | undefined {
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+  if (!isMap(doc)) {
     diags.error(source.name, "", "expected an OpenAPI document (a JSON object with `swagger: \"2.0\"` or `openapi: \"3.x\"`)");
     return undefined;
   }
-  const d = doc as Record<string, any>;
-  const paths = (typeof d.paths === "object" && d.paths) || {};
-  if (d.swagger === "2.0") {
-    if (typeof d.definitions !== "object" || d.definitions === null) {
+  const deep = tooDeep(doc);
+  if (deep !== undefined) {
+    diags.error(source.name, deep, TOO_DEEP_DOCUMENT);
+    return undefined;
+  }
+  const d = doc;
+  const rawPaths = own(d, "paths");
+  const pathsOk = checkPaths(source.name, rawPaths, diags);
+  const paths = (pathsOk && isMap(rawPaths) ? rawPaths : {}) as Record<string, PathItem>;
+  if (own(d, "swagger") === "2.0") {
+    const definitions = own(d, "definitions");
+    if (definitions === undefined || definitions === null) {
       diags.error(source.name, "/definitions", "the swagger document has no definitions");
       return undefined;
     }
+    if (!isMap(definitions)) {
+      diags.error(source.name, "/definitions", `\`definitions\` must be a map of schemas, got ${jsonKind(definitions)}`);
+      return undefined;
+    }
+    if (!pathsOk) return undefined;
     return {
       kind: "openapi",
       file: source.name,
       openapiVersion: 2,
-      schemas: d.definitions as Record<string, Schema>,
+      schemas: definitions as Record<string, Schema>,
       schemasPointer: "/definitions",
-      paths: paths as Record<string, PathItem>,
+      paths,
     };
   }
-  if (typeof d.openapi === "string" && d.openapi.startsWith("3.")) {
+  const openapi = own(d, "openapi");
+  if (typeof openapi === "string" && openapi.startsWith("3.")) {
     // Some documents a server lists (e.g. .well-known/openid-configuration) have no schemas; they add nothing.
-    const schemas = d.components?.schemas ?? {};
-    if (typeof schemas !== "object" || schemas === null || Array.isArray(schemas)) {
-      diags.error(source.name, "/components/schemas", "components.schemas must be an object");
+    const components = own(d, "components") ?? {};
+    if (!isMap(components)) {
+      diags.error(source.name, "/components", `\`components\` must be a map, got ${jsonKind(components)}`);
       return undefined;
     }
+    const schemas = own(components, "schemas") ?? {};
+    if (!isMap(schemas)) {
+      diags.error(source.name, "/components/schemas", `components.schemas must be a map of schemas, got ${jsonKind(schemas)}`);
+      return undefined;
+    }
+    if (!pathsOk) return undefined;
     return {
       kind: "openapi",
       file: source.name,
       openapiVersion: 3,
       schemas: schemas as Record<string, Schema>,
       schemasPointer: "/components/schemas",
-      paths: paths as Record<string, PathItem>,
+      paths,
     };
   }
   diags.error(source.name, "", "not an OpenAPI document: expected `swagger: \"2.0\"` or `openapi: \"3.x\"` at the top level");
