@@ -153,7 +153,24 @@ export {
 } from "./errors/constructors.js";
 export type { GroupResource, GroupKind, FieldError, FieldErrorType } from "./errors/constructors.js";
 export { NetworkError, isNetworkError } from "./errors/network-error.js";
-export { redact, redactHeaders } from "./errors/redact.js";
+export {
+  redact,
+  redactHeaders,
+  KubegenError,
+  REDACTED,
+  MIN_SECRET_LENGTH,
+  registerSecret,
+  registerSecrets,
+  registerBasicAuth,
+  registerUrlSecrets,
+  registerEnvSecrets,
+  registerConfigSecrets,
+  redactUrl,
+  redactValue,
+  redactCause,
+  redactWarning,
+} from "./errors/redact.js";
+export type { SecretSource } from "./errors/redact.js";
 
 // transport: pooled HTTPS, auth, QPS limiting, retries, warnings
 export { Transport, DEFAULT_MAX_RETRIES, parseRetryAfter } from "./transport/transport.js";
@@ -161,7 +178,14 @@ export type { HttpRequest, RequestKind, SendOptions } from "./transport/transpor
 export { Authenticator, impersonationHeaders } from "./transport/auth.js";
 export type { AuthState } from "./transport/auth.js";
 export { parseWarningHeaders, dedupeWarnings, defaultWarningHandler } from "./transport/warnings.js";
-export { ConnectProxyAgent } from "./transport/proxy-agent.js";
+export { ConnectProxyAgent, TunnelHttpsAgent, TunnelHttpAgent, connectTunnel, tunnelDialer } from "./transport/proxy-agent.js";
+export type { TunnelDialer, TunnelOptions } from "./transport/proxy-agent.js";
+export { NoProxy, ProxyUrl, parseProxyUrl, proxyForUrl, proxyEnvFrom, PROXY_ENV_VARIABLES } from "./transport/proxy-env.js";
+export type { ProxyEnv, ProxyScheme, ProxySettings } from "./transport/proxy-env.js";
+export { ProxyError } from "./transport/proxy-error.js";
+export type { ProxyErrorCode } from "./transport/proxy-error.js";
+export { socksConnect, socksReplyText, DEFAULT_PROXY_HANDSHAKE_TIMEOUT_MS } from "./transport/socks.js";
+export type { SocksConnectOptions } from "./transport/socks.js";
 
 // rest: request building (no I/O) and the RestClient
 export {

@@ -18,9 +18,13 @@
 //     `killGraceMs` (DEFAULT_EXEC_PLUGIN_KILL_GRACE_MS, 2 s).
 // The plugin's stderr is passed through to this process's stderr as it comes
 // (client-go hands the plugin the terminal's stderr) and never copied into an
-// error: plugins print diagnostics there that may include secrets.
+// error: plugins print diagnostics there that may include secrets. What a
+// plugin issues (its token and client key) is registered with the redactor
+// (errors/redact.ts) as soon as stdout is parsed, before anything about it is
+// checked or reported.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { ConfigError, type ExecConfig } from "./rest-config.js";
 
@@ -222,6 +226,10 @@ export class ExecCredentialProvider {
       return fail(notJson);
     }
     if (parsed === null || typeof parsed !== "object") return fail(notJson);
+    if (typeof parsed.status === "object" && parsed.status !== null) {
+      registerSecret(parsed.status.token);
+      registerSecret(parsed.status.clientKeyData);
+    }
     if (parsed.kind !== "ExecCredential") fail(`printed kind ${JSON.stringify(parsed.kind)}, expected ExecCredential`);
     if (parsed.apiVersion !== cfg.apiVersion) {
       fail(`printed apiVersion ${JSON.stringify(parsed.apiVersion)}, expected ${JSON.stringify(cfg.apiVersion)}`);

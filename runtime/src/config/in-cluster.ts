@@ -1,10 +1,12 @@
 // In-cluster configuration (client-go rest/config.go InClusterConfig): the
 // service host/port from the environment, the service-account token file
 // (kept as bearerTokenFile so projected-token rotation is picked up) and the
-// cluster CA file when it parses.
+// cluster CA file when it parses. The token is registered with the redactor
+// (errors/redact.ts) as soon as it is read.
 
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { redact, registerSecret } from "../errors/redact.js";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type RestConfig } from "./rest-config.js";
 
 /** Default location of the service-account token. */
@@ -51,6 +53,7 @@ export function inClusterConfig(options: InClusterOptions = {}): RestConfig {
   let token: string;
   try {
     token = readFileSync(tokenPath, "utf8").trim();
+    registerSecret(token);
   } catch (err) {
     throw new ConfigError(`in-cluster config: cannot read the service-account token ${tokenPath}`, {
       file: tokenPath,
@@ -73,7 +76,7 @@ export function inClusterConfig(options: InClusterOptions = {}): RestConfig {
     config.caFile = caPath;
   } catch (err) {
     // client-go logs and continues without a CA (the system roots apply).
-    process.emitWarning(`in-cluster config: expected to load a CA from ${caPath}: ${(err as Error).message}`);
+    process.emitWarning(redact(`in-cluster config: expected to load a CA from ${caPath}: ${(err as Error).message}`));
   }
   try {
     const ns = readFileSync(options.namespacePath ?? SERVICE_ACCOUNT_NAMESPACE_PATH, "utf8").trim();

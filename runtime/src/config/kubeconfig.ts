@@ -13,12 +13,28 @@
 // booleans, and anything else in a boolean field (a quoted "false", a number,
 // a mapping) fails to decode. The rest of the document is parsed as YAML 1.2
 // as before; only the boolean fields look at how their scalar was written.
+//
+// Every credential a parsed file holds (tokens, token-file contents once read,
+// passwords, client keys, URL userinfo of server and proxy-url, impersonation
+// extras, auth-provider settings) is registered with the redactor
+// (errors/redact.ts) as soon as it is parsed, so no later error or log line
+// can carry it.
 
+import { parseProxyUrl } from "../transport/proxy-env.js";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import {
+  redact,
+  redactCause,
+  registerBasicAuth,
+  registerEnvSecrets,
+  registerSecret,
+  registerSecrets,
+  registerUrlSecrets,
+} from "../errors/redact.js";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type ExecConfig, type RestConfig } from "./rest-config.js";
 
 /** A kubeconfig `cluster` entry (field names as in the file). */
@@ -296,7 +312,47 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
       : {}),
   }));
   entries<KubeconfigContext>("contexts", "context", kc.contexts, (c) => c);
+  registerKubeconfigSecrets(raw);
   return kc;
+}
+
+/**
+ * Registers with the redactor every credential in a parsed kubeconfig
+ * document, also those of entries that are shadowed or never selected
+ * (redacting a secret everywhere is never wrong). Reads no files: a tokenFile
+ * is registered when it is read.
+ */
+function registerKubeconfigSecrets(raw: Raw): void {
+  const list = (key: string): Raw[] => (Array.isArray(raw[key]) ? (raw[key] as unknown[]) : []).filter(isRecord);
+  for (const item of list("clusters")) {
+    const c = item.cluster;
+    if (!isRecord(c)) continue;
+    if (typeof c.server === "string") registerUrlSecrets(c.server);
+    if (typeof c["proxy-url"] === "string") registerUrlSecrets(c["proxy-url"]);
+  }
+  for (const item of list("users")) {
+    const u = item.user;
+    if (!isRecord(u)) continue;
+    registerSecret(u.token);
+    registerBasicAuth(typeof u.username === "string" ? u.username : undefined, typeof u.password === "string" ? u.password : undefined);
+    const keyData = u["client-key-data"];
+    if (typeof keyData === "string") {
+      registerSecret(keyData);
+      registerSecret(keyData.replace(/\s+/g, ""));
+      registerSecret(Buffer.from(keyData.replace(/\s+/g, ""), "base64").toString("utf8"));
+    }
+    const extra = u["as-user-extra"];
+    if (isRecord(extra)) {
+      for (const values of Object.values(extra)) if (Array.isArray(values)) registerSecrets(values);
+    }
+    const provider = u["auth-provider"];
+    if (isRecord(provider) && isRecord(provider.config)) registerSecrets(Object.values(provider.config));
+    if (isRecord(u.exec) && Array.isArray(u.exec.env)) registerEnvSecrets(u.exec.env);
+  }
+}
+
+function isRecord(v: unknown): v is Raw {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Merges kubeconfigs in priority order: the first definition of each name wins, as does the first current-context. */
@@ -401,13 +457,15 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
   if (!server) {
     throw new ConfigError(`kubeconfig ${cluster.origin}: no server found for ${cWhere}`, { file: cluster.origin });
   }
+  registerUrlSecrets(server); // an override may bring its own userinfo
   let url: URL;
   try {
     url = new URL(server.includes("://") ? server : `https://${server}`);
   } catch (err) {
-    throw new ConfigError(`kubeconfig ${cluster.origin}: ${cWhere}: server ${JSON.stringify(server)} is not a URL`, {
+    // the URL error's `input` holds the whole server text: redact it with the message
+    throw new ConfigError(`kubeconfig ${cluster.origin}: ${cWhere}: server ${redact(JSON.stringify(server))} is not a URL`, {
       file: cluster.origin,
-      cause: err,
+      cause: redactCause(err),
     });
   }
   if (c["certificate-authority"] && c["certificate-authority-data"]) {
@@ -417,17 +475,8 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
     );
   }
   if (c["proxy-url"]) {
-    let scheme = "";
-    try {
-      scheme = new URL(c["proxy-url"]).protocol;
-    } catch {
-      scheme = "";
-    }
-    if (!["http:", "https:", "socks5:"].includes(scheme)) {
-      throw new ConfigError(`kubeconfig ${cluster.origin}: ${cWhere}: proxy-url must be an http, https or socks5 URL`, {
-        file: cluster.origin,
-      });
-    }
+    // http, https, socks5 and socks5h; checked now, so a bad proxy never fails the first request instead
+    parseProxyUrl(c["proxy-url"], { source: `kubeconfig ${cluster.origin}: ${cWhere}: proxy-url`, file: cluster.origin });
   }
 
   const namespace = overrides.namespace || ctx.value.namespace || "default";
@@ -505,6 +554,7 @@ function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Nam
   if (u.tokenFile) {
     try {
       config.bearerToken = readFileSync(u.tokenFile, "utf8").trim();
+      registerSecret(config.bearerToken);
     } catch (err) {
       throw new ConfigError(`kubeconfig ${file}: ${where}: cannot read tokenFile ${u.tokenFile}`, { file, cause: err });
     }

@@ -3,6 +3,12 @@
 // first, then the in-cluster environment when no kubeconfig (or no context)
 // is found, and a clear error when neither exists. It never guesses
 // localhost:8080.
+//
+// The returned config also carries the proxy variables of the environment it
+// was loaded from (RestConfig.proxyEnv), and its proxy is validated here: an
+// invalid or unsupported kubeconfig proxy-url, or HTTPS_PROXY/HTTP_PROXY
+// value, is a ConfigError from loadConfig() rather than a failure of the
+// first request (transport/proxy-env.ts).
 
 import { inClusterConfig, isInCluster, type InClusterOptions } from "./in-cluster.js";
 import {
@@ -13,6 +19,7 @@ import {
   type KubeconfigOverrides,
 } from "./kubeconfig.js";
 import { ConfigError, type RestConfig } from "./rest-config.js";
+import { proxyEnvFrom, proxyForUrl } from "../transport/proxy-env.js";
 
 /** Options for {@link loadConfig}. */
 export interface LoadConfigOptions extends KubeconfigLoadOptions, KubeconfigOverrides {
@@ -31,18 +38,33 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<RestC
   const kc = await loadKubeconfig(options);
   const inCluster = { ...options.inCluster, env };
   if (kc && (options.context || kc.currentContext || !isInCluster(inCluster))) {
-    const config = kubeconfigToRestConfig(kc, options);
-    return config;
+    return withProxy(kubeconfigToRestConfig(kc, options), env);
   }
   if (isInCluster(inCluster)) {
     const config = inClusterConfig(inCluster);
     if (options.namespace) config.namespace = options.namespace;
     if (options.server) config.server = options.server;
-    return config;
+    return withProxy(config, env);
   }
   const { paths } = kubeconfigPaths(options);
   throw new ConfigError(
     `no Kubernetes configuration found: no kubeconfig at ${paths.join(", ")}${env.KUBECONFIG ? " (from KUBECONFIG)" : ""}, ` +
       "and not running in a cluster (KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
   );
+}
+
+/**
+ * Records the environment's proxy variables in `config` and checks the proxy
+ * that will apply to its server, so that a bad one fails here.
+ */
+function withProxy(config: RestConfig, env: Record<string, string | undefined>): RestConfig {
+  config.proxyEnv = proxyEnvFrom(env);
+  let target: URL | undefined;
+  try {
+    target = new URL(config.server.includes("://") ? config.server : `https://${config.server}`);
+  } catch {
+    target = undefined; // the transport reports an unparsable server
+  }
+  if (target) proxyForUrl(target, config);
+  return config;
 }

@@ -4,6 +4,7 @@
 // (qps, burst, userAgent...) before creating clients. Secrets live here, so
 // describeConfig() is the only safe way to print one.
 
+import { KubegenError } from "../errors/redact.js";
 import { basename } from "node:path";
 import type { Clock } from "../util/clock.js";
 
@@ -98,8 +99,24 @@ export interface RestConfig {
   insecureSkipTlsVerify?: boolean;
   /** SNI / certificate name to verify instead of the server's host. */
   tlsServerName?: string;
-  /** `http://` or `https://` proxy to tunnel through with CONNECT. */
+  /**
+   * Proxy for every request, loopback servers included (the kubeconfig's
+   * `proxy-url`; client-go's `Proxy = http.ProxyURL(u)`): `http://` or
+   * `https://` (HTTPS through a CONNECT tunnel), `socks5://` (the client
+   * resolves the server's name) or `socks5h://` (the proxy resolves it), with
+   * optional `user:password@`. Wins over {@link proxyEnv}. An invalid URL is a
+   * ConfigError when loadConfig() returns or a client is created.
+   */
   proxyUrl?: string;
+  /**
+   * Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY (and their lower-case forms)
+   * are read from when {@link proxyUrl} is unset, by Go's
+   * http.ProxyFromEnvironment rules (see transport/proxy-env.ts). loadConfig()
+   * copies them from its `env` (default process.env); when undefined, the
+   * transport reads process.env when it is created; `null` disables
+   * environment proxies.
+   */
+  proxyEnv?: Readonly<Record<string, string | undefined>> | null;
 
   /** Static bearer token. */
   bearerToken?: string;
@@ -133,7 +150,7 @@ export function defaultUserAgent(): string {
 }
 
 /** A configuration problem; the message names the file and entry at fault and never a secret. */
-export class ConfigError extends Error {
+export class ConfigError extends KubegenError {
   override readonly name: string = "ConfigError";
   /** The kubeconfig (or other) file at fault, when there is one. */
   readonly file: string | undefined;
@@ -141,6 +158,10 @@ export class ConfigError extends Error {
   constructor(message: string, options?: { file?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.file = options?.file;
+  }
+
+  protected override describe(): Record<string, unknown> {
+    return { file: this.file };
   }
 }
 

@@ -2,9 +2,12 @@
 // transport/token_source.go cachingTokenSource + fileTokenSource): the cached
 // token is used until `reloadMs` has passed since the last read; a failed
 // re-read keeps the last good token; a 401 invalidates the cache so the next
-// request reads the file again.
+// request reads the file again. Every token read (and the initial one) is
+// registered with the redactor (errors/redact.ts), so a rotated token is
+// redacted from the moment it is first used.
 
 import { readFile } from "node:fs/promises";
+import { registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { ConfigError, DEFAULT_TOKEN_FILE_RELOAD_MS } from "./rest-config.js";
 
@@ -22,6 +25,7 @@ export class TokenFileSource {
     this.reloadMs = options.reloadMs ?? DEFAULT_TOKEN_FILE_RELOAD_MS;
     this.#clock = options.clock ?? realClock;
     if (options.initialToken) {
+      registerSecret(options.initialToken);
       this.#token = options.initialToken;
       this.#readAt = this.#clock.now();
     }
@@ -42,6 +46,7 @@ export class TokenFileSource {
     try {
       const text = (await readFile(this.path, "utf8")).trim();
       if (!text) throw new Error("the file is empty");
+      registerSecret(text);
       this.#token = text;
       this.#readAt = this.#clock.now();
       return text;

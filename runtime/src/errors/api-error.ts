@@ -1,10 +1,14 @@
 // ApiError and the reason predicates of apimachinery pkg/api/errors/errors.go.
 // An ApiError always carries a full metav1.Status: the server's own when the
 // response body is one, or one synthesised from the HTTP code the way
-// NewGenericServerResponse does when it is not.
+// NewGenericServerResponse does when it is not. The Status is redacted when
+// the error is built (a hostile or buggy server may echo the caller's token in
+// its message, reason, causes or name), so every text an ApiError exposes is
+// safe to log.
 
 import type { Status } from "../meta/types.js";
 import { findInChain } from "./network-error.js";
+import { KubegenError, redactUrl, redactValue } from "./redact.js";
 
 /** Where a failed request went, for messages and synthesised Statuses. */
 export interface RequestContext {
@@ -20,21 +24,33 @@ export interface RequestContext {
   name?: string;
 }
 
-/** An API-level failure: a non-2xx response or a watch ERROR event. `status` is the parsed Status. */
-export class ApiError extends Error {
+/**
+ * An API-level failure: a non-2xx response or a watch ERROR event. `status` is
+ * the parsed Status, as a redacted copy: every string in it has known secrets
+ * and credential-like text replaced by `<redacted>` (see errors/redact.ts).
+ * `JSON.stringify(err)` and `util.inspect(err)` show the message, code,
+ * reason, Status, method and URL, never request headers.
+ */
+export class ApiError extends KubegenError {
   override readonly name = "ApiError";
-  /** The Status the server sent, or one synthesised from the HTTP response. */
+  /** The Status the server sent, or one synthesised from the HTTP response (redacted). */
   readonly status: Status;
   /** HTTP method of the request (when known). */
   readonly method: string | undefined;
-  /** URL of the request (when known). */
+  /** URL of the request (when known), without userinfo and redacted. */
   readonly url: string | undefined;
 
   constructor(status: Status, context: RequestContext = {}, options?: { cause?: unknown }) {
-    super(status.message || `the server responded with ${status.code ?? "an"} ${status.reason ?? ""}`.trim(), options);
-    this.status = status;
+    const safe = redactValue(status);
+    super(safe.message || `the server responded with ${safe.code ?? "an"} ${safe.reason ?? ""}`.trim(), options);
+    this.status = safe;
     this.method = context.method;
-    this.url = context.url;
+    this.url = context.url === undefined ? undefined : redactUrl(context.url);
+  }
+
+  /** Fields for toJSON() and util.inspect(). */
+  protected override describe(): Record<string, unknown> {
+    return { code: this.code, reason: this.reason, status: this.status, method: this.method, url: this.url };
   }
 
   /** The HTTP code (Status.code), 0 when unknown. */

@@ -1,12 +1,21 @@
 // NetworkError: a failure below HTTP (DNS, connect, TLS, reset, timeout, abort
-// during transfer). API-level failures are ApiError (api-error.ts).
+// during transfer). API-level failures are ApiError (api-error.ts). Like every
+// runtime error it is redacted when built (errors/redact.ts): its message, its
+// URL and the underlying error it wraps.
 
-/** A transport failure: the request did not get a complete HTTP response. `cause` is the underlying error. */
-export class NetworkError extends Error {
+import { KubegenError, redactUrl } from "./redact.js";
+
+/**
+ * A transport failure: the request did not get a complete HTTP response.
+ * `cause` is the underlying error (kept, but redacted in place).
+ * `JSON.stringify(err)` and `util.inspect(err)` show the message, code, method,
+ * URL and cause, never request headers.
+ */
+export class NetworkError extends KubegenError {
   override readonly name = "NetworkError";
   /** HTTP method of the failed request. */
   readonly method: string;
-  /** URL of the failed request (no credentials). */
+  /** URL of the failed request, without userinfo and redacted. */
   readonly url: string;
   /** Node's error code when there is one (`ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, ...). */
   readonly code: string | undefined;
@@ -14,8 +23,13 @@ export class NetworkError extends Error {
   constructor(message: string, init: { method: string; url: string; code?: string | undefined; cause: unknown }) {
     super(message, { cause: init.cause });
     this.method = init.method;
-    this.url = init.url;
+    this.url = redactUrl(init.url);
     this.code = init.code;
+  }
+
+  /** Fields for toJSON() and util.inspect(). */
+  protected override describe(): Record<string, unknown> {
+    return { code: this.code, method: this.method, url: this.url };
   }
 }
 

@@ -4,6 +4,9 @@
 //   stream()      the response body as a Node Readable (pod logs, follow=true)
 //   watch<T>()    an async iterable of WatchEvent<T>
 // Generic on purpose: typed resource clients are thin layers over it.
+// Errors it builds are redacted (errors/redact.ts): ApiError and NetworkError
+// redact themselves, and no error quotes a response body that the redactor
+// has not seen whole (JSON.parse's messages quote a fragment of the text).
 
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
@@ -77,9 +80,12 @@ export class RestClient {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.body.toString("utf8"));
-    } catch (err) {
-      throw new Error(`${spec.verb ?? spec.method ?? "GET"} ${spec.path ?? spec.resource ?? ""}: response is not JSON`, {
-        cause: err,
+    } catch {
+      // JSON.parse's message quotes a piece of the body, which may be part of
+      // a secret too short to recognise: the cause says only where it failed.
+      const type = String(raw.headers["content-type"] ?? "no content type");
+      throw new Error(redact(`${spec.verb ?? spec.method ?? "GET"} ${spec.path ?? spec.resource ?? ""}: response is not JSON`), {
+        cause: new SyntaxError(redact(`the ${raw.body.length}-byte response body (${type}) is not valid JSON`)),
       });
     }
     if (isStatus(parsed) && parsed.status !== "Success") {

@@ -3,11 +3,14 @@
 // plugin, else token file, else static token, else basic auth), builds the
 // impersonation headers, and decides after a 401 whether a fresh credential
 // exists to retry with. Exec plugins are shared process-wide per exec config,
-// as client-go caches authenticators.
+// as client-go caches authenticators. Every credential of the config is
+// registered with the redactor (errors/redact.ts) when the authenticator is
+// built, and again when it is used (a RestConfig is mutable).
 
 import { ExecCredentialProvider, type ExecCredential } from "../config/exec-credential.js";
 import type { RestConfig } from "../config/rest-config.js";
 import { TokenFileSource } from "../config/token-file.js";
+import { registerBasicAuth, registerConfigSecrets, registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 
 /** The credential one request used. */
@@ -32,6 +35,7 @@ export class Authenticator {
 
   constructor(config: RestConfig, clock: Clock = config.clock ?? realClock) {
     this.#config = config;
+    registerConfigSecrets(config);
     if (config.exec) {
       const where = config.origin ?? "rest config";
       if (clock === realClock) {
@@ -76,8 +80,12 @@ export class Authenticator {
       const token = await this.#tokenFile.token();
       return { authorization: `Bearer ${token}`, fileToken: token };
     }
-    if (c.bearerToken) return { authorization: `Bearer ${c.bearerToken}` };
+    if (c.bearerToken) {
+      registerSecret(c.bearerToken);
+      return { authorization: `Bearer ${c.bearerToken}` };
+    }
     if (c.username || c.password) {
+      registerBasicAuth(c.username, c.password);
       return { authorization: `Basic ${Buffer.from(`${c.username ?? ""}:${c.password ?? ""}`).toString("base64")}` };
     }
     return {};

@@ -2,7 +2,11 @@
 // the response head with its body unread (client-go rest/request.go request()
 // and rest/with_retry.go, transport/*). It owns, per RestConfig:
 //   - a keep-alive https.Agent (connection pooling; one more per exec client cert),
-//   - TLS (CA, client cert, server name, insecure skip-verify with a warning), proxy-url,
+//   - TLS (CA, client cert, server name, insecure skip-verify with a warning),
+//   - the proxy: chosen once, when the transport is created, from proxyUrl or
+//     the environment (proxy-env.ts; an invalid one is a ConfigError then,
+//     never a failure of the first request), and connected through by
+//     proxy-agent.ts (CONNECT) or socks.ts (SOCKS5),
 //   - authentication headers, impersonation, User-Agent (a request's abort
 //     signal and timeout also bound the wait for an exec credential plugin),
 //   - one TokenBucket for client-side QPS/burst (watches are not limited),
@@ -19,11 +23,12 @@ import https from "node:https";
 import { ConfigError, defaultUserAgent, effectiveRateLimit, type RestConfig } from "../config/rest-config.js";
 import { NetworkError } from "../errors/network-error.js";
 import { featureGatesFor } from "../features/feature-gates.js";
-import { redact } from "../errors/redact.js";
+import { redact, redactWarning, registerConfigSecrets, registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
-import { ConnectProxyAgent } from "./proxy-agent.js";
+import { forwardProxyAgent, forwardRequestOptions, TunnelHttpAgent, TunnelHttpsAgent, tunnelDialer } from "./proxy-agent.js";
+import { proxyForUrl, type ProxyUrl } from "./proxy-env.js";
 import { defaultWarningHandler, parseWarningHeaders } from "./warnings.js";
 
 /** An HTTP request as rest/build-request.ts produces it: data only. */
@@ -68,8 +73,10 @@ export class Transport {
   readonly #base: URL;
   readonly #agents = new Map<string, http.Agent>();
   readonly #userAgent: string;
+  readonly #proxy: ProxyUrl | undefined;
 
   constructor(config: RestConfig) {
+    registerConfigSecrets(config);
     this.config = config;
     this.#clock = config.clock ?? realClock;
     const where = config.origin ?? "rest config";
@@ -78,6 +85,8 @@ export class Transport {
     } catch (err) {
       throw new ConfigError(`${where}: server ${JSON.stringify(config.server)} is not a URL`, { cause: err });
     }
+    // an unusable proxy is a configuration error now, not a failure of the first request
+    this.#proxy = proxyForUrl(this.#base, config);
     if (config.caData && config.caFile) {
       throw new ConfigError(`${where}: both caData and caFile (${config.caFile}) are set; set only one`);
     }
@@ -94,6 +103,14 @@ export class Transport {
     this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
     this.#auth = new Authenticator(config, this.#clock);
     this.#userAgent = config.userAgent || defaultUserAgent();
+  }
+
+  /**
+   * The proxy requests go through, as `scheme://host:port` (never with
+   * credentials), or undefined for direct connections.
+   */
+  get proxy(): string | undefined {
+    return this.#proxy?.display;
   }
 
   /** The authenticator (exposes the exec provider for diagnostics). */
@@ -137,7 +154,7 @@ export class Transport {
         });
       }
       const code = (err as NodeJS.ErrnoException)?.code;
-      const msg = redact(what ?? (err as Error)?.message ?? String(err), this.#auth.secrets());
+      const msg = redact(what ?? (err as Error)?.message ?? String(err), [...this.#auth.secrets(), ...(this.#proxy?.secrets() ?? [])]);
       throw new NetworkError(`${req.method} ${url}: ${msg}`, { method: req.method, url: url.toString(), code, cause: err });
     };
 
@@ -218,7 +235,7 @@ export class Transport {
     if (!header) return;
     const handler = this.config.warningHandler === undefined ? defaultWarningHandler : this.config.warningHandler;
     if (!handler) return;
-    for (const w of parseWarningHeaders(header)) handler(w);
+    for (const w of parseWarningHeaders(header)) handler(redactWarning(w));
   }
 
   #once(url: URL, req: HttpRequest, auth: AuthState, signal: AbortSignal | undefined): Promise<IncomingMessage> {
@@ -232,8 +249,16 @@ export class Transport {
     if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
     const isHttps = url.protocol === "https:";
     const agent = this.#agent(isHttps, auth.clientCert);
+    const proxy = this.#proxy;
     return new Promise((resolve, reject) => {
-      const r = (isHttps ? https : http).request(url, { method: req.method, headers, agent, ...(signal ? { signal } : {}) }, resolve);
+      let r: http.ClientRequest;
+      if (!isHttps && proxy && !proxy.isSocks) {
+        // an http target through an HTTP(S) proxy: absolute-form request to the proxy (Go transport.go, targetScheme http)
+        const forward = forwardRequestOptions(proxy, url, headers);
+        r = forward.module.request({ ...forward.options, method: req.method, agent, ...(signal ? { signal } : {}) }, resolve);
+      } else {
+        r = (isHttps ? https : http).request(url, { method: req.method, headers, agent, ...(signal ? { signal } : {}) }, resolve);
+      }
       r.on("error", reject);
       r.end(req.body);
     });
@@ -253,18 +278,24 @@ export class Transport {
       }
     }
     const base: http.AgentOptions = { keepAlive: true, scheduling: "lifo" };
+    const c = this.config;
+    const where = c.origin ?? "rest config";
+    const read = (file: string, what: string): string => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch (err) {
+        throw new ConfigError(`${where}: cannot read ${what} ${file}`, { file, cause: err });
+      }
+    };
+    const proxy = this.#proxy;
     if (!isHttps) {
-      agent = new http.Agent(base);
+      if (!proxy) agent = new http.Agent(base);
+      else if (proxy.isSocks) agent = new TunnelHttpAgent(tunnelDialer(proxy), base);
+      else {
+        const proxyCa = proxy.scheme === "https" ? (c.caData ?? (c.caFile ? read(c.caFile, "CA file") : undefined)) : undefined;
+        agent = forwardProxyAgent(proxy, base, { proxyCa });
+      }
     } else {
-      const c = this.config;
-      const where = c.origin ?? "rest config";
-      const read = (file: string, what: string): string => {
-        try {
-          return readFileSync(file, "utf8");
-        } catch (err) {
-          throw new ConfigError(`${where}: cannot read ${what} ${file}`, { file, cause: err });
-        }
-      };
       const tlsOptions: https.AgentOptions = {
         ...base,
         rejectUnauthorized: !c.insecureSkipTlsVerify,
@@ -273,12 +304,13 @@ export class Transport {
       if (ca) tlsOptions.ca = ca;
       const cert = clientCert?.cert ?? c.certData ?? (c.certFile ? read(c.certFile, "client certificate") : undefined);
       const keyPem = clientCert?.key ?? c.keyData ?? (c.keyFile ? read(c.keyFile, "client key") : undefined);
+      if (keyPem) registerSecret(keyPem);
       if (cert && keyPem) {
         tlsOptions.cert = cert;
         tlsOptions.key = keyPem;
       }
       if (c.tlsServerName) tlsOptions.servername = c.tlsServerName;
-      agent = c.proxyUrl ? new ConnectProxyAgent(c.proxyUrl, tlsOptions) : new https.Agent(tlsOptions);
+      agent = proxy ? new TunnelHttpsAgent(tunnelDialer(proxy, { proxyCa: ca }), tlsOptions) : new https.Agent(tlsOptions);
     }
     this.#agents.set(key, agent);
     return agent;

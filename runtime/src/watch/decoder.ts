@@ -6,6 +6,7 @@
 // multi-byte UTF-8 character) are harmless. ERROR events become a thrown
 // ApiError carrying the event's Status.
 
+import { redact } from "../errors/redact.js";
 import { ApiError, isStatus } from "../errors/api-error.js";
 import type { Status } from "../meta/types.js";
 
@@ -129,7 +130,13 @@ export class JsonFramer {
 
 /** Parses one frame into a raw event, validating its type. */
 export function parseWatchFrame(text: string): RawWatchEvent {
-  const ev = JSON.parse(text) as { type?: unknown; object?: unknown };
+  let ev: { type?: unknown; object?: unknown };
+  try {
+    ev = JSON.parse(text) as { type?: unknown; object?: unknown };
+  } catch {
+    // JSON.parse's own message quotes part of the frame, which may hold a secret.
+    throw new SyntaxError("the frame is not valid JSON");
+  }
   if (typeof ev !== "object" || ev === null || typeof ev.type !== "string" || !EVENT_TYPES.has(ev.type)) {
     throw new SyntaxError(`invalid watch event type ${JSON.stringify((ev as { type?: unknown })?.type)}`);
   }
@@ -146,7 +153,8 @@ export function watchErrorToApiError(object: unknown, context: { method?: string
         status: "Failure",
         code: 500,
         reason: "InternalError",
-        message: `watch ERROR event with an unexpected object: ${JSON.stringify(object)?.slice(0, 200)}`,
+        // redact before cutting, so a secret split by the cut cannot survive in part
+        message: `watch ERROR event with an unexpected object: ${redact(JSON.stringify(object) ?? "undefined").slice(0, 200)}`,
       };
   return new ApiError(status, context);
 }
@@ -183,6 +191,7 @@ export async function* decodeWatchEvents<T>(
 }
 
 function decodeFailure(err: unknown, context: { method?: string; url?: string }): ApiError {
+  const what = redact(err instanceof Error ? err.message : String(err));
   return new ApiError(
     {
       kind: "Status",
@@ -190,9 +199,8 @@ function decodeFailure(err: unknown, context: { method?: string; url?: string })
       status: "Failure",
       code: 500,
       reason: "InternalError",
-      message: `unable to decode an event from the watch stream: ${(err as Error).message}`,
+      message: `unable to decode an event from the watch stream: ${what}`,
     },
     context,
-    { cause: err },
   );
 }
