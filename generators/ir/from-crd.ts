@@ -328,6 +328,9 @@ function listTypeDef(name: string, itemType: string, module: ModuleDraft, listKi
   };
 }
 
+/** Per group-version module: the type already hoisted for each sub-schema (by its JSON text). */
+const sharedHoisted = new WeakMap<object, Map<string, string>>();
+
 /** Adds CRDs (already checked) to the model. */
 export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, diags: Diagnostics): void {
   // Reserve every kind and list name first, so hoisted names never take them.
@@ -379,14 +382,25 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
     }
     const firsts = [...groups.values()].map((g) => g[0]!);
     const short = shortHoistedNames(crd.kind, firsts.map((f) => f.path));
+    // Identical sub-schemas share one type across the whole group-version: the
+    // first kind (in input order) that hoists one names it, later kinds reuse it
+    // (cert-manager's ClusterIssuer and Issuer share every spec type).
+    let shared = sharedHoisted.get(module);
+    if (!shared) sharedHoisted.set(module, (shared = new Map()));
     const rename = new Map<string, string>();
+    const fresh: (typeof sites)[number][] = [];
     firsts.forEach((first, i) => {
-      const name = mb.reserve(module, short[i]!);
+      let name = shared.get(first.key);
+      if (name === undefined) {
+        name = mb.reserve(module, short[i]!);
+        shared.set(first.key, name);
+        fresh.push(first);
+      }
       for (const site of groups.get(first.key)!) rename.set(site.placeholder, name);
     });
     const fix = (t: TypeTarget): TypeTarget => ("name" in t && rename.has(t.name) ? { module: t.module, name: rename.get(t.name)! } : t);
     module.types.set(typeName, mapTypeDefRefs(kindDef, fix));
-    for (const first of firsts) {
+    for (const first of fresh) {
       const name = rename.get(first.placeholder)!;
       module.types.set(name, { ...mapTypeDefRefs(first.def!, fix), name });
     }
