@@ -1,9 +1,11 @@
 // The real bin (generators/bin/kubegen.js over the compiled dist/, built by
 // `make build` before the tests): it runs the CLI and exits with run()'s code.
 // Everything else about the CLI is tested in-process (helpers/cli.ts).
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -40,3 +42,41 @@ describe("bin/kubegen.js", () => {
     expect(r.stdout).toBe("");
   }, 120_000);
 });
+
+describe("bin/kubegen.js --from-cluster against a server that resets every connection", () => {
+  it("retries, then exits 2 with the error (never 0, never silently)", async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), "kubegen-reset-"));
+    try {
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "https://127.0.0.1:${port}" } }]
+users: [{ name: u, user: { token: not-a-real-token-1234 } }]
+contexts: [{ name: x, context: { cluster: c, user: u } }]
+current-context: x
+`,
+      );
+      // Asynchronous spawn: the reset server lives in this process.
+      const child = spawn(process.execPath, [bin, "generate", "--from-cluster", "--kubeconfig", kubeconfig, "--out", join(dir, "out")], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/--from-cluster: reading OpenAPI from https:\/\/127\.0\.0\.1:\d+ failed: GET .*\/openapi\/v3: (read ECONNRESET|Client network socket disconnected)/);
+      expect(stderr).not.toContain("not-a-real-token-1234");
+      expect(existsSync(join(dir, "out"))).toBe(false);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
