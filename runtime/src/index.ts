@@ -89,6 +89,9 @@ export type { InClusterOptions } from "./config/in-cluster.js";
 export { loadConfig } from "./config/load-config.js";
 export type { LoadConfigOptions } from "./config/load-config.js";
 export { TokenFileSource } from "./config/token-file.js";
+export { OidcAuthProvider, OIDC_EXPIRY_DELTA_MS } from "./config/oidc.js";
+export type { AuthProviderConfig, AuthProviderConfigPersister, OidcAuthProviderOptions } from "./config/oidc.js";
+export { KubeconfigAuthProviderPersister, KubeconfigUpdateError } from "./config/kubeconfig-persister.js";
 export { ExecCredentialProvider, DEFAULT_EXEC_PLUGIN_TIMEOUT_MS, DEFAULT_EXEC_PLUGIN_KILL_GRACE_MS } from "./config/exec-credential.js";
 export type { ExecCredential, ExecCredentialProviderOptions } from "./config/exec-credential.js";
 
@@ -186,6 +189,10 @@ export { ProxyError } from "./transport/proxy-error.js";
 export type { ProxyErrorCode } from "./transport/proxy-error.js";
 export { socksConnect, socksReplyText, DEFAULT_PROXY_HANDSHAKE_TIMEOUT_MS } from "./transport/socks.js";
 export type { SocksConnectOptions } from "./transport/socks.js";
+export { TlsFileSource, checkTlsMaterial, DEFAULT_TLS_FILE_CHECK_MS, DEFAULT_TLS_FILE_REREAD_MS } from "./transport/cert-rotation.js";
+export type { TlsFileEvent, TlsFileSourceOptions, TlsMaterial, TlsRole } from "./transport/cert-rotation.js";
+export { ACCEPT_ENCODING, decodeResponse, GunzipIncomingMessage, isGzipEncoded } from "./transport/compression.js";
+export type { ResponseContext } from "./transport/compression.js";
 
 // rest: request building (no I/O) and the RestClient
 export {

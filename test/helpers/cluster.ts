@@ -13,6 +13,8 @@ export type ControlPlaneInfo =
       server: string;
       kubeconfigPath: string;
       caPem: string;
+      caCertPath: string;
+      caKeyPath: string;
       adminToken: string;
       limitedToken: string;
       clientCert: string;

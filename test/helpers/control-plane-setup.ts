@@ -20,6 +20,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     server: cp.server,
     kubeconfigPath: cp.kubeconfigPath,
     caPem: cp.caPem,
+    caCertPath: cp.caCertPath,
+    caKeyPath: cp.caKeyPath,
     adminToken: cp.adminToken,
     limitedToken: cp.limitedToken,
     clientCert: cp.clientCert,

@@ -16,9 +16,17 @@
 //
 // Every credential a parsed file holds (tokens, token-file contents once read,
 // passwords, client keys, URL userinfo of server and proxy-url, impersonation
-// extras, auth-provider settings) is registered with the redactor
+// extras, auth-provider settings; for the `oidc` provider only its id-token,
+// refresh-token and client-secret) is registered with the redactor
 // (errors/redact.ts) as soon as it is parsed, so no later error or log line
 // can carry it.
+//
+// A user's `auth-provider: {name: oidc}` becomes RestConfig.authProvider plus
+// a persister that writes refreshed tokens back into the file the user entry
+// came from (config/oidc.ts, config/kubeconfig-persister.ts); a relative
+// idp-certificate-authority is resolved against that file's folder, like the
+// other paths here (client-go leaves it relative to the working directory).
+// Other auth-provider names are a ConfigError.
 
 import { parseProxyUrl } from "../transport/proxy-env.js";
 import { accessSync, constants, readFileSync } from "node:fs";
@@ -36,6 +44,8 @@ import {
   registerUrlSecrets,
 } from "../errors/redact.js";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type ExecConfig, type RestConfig } from "./rest-config.js";
+import { KubeconfigAuthProviderPersister } from "./kubeconfig-persister.js";
+import { registerOidcSecrets, validateOidcConfig } from "./oidc.js";
 
 /** A kubeconfig `cluster` entry (field names as in the file). */
 export interface KubeconfigCluster {
@@ -63,6 +73,7 @@ export interface KubeconfigUser {
   "as-user-extra"?: Record<string, string[]>;
   username?: string;
   password?: string;
+  /** A legacy auth-provider; kubegen supports `oidc` (config/oidc.ts). */
   "auth-provider"?: { name: string; config?: Record<string, string> };
   exec?: ExecConfig;
 }
@@ -346,7 +357,11 @@ function registerKubeconfigSecrets(raw: Raw): void {
       for (const values of Object.values(extra)) if (Array.isArray(values)) registerSecrets(values);
     }
     const provider = u["auth-provider"];
-    if (isRecord(provider) && isRecord(provider.config)) registerSecrets(Object.values(provider.config));
+    if (isRecord(provider) && isRecord(provider.config)) {
+      // an oidc provider's issuer URL and client id are not secret, and are quoted in its messages
+      if (provider.name === "oidc") registerOidcSecrets(provider.config);
+      else registerSecrets(Object.values(provider.config));
+    }
     if (isRecord(u.exec) && Array.isArray(u.exec.env)) registerEnvSecrets(u.exec.env);
   }
 }
@@ -497,6 +512,7 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
   if (c["tls-server-name"]) config.tlsServerName = c["tls-server-name"];
   if (c["insecure-skip-tls-verify"] === true) config.insecureSkipTlsVerify = true;
   if (c["proxy-url"]) config.proxyUrl = c["proxy-url"];
+  if (c["disable-compression"] === true) config.disableCompression = true;
   if (c["certificate-authority"]) {
     checkReadable(c["certificate-authority"], "certificate-authority", cWhere, cluster.origin);
     config.caFile = c["certificate-authority"];
@@ -516,6 +532,44 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
     applyUser(config, user, cluster);
   }
   return config;
+}
+
+/** What kubegen says about auth-providers client-go no longer ships (removed in client-go v0.26). */
+const REMOVED_AUTH_PROVIDERS: Readonly<Record<string, string>> = {
+  gcp: "client-go removed it in v1.26; use the gke-gcloud-auth-plugin exec credential plugin",
+  azure: "client-go removed it in v1.26; use the kubelogin exec credential plugin",
+};
+
+/**
+ * A user's `auth-provider`: `oidc` is checked (config/oidc.ts) and given a
+ * persister for refreshed tokens that writes to the file the entry came from
+ * (client-go clientcmd's PersistAuthProviderConfigForUser); any other name is
+ * a ConfigError.
+ */
+function applyAuthProvider(config: RestConfig, user: Named<KubeconfigUser>): void {
+  const file = user.origin;
+  const where = `kubeconfig ${file}: user ${JSON.stringify(user.name)}`;
+  const provider: unknown = user.value["auth-provider"];
+  const name = isRecord(provider) ? provider.name : undefined;
+  if (typeof name !== "string" || name === "") {
+    throw new ConfigError(`${where}: auth-provider.name is required`, { file });
+  }
+  if (name !== "oidc") {
+    const removed = REMOVED_AUTH_PROVIDERS[name];
+    const instead = removed ?? 'only "oidc" is; for other providers use an exec credential plugin';
+    throw new ConfigError(`${where}: auth-provider ${JSON.stringify(name)} is not supported by kubegen (${instead})`, { file });
+  }
+  const raw = (provider as Raw).config;
+  if (raw !== undefined && raw !== null && !isRecord(raw)) {
+    throw new ConfigError(`${where}: auth-provider.config must be a mapping`, { file });
+  }
+  const base = dirname(file);
+  const settings = validateOidcConfig(raw as Raw | undefined, where, {
+    file,
+    resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+  });
+  config.authProvider = { name, config: settings };
+  config.authConfigPersister = new KubeconfigAuthProviderPersister(file, user.name);
 }
 
 function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Named<KubeconfigCluster>): void {
@@ -579,9 +633,7 @@ function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Nam
 
   if (u["auth-provider"]) {
     if (u.exec) fail("auth-provider and exec cannot both be set");
-    fail(
-      `auth-provider ${JSON.stringify(u["auth-provider"].name)} is not supported by kubegen; use an exec credential plugin`,
-    );
+    applyAuthProvider(config, user);
   }
   if (u.exec) {
     const e = u.exec;

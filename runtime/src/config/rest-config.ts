@@ -7,6 +7,7 @@
 import { KubegenError } from "../errors/redact.js";
 import { basename } from "node:path";
 import type { Clock } from "../util/clock.js";
+import type { AuthProviderConfig, AuthProviderConfigPersister } from "./oidc.js";
 
 /** The version of @kubegen/runtime, used in the default user agent. */
 export const RUNTIME_VERSION = "0.1.0";
@@ -95,6 +96,18 @@ export interface RestConfig {
   /** PEM client key. */
   keyData?: string;
   keyFile?: string;
+  /**
+   * How often, in milliseconds, the transport checks {@link caFile},
+   * {@link certFile} and {@link keyFile} for change (a stat of each; the
+   * contents are read only when a stat changed, and at least every 5 minutes).
+   * Default 1 000 ms; 0 checks before every request; a negative value reads
+   * the files once. Changed files that form a usable set (the certificate
+   * matches the key, the CA parses) are used for new connections; a
+   * half-written set is ignored until it is consistent. See
+   * transport/cert-rotation.ts (client-go transport/cert_rotation.go). The
+   * CA file is re-read only while the ClientsAllowCARotation gate is on.
+   */
+  tlsFileCheckMs?: number;
   /** Skip server certificate verification (insecure; a warning is emitted). */
   insecureSkipTlsVerify?: boolean;
   /** SNI / certificate name to verify instead of the server's host. */
@@ -117,6 +130,19 @@ export interface RestConfig {
    * environment proxies.
    */
   proxyEnv?: Readonly<Record<string, string | undefined>> | null;
+
+  /**
+   * Do not ask for compressed responses (the kubeconfig cluster's
+   * `disable-compression`; client-go rest.Config.DisableCompression). By
+   * default requests carry `Accept-Encoding: gzip` and gzip responses are
+   * decoded transparently (transport/compression.ts).
+   */
+  disableCompression?: boolean;
+
+  /** A kubeconfig `auth-provider` (only `oidc` is supported); see config/oidc.ts. */
+  authProvider?: AuthProviderConfig;
+  /** Where the auth-provider saves refreshed tokens (the kubeconfig loader sets it to the user's kubeconfig file). */
+  authConfigPersister?: AuthProviderConfigPersister;
 
   /** Static bearer token. */
   bearerToken?: string;

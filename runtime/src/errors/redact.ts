@@ -158,6 +158,7 @@ export interface SecretSource {
   proxyEnv?: Readonly<Record<string, string | undefined>> | null | undefined;
   impersonate?: { extra?: Record<string, string[]> | undefined } | undefined;
   exec?: { env?: ReadonlyArray<{ name: string; value: string }> | undefined } | undefined;
+  authProvider?: { config?: Readonly<Record<string, string>> | undefined } | undefined;
 }
 
 const PROXY_VARIABLE = /^(?:https?|all)_proxy$/i;
@@ -167,7 +168,8 @@ const PROXY_VARIABLE = /^(?:https?|all)_proxy$/i;
  * basic-auth password, the client key, the userinfo of `server`, `proxyUrl`
  * and the proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case, from
  * `proxyEnv` or else process.env), impersonation extra values, and exec plugin
- * environment values whose names look secret (`*TOKEN*`, `*SECRET*`, ...).
+ * environment values and auth-provider settings whose names look secret
+ * (`*TOKEN*`, `*SECRET*`, ...: OIDC's id-token, refresh-token, client-secret).
  * Token files and exec plugins register what they produce when they produce
  * it. Cheap to call again.
  */
@@ -183,6 +185,7 @@ export function registerConfigSecrets(config: SecretSource): void {
     if (Array.isArray(values)) registerSecrets(values);
   }
   registerEnvSecrets(config.exec?.env);
+  registerEnvSecrets(Object.entries(config.authProvider?.config ?? {}).map(([name, value]) => ({ name, value })));
 }
 
 function registryRegExp(): RegExp | undefined {

@@ -41,6 +41,9 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   /** The CA that signed the serving and client certificates (PEM). */
   readonly caPem: string;
+  /** Files holding that CA's certificate and key (PEM), for tests that issue their own client certificates. */
+  readonly caCertPath: string;
+  readonly caKeyPath: string;
   /** Bearer token of a user in `system:masters`. */
   readonly adminToken: string;
   /** Bearer token of a user with no RBAC bindings at all. */
@@ -299,6 +302,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       server,
       kubeconfigPath,
       caPem: pki.caPem,
+      caCertPath: pki.caCertFile,
+      caKeyPath: pki.caKeyFile,
       adminToken: pki.adminToken,
       limitedToken: pki.limitedToken,
       clientCert: pki.clientCert,

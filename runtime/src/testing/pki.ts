@@ -14,6 +14,7 @@ const run = promisify(execFile);
 /** Everything the API server and its clients need, as file paths and PEM text. */
 export interface TestPki {
   readonly caCertFile: string;
+  readonly caKeyFile: string;
   readonly caPem: string;
   readonly servingCertFile: string;
   readonly servingKeyFile: string;
@@ -97,6 +98,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
 
   return {
     caCertFile: join(dir, "ca.crt"),
+    caKeyFile: join(dir, "ca.key"),
     caPem: await readFile(join(dir, "ca.crt"), "utf8"),
     servingCertFile: serving.cert,
     servingKeyFile: serving.key,

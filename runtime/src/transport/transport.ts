@@ -2,7 +2,15 @@
 // the response head with its body unread (client-go rest/request.go request()
 // and rest/with_retry.go, transport/*). It owns, per RestConfig:
 //   - a keep-alive https.Agent (connection pooling; one more per exec client cert),
-//   - TLS (CA, client cert, server name, insecure skip-verify with a warning),
+//   - TLS (CA, client cert, server name, insecure skip-verify with a warning);
+//     caFile, certFile and keyFile are re-checked for change (cert-rotation.ts,
+//     client-go transport/cert_rotation.go): new material gets a new agent for
+//     new connections, and the previous agent is retired: its idle
+//     connections are closed at once, its busy ones (a request or a watch in
+//     flight) when their response ends, so a rotation breaks nothing. A new
+//     exec client certificate retires the previous one's agent the same way,
+//   - compression (compression.ts): `Accept-Encoding: gzip` unless
+//     config.disableCompression, and gzip responses decoded as a stream,
 //   - the proxy: chosen once, when the transport is created, from proxyUrl or
 //     the environment (proxy-env.ts; an invalid one is a ConfigError then,
 //     never a failure of the first request), and connected through by
@@ -17,7 +25,6 @@
 //   - redaction of secrets in every error it raises.
 // Request building (rest/build-request.ts) does no I/O; this does no building.
 
-import { readFileSync } from "node:fs";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { ConfigError, defaultUserAgent, effectiveRateLimit, type RestConfig } from "../config/rest-config.js";
@@ -27,6 +34,8 @@ import { redact, redactWarning, registerConfigSecrets, registerSecret } from "..
 import { realClock, type Clock } from "../util/clock.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
+import { TlsFileSource } from "./cert-rotation.js";
+import { ACCEPT_ENCODING, decodeResponse } from "./compression.js";
 import { forwardProxyAgent, forwardRequestOptions, TunnelHttpAgent, TunnelHttpsAgent, tunnelDialer } from "./proxy-agent.js";
 import { proxyForUrl, type ProxyUrl } from "./proxy-env.js";
 import { defaultWarningHandler, parseWarningHeaders } from "./warnings.js";
@@ -72,6 +81,10 @@ export class Transport {
   readonly #auth: Authenticator;
   readonly #base: URL;
   readonly #agents = new Map<string, http.Agent>();
+  /** Agents replaced by newer TLS material, kept until their busy connections end (for close()). */
+  readonly #retired = new Set<http.Agent>();
+  readonly #tls: TlsFileSource;
+  #tlsGeneration = 0;
   readonly #userAgent: string;
   readonly #proxy: ProxyUrl | undefined;
 
@@ -98,7 +111,12 @@ export class Transport {
         code: "KUBEGEN_INSECURE_TLS",
       });
     }
-    featureGatesFor(config); // an unknown gate in config.featureGates is an error now, not at first use
+    const gates = featureGatesFor(config); // an unknown gate in config.featureGates is an error now, not at first use
+    this.#tls = new TlsFileSource(config, {
+      clock: this.#clock,
+      rotateCa: gates.enabled("ClientsAllowCARotation"),
+      ...(config.tlsFileCheckMs !== undefined ? { checkMs: config.tlsFileCheckMs } : {}),
+    });
     const limit = effectiveRateLimit(config);
     this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
     this.#auth = new Authenticator(config, this.#clock);
@@ -111,6 +129,14 @@ export class Transport {
    */
   get proxy(): string | undefined {
     return this.#proxy?.display;
+  }
+
+  /**
+   * The source of the CA, client certificate and key (its `generation` counts
+   * accepted rotations of caFile, certFile and keyFile), for diagnostics.
+   */
+  get tlsFiles(): TlsFileSource {
+    return this.#tls;
   }
 
   /** The authenticator (exposes the exec provider for diagnostics). */
@@ -131,9 +157,12 @@ export class Transport {
 
   /**
    * Sends a request, with throttling, auth and retries, and resolves with the
-   * final response (body unread: the caller must consume or destroy it).
-   * Rejects with the signal's reason when the caller aborts, and with a
-   * NetworkError for transport failures (including the timeout).
+   * final response (body unread: the caller must consume or destroy it). A
+   * gzip-encoded body is decoded (compression.ts) unless the request set its
+   * own Accept-Encoding, in which case the body is returned as sent.
+   * Rejects with the signal's reason when the caller aborts, with a
+   * ConfigError when the TLS files cannot be loaded the first time, and with
+   * a NetworkError for transport failures (including the timeout).
    */
   async send(req: HttpRequest, options: SendOptions = {}): Promise<IncomingMessage> {
     const kind = options.kind ?? "do";
@@ -179,6 +208,7 @@ export class Transport {
         res = await this.#once(url, req, auth, signal);
       } catch (err) {
         if (signal?.aborted) return fail(err);
+        if (err instanceof ConfigError) throw err;
         const code = (err as NodeJS.ErrnoException)?.code ?? "";
         const retryable =
           (kind === "do" && req.method === "GET" && NETWORK_RETRY_CODES.has(code)) ||
@@ -217,14 +247,28 @@ export class Transport {
         await this.#sleep(retryAfter * 1000, signal).catch(fail);
         continue;
       }
-      return res;
+      // a caller that chose its own Accept-Encoding gets the body as the server sent it (as in Go)
+      return hasHeader(req.headers, "accept-encoding") ? res : decodeResponse(res, { method: req.method, url: url.toString() });
     }
   }
 
   /** Closes pooled connections. The transport stays usable (new connections are opened on demand). */
   close(): void {
-    for (const a of this.#agents.values()) a.destroy();
+    for (const a of [...this.#agents.values(), ...this.#retired]) a.destroy();
     this.#agents.clear();
+    this.#retired.clear();
+  }
+
+  /**
+   * Stops using `agent` for new requests: its idle connections close now, and
+   * each busy one closes when its response ends (keepSocketAlive says no), so
+   * requests and watches in flight are not broken.
+   */
+  #retire(agent: http.Agent): void {
+    agent.keepSocketAlive = () => false;
+    for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    for (const a of this.#retired) if (!Object.values(a.sockets).some((l) => l?.length)) this.#retired.delete(a);
+    if (Object.values(agent.sockets).some((l) => l?.length)) this.#retired.add(agent);
   }
 
   #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -245,6 +289,7 @@ export class Transport {
       ...lowerKeys(req.headers),
     };
     if (!headers.authorization && auth.authorization) headers.authorization = auth.authorization;
+    if (!this.config.disableCompression && headers["accept-encoding"] === undefined) headers["accept-encoding"] = ACCEPT_ENCODING;
     // Node does not chunk DELETE (or GET) bodies by default: without a length the server never sees them.
     if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
     const isHttps = url.protocol === "https:";
@@ -265,6 +310,17 @@ export class Transport {
   }
 
   #agent(isHttps: boolean, clientCert: { cert: string; key: string } | undefined): http.Agent {
+    const proxy = this.#proxy;
+    // plain http needs TLS material only to reach an https:// proxy
+    const needsTls = isHttps || (!!proxy && proxy.scheme === "https");
+    // re-checks caFile/certFile/keyFile at most every tlsFileCheckMs
+    const tls = needsTls ? this.#tls.current() : { ca: undefined, cert: undefined, key: undefined, generation: this.#tlsGeneration };
+    if (tls.generation !== this.#tlsGeneration) {
+      // rotated files: every agent was built from the previous material
+      for (const a of this.#agents.values()) this.#retire(a);
+      this.#agents.clear();
+      this.#tlsGeneration = tls.generation;
+    }
     const key = clientCert ? `${clientCert.cert}\n${clientCert.key}` : "";
     let agent = this.#agents.get(key);
     if (agent) return agent;
@@ -272,38 +328,26 @@ export class Transport {
       // a rotated exec certificate replaces the previous one's connections
       for (const [k, a] of this.#agents) {
         if (k !== "") {
-          a.destroy();
+          this.#retire(a);
           this.#agents.delete(k);
         }
       }
     }
     const base: http.AgentOptions = { keepAlive: true, scheduling: "lifo" };
     const c = this.config;
-    const where = c.origin ?? "rest config";
-    const read = (file: string, what: string): string => {
-      try {
-        return readFileSync(file, "utf8");
-      } catch (err) {
-        throw new ConfigError(`${where}: cannot read ${what} ${file}`, { file, cause: err });
-      }
-    };
-    const proxy = this.#proxy;
+    const ca = tls.ca;
     if (!isHttps) {
       if (!proxy) agent = new http.Agent(base);
       else if (proxy.isSocks) agent = new TunnelHttpAgent(tunnelDialer(proxy), base);
-      else {
-        const proxyCa = proxy.scheme === "https" ? (c.caData ?? (c.caFile ? read(c.caFile, "CA file") : undefined)) : undefined;
-        agent = forwardProxyAgent(proxy, base, { proxyCa });
-      }
+      else agent = forwardProxyAgent(proxy, base, { proxyCa: proxy.scheme === "https" ? ca : undefined });
     } else {
       const tlsOptions: https.AgentOptions = {
         ...base,
         rejectUnauthorized: !c.insecureSkipTlsVerify,
       };
-      const ca = c.caData ?? (c.caFile ? read(c.caFile, "CA file") : undefined);
       if (ca) tlsOptions.ca = ca;
-      const cert = clientCert?.cert ?? c.certData ?? (c.certFile ? read(c.certFile, "client certificate") : undefined);
-      const keyPem = clientCert?.key ?? c.keyData ?? (c.keyFile ? read(c.keyFile, "client key") : undefined);
+      const cert = clientCert?.cert ?? tls.cert;
+      const keyPem = clientCert?.key ?? tls.key;
       if (keyPem) registerSecret(keyPem);
       if (cert && keyPem) {
         tlsOptions.cert = cert;

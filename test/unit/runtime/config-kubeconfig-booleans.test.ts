@@ -68,6 +68,7 @@ describe("kubeconfig boolean fields", () => {
 
     const cfg = await loadConfig({ kubeconfigPath: f });
     expect(cfg.insecureSkipTlsVerify === true).toBe(want);
+    expect(cfg.disableCompression === true).toBe(want);
     // provideClusterInfo decides whether the plugin is told about the cluster
     expect(cfg.exec!.cluster !== undefined).toBe(want);
     if (want) {
@@ -80,6 +81,7 @@ describe("kubeconfig boolean fields", () => {
       const f = write(yamlKubeconfig({ insecure: v, compression: v, clusterInfo: v }));
       const cfg = await loadConfig({ kubeconfigPath: f });
       expect(cfg.insecureSkipTlsVerify).toBeUndefined();
+      expect(cfg.disableCompression).toBeUndefined();
       expect(cfg.exec!.cluster).toBeUndefined();
     }
   });
