@@ -17,7 +17,7 @@ EXAMPLE := examples/sample-controller
 # The spec the example's built-in clients are generated from when type-checking it.
 EXAMPLE_SPEC := $(CURDIR)/../shared/openapi/kubernetes-v1.36.swagger.json.gz
 
-.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench generate clean
+.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench fuzz generate clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -72,6 +72,12 @@ test-integration: ## Integration tests against the real control plane
 
 update-golden: ## Rewrite test/golden/*/expected from the current generator (review the diff!)
 	UPDATE_GOLDEN=1 npx vitest run test/golden
+
+# make sh (dash) has no $$RANDOM: the seed comes from /dev/urandom unless KUBEGEN_FUZZ_SEED is set.
+fuzz: ## Property-based fuzzing of the generator: 5000 cases with a random seed (printed; KUBEGEN_FUZZ_SEED=<seed> replays)
+	@seed=$${KUBEGEN_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; seed=$$((seed % 2147483647)); \
+	  echo "fuzz: KUBEGEN_FUZZ_SEED=$$seed KUBEGEN_FUZZ_RUNS=$${KUBEGEN_FUZZ_RUNS:-5000}"; \
+	  KUBEGEN_FUZZ_RUNS=$${KUBEGEN_FUZZ_RUNS:-5000} KUBEGEN_FUZZ_SEED=$$seed npx vitest run --project unit test/unit/generators/fuzz.test.ts
 
 bench: build ## Benchmarks with figures and peer ratios (not part of make test; needs ../shared and make envtest)
 	npm ci --prefix test/bench --no-audit --no-fund

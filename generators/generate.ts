@@ -16,7 +16,7 @@ import { emitTypes } from "./emit/types.js";
 import type { ApiModel } from "./ir/types.js";
 import type { Diagnostic } from "./ir/types.js";
 import { buildModel } from "./ir/build.js";
-import { Diagnostics, UsageError } from "./load/errors.js";
+import { Diagnostics, SchemaError, UsageError } from "./load/errors.js";
 import { loadInputs } from "./load/index.js";
 import { TemplateSet } from "./render/templates.js";
 import { checkOutTarget, writeOutput, type RenderedFile } from "./write/output.js";
@@ -107,6 +107,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const model = buildModel(inputs, diags, options.groups ? { groups: options.groups } : {});
   diags.throwIfErrors();
   if (model.groupVersions.length === 0) {
+    // Input that only holds things kubegen skips (CRDs with no served version) is the input's problem.
+    if (!options.groups?.length && diags.warnings.length > 0) {
+      throw new SchemaError(diags.warnings.map((w) => ({ ...w, severity: "error", message: `${w.message} (and the input defines nothing else)` })));
+    }
     throw new UsageError(
       options.groups?.length
         ? `none of the requested groups (${options.groups.join(", ")}) is in the input`

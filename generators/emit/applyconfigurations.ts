@@ -4,16 +4,15 @@
 // the module's server-side-apply schema table (list/map semantics per field),
 // which extraction and the fake clientset's apply read. Builds views only.
 
-import type { ApiModel, GroupVersion, ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
+import type { ApiModel, GroupVersion, ListSemantics, Resource, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
 import {
   INHERITED_BUILDER_METHODS,
   OBJECT_MEMBERS,
   applyConfigurationName,
   applySchemaTypeName,
+  applyModuleFunctions,
   builderClassNames,
-  builderFactoryName,
   builderMethodName,
-  extractFunctionName,
   uniqueName,
 } from "../ir/naming.js";
 import { docText, literalExpression, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
@@ -106,6 +105,33 @@ export function builderClassName(gv: GroupVersion, typeName: string): string {
   return name;
 }
 
+const functionNames = new WeakMap<GroupVersion, ReturnType<typeof applyModuleFunctions>>();
+
+/** The resource of a builder type that gets extraction functions, or undefined. */
+function extractedResource(gv: GroupVersion, def: TypeDef): Resource | undefined {
+  const resource = gv.resources.find((r) => r.typeName === def.name);
+  return resource && isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type) && resource.verbs.includes("patch") ? resource : undefined;
+}
+
+/**
+ * The exported functions of gv's applyconfigurations.ts, builder factories
+ * and extraction functions (applyModuleFunctions), derived once per
+ * group-version; the scaffolded controller calls the same names.
+ */
+export function applyFunctionNames(model: ApiModel, gv: GroupVersion): ReturnType<typeof applyModuleFunctions> {
+  let names = functionNames.get(gv);
+  if (!names) {
+    const builders = gv.types.filter(hasBuilder);
+    const extracts = builders.flatMap((def) => {
+      const resource = extractedResource(gv, def);
+      return resource ? [{ typeName: def.name, status: resource.subresources.some((s) => s.name === "status") }] : [];
+    });
+    names = applyModuleFunctions(builders.map((d) => d.name), extracts, moduleAccessors(model).values());
+    functionNames.set(gv, names);
+  }
+  return names;
+}
+
 /** True when a TypeDef gets a builder: an object type that is not a list kind. */
 export function hasBuilder(def: TypeDef): boolean {
   return !def.alias && !def.listOf;
@@ -159,6 +185,8 @@ class ApplyTypes {
     }
     const def = lookup(this.#defs, target);
     if (def?.alias) return this.tsType(def.alias);
+    // A list kind has no builder (as in client-go); a field holding one is applied as plain JSON.
+    if (def?.listOf) return "{ [key: string]: rt.JsonValue }";
     const gv = this.#defs.get(target.module)?.gv;
     if (!gv) throw new Error(`internal error: no module ${target.module}`);
     const ref = this.imports.reference(target);
@@ -194,6 +222,7 @@ class ApplyTypes {
     }
     const def = lookup(this.#defs, target);
     if (def?.alias) return this.node(def.alias);
+    if (def?.listOf) return "rt.UNTYPED";
     this.imports.reference(target); // records the module whose schema this one needs
     return `rt.struct(${stringLiteral(applySchemaTypeName(target.module, target.name))})`;
   }
@@ -203,7 +232,17 @@ function isObjectMeta(ref: TypeRef | undefined): boolean {
   return ref?.kind === "ref" && "runtime" in ref.target && ref.target.runtime === "ObjectMeta";
 }
 
-function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsTaken: Set<string>): BuilderView {
+/**
+ * A field's entry in the apply schema. TypeScript gives no contextual type to
+ * a literal under a key named like an Object.prototype member (`constructor`,
+ * `toString`), so `{ kind: "list" }` there widens to string; `satisfies`
+ * restores it.
+ */
+function schemaFieldNode(field: string, node: string): string {
+  return OBJECT_MEMBERS.includes(field) && node.startsWith("{") ? `${node} satisfies rt.ApplyNode` : node;
+}
+
+function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, functions: ReturnType<typeof applyModuleFunctions>): BuilderView {
   const className = builderClassName(gv, def.name);
   const withMeta = isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type);
   const base = withMeta ? (def.gvk ? "rt.ObjectApplyConfiguration" : "rt.MetadataApplyConfiguration") : undefined;
@@ -235,7 +274,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
       };
     });
   const resource = gv.resources.find((r) => r.typeName === def.name);
-  const factoryName = uniqueName(builderFactoryName(def.name), exportsTaken);
+  const factoryName = functions.factories.get(def.name)!;
   const typeMeta = def.gvk ? `.withApiVersion(${stringLiteral(def.gvk.apiVersion)}).withKind(${stringLiteral(def.gvk.kind)})` : "";
   const calls: string[] = typeMeta ? [typeMeta] : [];
   const params: string[] = [];
@@ -248,12 +287,12 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
     }
   }
   const extracts: ExtractView[] = [];
-  if (resource && withMeta && resource.verbs.includes("patch")) {
-    const main = uniqueName(extractFunctionName(def.name), exportsTaken);
+  const fns = functions.extracts.get(def.name);
+  if (fns) {
+    const main = fns.main;
     extracts.push({ name: main, main, typeMeta, doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
-    if (resource.subresources.some((s) => s.name === "status")) {
-      const name = uniqueName(extractFunctionName(def.name, "status"), exportsTaken);
-      extracts.push({ name, main, typeMeta, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
+    if (fns.status) {
+      extracts.push({ name: fns.status, main, typeMeta, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
     }
   }
   return {
@@ -265,7 +304,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, exportsT
     extracts,
     typeName: def.name,
     schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
-    schemaFields: def.fields.map((f) => ({ key: objectKey(f.name), node: types.node(f.type) })),
+    schemaFields: def.fields.map((f) => ({ key: objectKey(f.name), node: schemaFieldNode(f.name, types.node(f.type)) })),
     atomic: def.mapType === "atomic",
     ...(def.additional || def.preserveUnknownFields ? { rest: def.additional ? types.node(def.additional) : "rt.UNTYPED" } : {}),
   };
@@ -279,8 +318,8 @@ export function emitApplyConfigurations(model: ApiModel): EmittedFile[] {
   for (const gv of model.groupVersions.filter((g) => g.types.some(hasBuilder))) {
     const imports = new ImportCollector(gv.names.modulePath, accessors);
     const types = new ApplyTypes(imports, defs);
-    const taken = new Set<string>(["applySchema"]);
-    const builders = gv.types.filter(hasBuilder).map((d) => builderView(gv, d, types, taken));
+    const functions = applyFunctionNames(model, gv);
+    const builders = gv.types.filter(hasBuilder).map((d) => builderView(gv, d, types, functions));
     const deps = imports.moduleImports("applyconfigurations.js");
     files.push({
       path: `${gv.names.modulePath}/applyconfigurations.ts`,

@@ -9,12 +9,12 @@ import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hasBuilder } from "../emit/applyconfigurations.js";
+import { applyFunctionNames, hasBuilder } from "../emit/applyconfigurations.js";
 import { literalExpression } from "../ir/escape.js";
 import { listableResources } from "../emit/listers.js";
 import { generate } from "../generate.js";
 import { buildModel } from "../ir/build.js";
-import { builderFactoryName, builderMethodName, listerNamespaceAccessor } from "../ir/naming.js";
+import { builderMethodName, listerNamespaceAccessor } from "../ir/naming.js";
 import type { ApiModel, Diagnostic, Field, GroupVersion, Resource, TypeDef } from "../ir/types.js";
 import { Diagnostics, SchemaError, UsageError } from "../load/errors.js";
 import { loadInputs } from "../load/index.js";
@@ -134,7 +134,7 @@ function isConditions(f: Field): boolean {
   );
 }
 
-function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef): StatusView {
+function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef, builders: ReadonlyMap<string, string>): StatusView {
   const none: StatusView = { present: false, live: false, builder: "", observedGeneration: false, conditions: false, todo: false, setters: "" };
   if (!resource.subresources.some((s) => s.name === "status")) return none;
   const ref = kindDef.fields.find((f) => f.name === "status")?.type;
@@ -148,7 +148,7 @@ function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef): Sta
   return {
     present: true,
     live: !others.some((f) => f.required),
-    builder: builderFactoryName(def.name),
+    builder: builders.get(def.name)!,
     observedGeneration,
     conditions,
     todo: others.length > 0,
@@ -214,7 +214,8 @@ export async function initController(options: InitControllerOptions): Promise<In
   const safeFile = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
   const derived = `${resource.plural}.${gv.group}.yaml`;
   const crdFile = safeFile.test(original) ? original : safeFile.test(derived) ? derived : "crd.yaml";
-  const status = statusView(gv, resource, kindDef);
+  const builders = applyFunctionNames(model, gv).factories;
+  const status = statusView(gv, resource, kindDef, builders);
   const sampleName = "example";
   const sample = {
     apiVersion: gv.names.apiVersion,
@@ -237,7 +238,7 @@ export async function initController(options: InitControllerOptions): Promise<In
     getter: listable.getter,
     listerAccessor: listerNamespaceAccessor(listable.getter),
     namespaced: resource.namespaced,
-    builder: builderFactoryName(resource.typeName),
+    builder: builders.get(resource.typeName)!,
     builderArgs: resource.namespaced ? "name, namespace" : "name",
     controllerName,
     annotation: `${gv.group}/reconciled-generation`,

@@ -333,6 +333,10 @@ const sharedHoisted = new WeakMap<object, Map<string, string>>();
 
 /** Adds CRDs (already checked) to the model. */
 export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, diags: Diagnostics): void {
+  for (const crd of crds.filter((c) => !c.versions.some((v) => v.served))) {
+    const at = "/spec/versions";
+    diags.warn(crd.input.file, `${crd.input.pointerPrefix}${at}`, `${crd.name}: no version is served, so nothing is generated for it`, crd.input.lineOf(at));
+  }
   // Reserve every kind and list name first, so hoisted names never take them.
   const planned = crds.flatMap((crd) =>
     crd.versions

@@ -176,8 +176,9 @@ function parseResourcePath(path: string): ResourcePath | undefined {
     namespaced = true;
     rest = rest.slice(2);
   }
-  const plural = rest[0]!;
-  if (plural.startsWith("{") || rest.length > 3) return undefined;
+  const plural = rest[0];
+  // `/api/v1/watch` or `/api/v1/namespaces/{namespace}` alone name no resource.
+  if (plural === undefined || plural === "" || plural.startsWith("{") || rest.length > 3) return undefined;
   if (rest.length > 1 && rest[1] !== "{name}") return undefined;
   const sub = rest[2];
   if (sub?.startsWith("{")) return undefined;

@@ -45,6 +45,13 @@ function firstLabel(group: string): string {
 }
 
 /**
+ * Group folders that look like files to Node, TypeScript or the output's own
+ * root (`index.ts`, `fake.ts`, `package.json`, `tsconfig.json`) take a `_`,
+ * which no group name has, so they never shadow a file or clash with a group.
+ */
+const FILE_LIKE = /\.(?:[cm]?[jt]s|[jt]sx|json|node)$/i;
+
+/**
  * Names for every group-version of one run. A group's short name is its first
  * DNS label (`core` for the legacy group). When two groups in the run share a
  * short name, the one that is not Kubernetes-style (or both) use the whole
@@ -55,8 +62,9 @@ export function groupVersionNames(group: string, version: string, allGroups: Ite
   const clashes = [...new Set(allGroups)].filter((g) => g !== group && firstLabel(g) === short);
   const keepShort = clashes.length === 0 || (isKubernetesStyleGroup(group) && clashes.every((g) => !isKubernetesStyleGroup(g)));
   const accessorBase = keepShort ? camelCase(short) : camelCase(group);
-  const folder = keepShort && isKubernetesStyleGroup(group) ? short : group;
-  const accessor = accessorBase + upperFirst(version);
+  const named = keepShort && isKubernetesStyleGroup(group) ? short : group;
+  const folder = FILE_LIKE.test(named) ? `${named}_` : named;
+  const accessor = accessorBase + pascalCase(version);
   return {
     modulePath: `${folder}/${version}`,
     accessor,
@@ -175,8 +183,12 @@ export function resourceGetterName(kind: string, plural: string): string {
   return camelCase(lowerFirst(cased));
 }
 
-/** Members of a group-version client (and of every object) that a resource getter must not take. */
-const GROUP_CLIENT_MEMBERS = ["executor", "forConfig"];
+/**
+ * Names a resource getter must not take besides every object's members: those of a group-version
+ * client, and `new`, which an interface member (`new(namespace: string)` in a lister) would turn
+ * into a construct signature.
+ */
+const GROUP_CLIENT_MEMBERS = ["executor", "forConfig", "new"];
 
 /**
  * The clientset getter of every resource of a group-version, in order: the
@@ -302,6 +314,37 @@ const RESERVED = new Set(
 export function builderFactoryName(typeName: string): string {
   const name = lowerFirst(typeName);
   return RESERVED.has(name) ? `${name}_` : name;
+}
+
+/**
+ * Module-level names of applyconfigurations.ts that no export may take: its
+ * import aliases (`rt`, `t`), its schema table, and `then`, since a module
+ * that exports `then` is a thenable and `await import()` of it never settles.
+ */
+const APPLY_MODULE_NAMES = ["rt", "t", "applySchema", "then"];
+
+/**
+ * The exported functions of one group-version's applyconfigurations.ts: the
+ * builder factory of each type (builderFactoryName), then the extraction
+ * functions of each kind (extractFunctionName, with `status` for the status
+ * subresource), all unique in the module and clear of `moduleAliases` (the
+ * model's module accessors, which the module imports other modules as).
+ * Suffixed (`then2`, `coreV12`) where they would clash.
+ */
+export function applyModuleFunctions(
+  typeNames: readonly string[],
+  extracts: readonly { readonly typeName: string; readonly status: boolean }[],
+  moduleAliases: Iterable<string>,
+): { factories: Map<string, string>; extracts: Map<string, { main: string; status?: string }> } {
+  const taken = new Set<string>([...APPLY_MODULE_NAMES, ...moduleAliases]);
+  const factories = new Map(typeNames.map((t) => [t, uniqueName(builderFactoryName(t), taken)]));
+  const fns = new Map(
+    extracts.map((e) => {
+      const main = uniqueName(extractFunctionName(e.typeName), taken);
+      return [e.typeName, e.status ? { main, status: uniqueName(extractFunctionName(e.typeName, "status"), taken) } : { main }];
+    }),
+  );
+  return { factories, extracts: fns };
 }
 
 /** A builder's setter for a wire field (`replicas` -> `withReplicas`, `x-foo` -> `withXFoo`). */

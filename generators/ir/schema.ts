@@ -245,6 +245,9 @@ export interface ObjectOptions {
 
 const OBJECT_META: TypeRef = { kind: "ref", target: { runtime: "ObjectMeta" } };
 
+/** The fields every Kubernetes object has; the server always sets them, so a schema's `nullable` on them is ignored. */
+const TYPE_META_FIELDS: ReadonlySet<string> = new Set(["apiVersion", "kind", "metadata"]);
+
 /** Builds the named type for an object schema. */
 export function objectTypeDef(
   name: string,
@@ -266,7 +269,7 @@ export function objectTypeDef(
       name: prop,
       type,
       required: required.has(prop),
-      nullable: isNullable(ps),
+      nullable: isNullable(ps) && !((withMeta || opts.gvk) && TYPE_META_FIELDS.has(prop)),
       ...docsOf(ps),
       source: { file: ctx.file, pointer: at },
     });

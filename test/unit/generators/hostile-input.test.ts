@@ -575,6 +575,13 @@ const cases: Case[] = [
     want: [{ pointer: `/definitions/io.k8s.api.demo.v1.Deep${"/items".repeat(254)}`, message: /the document nests too deep: more than 256 levels/ }],
   },
   {
+    name: "a CRD with no served version, and nothing else to generate",
+    flag: "crd",
+    file: "unserved.yaml",
+    text: () => crdYaml((c) => (c.spec.versions[0].served = false)),
+    want: [{ pointer: "/spec/versions", message: /widgets\.hostile\.kubegen\.dev: no version is served, so nothing is generated for it \(and the input defines nothing else\)/, line: "versions:" }],
+  },
+  {
     name: "OpenAPI v3 components that are not a map",
     flag: "openapi",
     file: "components.json",
@@ -672,6 +679,16 @@ describe("awkward but valid input loads", () => {
     ].join("---\n");
     const { model } = await build("crd", { "names.yaml": text });
     expect(model.groupVersions[0]!.resources.map((r) => [r.kind, r.plural]).sort()).toEqual([["Executor", "executor"], ["Foo-Bar", "constructor"]]);
+  }, 60_000);
+
+  it("paths that name no resource (/api/v1/watch, a bare namespace) are skipped", async () => {
+    const ok = { get: { responses: { "200": { description: "OK" } } } };
+    const json = swagger(
+      { "io.k8s.api.demo.v1.Thing": { type: "object", properties: { a: { type: "string" } } } },
+      { "/api/v1/watch": ok, "/apis/demo.k8s.io/v1/watch": ok, "/api/v1/namespaces/{namespace}": ok, "/apis/demo.k8s.io/v1/": ok },
+    );
+    const { model } = await build("openapi", { "bare-paths.json": json });
+    expect(model.groupVersions.flatMap((g) => g.resources)).toEqual([]);
   }, 60_000);
 
   it("recursive object types and GVKs listed by many definitions (WatchEvent, DeleteOptions) are legal", async () => {
