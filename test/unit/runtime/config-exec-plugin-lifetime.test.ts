@@ -43,11 +43,12 @@ afterAll(() => {
 });
 
 /** Writes `body` as a /bin/sh plugin that first records its pid in `<dir>/pid`. */
-function plugin(body: string): { dir: string; command: string } {
+/** A plugin script that writes its pid, then runs `body`; `setup` runs before the pid appears (a signal trap must be in place by then). */
+function plugin(body: string, setup = ""): { dir: string; command: string } {
   const dir = mkdtempSync(join(tmpdir(), "kubegen-exec-life-"));
   dirs.push(dir);
   const command = join(dir, "plugin.sh");
-  writeFileSync(command, `#!/bin/sh\necho $$ > "${dir}/pid.tmp" && mv "${dir}/pid.tmp" "${dir}/pid"\n${body}\n`);
+  writeFileSync(command, `#!/bin/sh\n${setup ? `${setup}\n` : ""}echo $$ > "${dir}/pid.tmp" && mv "${dir}/pid.tmp" "${dir}/pid"\n${body}\n`);
   chmodSync(command, 0o755);
   return { dir, command };
 }
@@ -207,7 +208,7 @@ describe("ExecCredentialProvider run limits", () => {
   it(
     "a plugin that ignores SIGTERM gets SIGKILL after the grace period",
     async () => {
-      const p = plugin(`trap 'echo TERM >> "$(dirname "$0")/signals"' TERM\nwhile :; do sleep 0.1; done`);
+      const p = plugin(`while :; do sleep 0.1; done`, `trap 'echo TERM >> "$(dirname "$0")/signals"' TERM`);
       const exec = new ExecCredentialProvider({ command: p.command, apiVersion: V1BETA1 }, { killGraceMs: 3_000 });
       const ac = new AbortController();
       const run = exec.get(ac.signal);
