@@ -324,6 +324,23 @@ export class FieldSet {
     return out;
   }
 
+  /**
+   * The set's leaves (fieldpath Set.Leaves): every path except those that end where another path
+   * goes on, so a map-list item owned together with some of its fields keeps only the fields.
+   */
+  leaves(): FieldSet {
+    const out = new FieldSet();
+    for (const [t, pe] of this.#members) {
+      const c = this.#children.get(t);
+      if (!c || c.set.isEmpty()) out.#members.set(t, pe);
+    }
+    for (const [t, c] of this.#children) {
+      const s = c.set.leaves();
+      if (!s.isEmpty()) out.#children.set(t, { pe: c.pe, set: s });
+    }
+    return out;
+  }
+
   /** Whether both sets hold the same paths. */
   equals(other: FieldSet): boolean {
     return this.difference(other).isEmpty() && other.difference(this).isEmpty();

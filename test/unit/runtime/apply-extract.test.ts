@@ -294,6 +294,17 @@ describe("extractApplyConfiguration on the server's managedFields", () => {
     });
   });
 
+  it("leaves out a key field the manager does not own (a port applied without its defaulted protocol)", () => {
+    const obj = deployment() as { metadata: { managedFields: { fieldsV1: Record<string, any> }[] }; spec: any };
+    const container = obj.metadata.managedFields[0]!.fieldsV1["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"c"}'];
+    // As the server records `ports: [{containerPort: 80, name: "http"}]`: keyed by the defaulted
+    // protocol, which the manager does not own.
+    container["f:ports"] = { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {}, "f:name": {} } };
+    obj.spec.template.spec.containers[0].ports = [{ containerPort: 80, protocol: "TCP", name: "http" }];
+    const got = plain(extractApplyConfiguration(schema, "apps/v1.Deployment", obj, "m1")) as any;
+    expect(got.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 80, name: "http" }]);
+  });
+
   it("names an unknown type", () => {
     expect(() => extractApplyConfiguration(schema, "apps/v1.Nope", deployment(), "m1")).toThrow(/no type "apps\/v1.Nope"/);
   });
@@ -325,19 +336,26 @@ const widgets = defineApplySchema({
       limits: struct("example.com/v1.Limits"),
       config: UNTYPED,
       steps: { kind: "list", listType: "atomic", items: SCALAR },
-      slots: { kind: "list", listType: "map", items: struct("example.com/v1.Slot") },
+      slots: mapList(["id"], struct("example.com/v1.Slot")),
+      unkeyed: { kind: "list", listType: "map", items: struct("example.com/v1.Slot") },
+      res: struct("example.com/v1.Res"),
     },
   },
   "example.com/v1.Route": { fields: { host: SCALAR, port: SCALAR, path: SCALAR, backend: SCALAR } },
   "example.com/v1.Weight": { fields: { value: SCALAR, note: SCALAR } },
   "example.com/v1.Limits": { atomic: true, fields: { cpu: SCALAR, memory: SCALAR } },
   "example.com/v1.Slot": { fields: { id: SCALAR, size: SCALAR } },
+  "example.com/v1.Res": { fields: { limits: strings, name: SCALAR } },
 });
 const extractSpec = (obj: Record<string, unknown>): unknown =>
   (plain(extractApplyConfiguration<WidgetAC>(widgets, "example.com/v1.Widget", obj, "m")) as { spec?: unknown }).spec;
 
+// The expectations below are client-go's: each case was run through client-go v0.36.3's
+// managedfields.ExtractInto (test/clientgo-checker) with an OpenAPI schema equivalent to `widgets`.
+// Where client-go's unstructured result has `null` for a field, its typed apply configurations
+// (and kubegen) leave the field out.
 describe("extractApplyConfiguration list, map and struct semantics", () => {
-  it("map lists with composite keys: items by key whatever the key order, key fields always kept", () => {
+  it("map lists with composite keys: items by key whatever the key order, key fields only where owned", () => {
     const spec = {
       routes: [
         { host: "a", port: 80, path: "/", backend: "x" },
@@ -354,7 +372,9 @@ describe("extractApplyConfiguration list, map and struct semantics", () => {
       },
     };
     expect(JSON.stringify(extractSpec(widget(spec, fields)))).toBe(
-      JSON.stringify({ routes: [{ host: "a", port: 443, backend: "y" }, { host: "b", port: 80, path: "/b" }] }),
+      // The first item owns only `backend`: its key fields host and port are not owned, not kept
+      // (an earlier version put them back, which made re-applying take ownership of them).
+      JSON.stringify({ routes: [{ backend: "y" }, { host: "b", port: 80, path: "/b" }] }),
     );
   });
 
@@ -383,18 +403,38 @@ describe("extractApplyConfiguration list, map and struct semantics", () => {
   it("untyped values merge objects key by key and keep everything else whole", () => {
     const spec = { config: { a: { b: 1, c: 2 }, d: [1, { e: 2 }], f: "g", h: { i: 1 } } };
     expect(extractSpec(widget(spec, { "f:config": { "f:a": { "f:b": {} }, "f:d": {}, "f:h": {} } }))).toEqual({
-      config: { a: { b: 1 }, d: [1, { e: 2 }], h: {} },
+      // `h` is owned as a leaf but holds a map: walked with its parent's leaves, nothing matches,
+      // and an untyped map keeps the null client-go puts there.
+      config: { a: { b: 1 }, d: [1, { e: 2 }], h: null },
     });
   });
 
-  it("a struct owned as a leaf (no children in FieldsV1) is kept as an empty struct", () => {
-    expect(extractSpec(widget({ routes: [] }, {}))).toEqual({});
+  it("a granular struct owned as a leaf: kept when empty, left out when others filled it, upstream's name quirk", () => {
+    const empty = widget({ res: {} }, { "f:res": {} });
+    expect(extractSpec(empty)).toEqual({ res: {} });
+    // spec itself owned as a leaf while it holds fields: nothing of it is kept.
+    expect(plain(extractApplyConfiguration(widgets, "example.com/v1.Widget", widget({ routes: [] }, {}), "m"))).toEqual({
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+    });
+    expect(extractSpec(widget({ res: { limits: { cpu: "1" } } }, { "f:res": {} }))).toEqual({});
+    // client-go walks the leaf's value with the parent's leaves: a field named like an owned
+    // sibling is kept.
+    expect(extractSpec(widget({ res: { limits: { cpu: "1" }, name: "n" } }, { "f:res": {}, "f:name": {} }))).toEqual({ res: { name: "n" } });
   });
 
-  it("items by index (i:) and map lists without schema keys (matched on the k: fields)", () => {
+  it("map-list items: owned fields only, whole when owned as a leaf, null when nothing of them is left", () => {
     const spec = { slots: [{ id: "a", size: 1 }, { id: "b", size: 2 }], steps: ["s"] };
     expect(extractSpec(widget(spec, { "f:slots": { 'k:{"id":"b"}': { "f:size": {} } } }))).toEqual({ slots: [{ size: 2 }] });
-    expect(extractSpec(widget(spec, { "f:slots": { "i:0": { "f:id": {}, "f:size": {} } } }))).toEqual({ slots: [{ id: "a", size: 1 }] });
+    expect(extractSpec(widget(spec, { "f:slots": { 'k:{"id":"b"}': {} } }))).toEqual({ slots: [{ id: "b", size: 2 }] });
+    expect(extractSpec(widget(spec, { "f:slots": { 'k:{"id":"b"}': { "f:gone": {} } } }))).toEqual({ slots: [null] });
+  });
+
+  it("items by index (i:) and map lists without keys in the schema select nothing", () => {
+    const spec = { slots: [{ id: "a", size: 1 }, { id: "b", size: 2 }], unkeyed: [{ id: "a", size: 1 }] };
+    expect(extractSpec(widget(spec, { "f:slots": { "i:0": { "f:id": {}, "f:size": {} } } }))).toEqual({});
+    expect(extractSpec(widget(spec, { "f:unkeyed": { 'k:{"id":"a"}': { "f:size": {} } } }))).toEqual({});
   });
 
   it("skips FieldsV1 paths the object does not have, and fields the schema does not know are untyped", () => {
