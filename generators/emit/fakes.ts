@@ -1,14 +1,111 @@
 // The fakes artifact: the root `fake.ts`, a FakeClientset (the generated
-// Clientset over the runtime's in-memory FakeClient) and the table of
-// resources the fake serves. Builds the view; the template prints it.
+// Clientset over the runtime's in-memory FakeClient), the table of
+// resources the fake serves and, for CRD group-versions, the structural
+// schemas the fake validates and prunes custom resources with (the IR's
+// types, required fields, enums, formats, nullability and field constraints).
+// Builds the view; the template prints it.
 
-import { literalExpression, stringLiteral } from "../ir/escape.js";
-import type { ApiModel } from "../ir/types.js";
+import { literalExpression, objectKey, stringLiteral } from "../ir/escape.js";
+import type { ApiModel, Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
 import { hasBuilder } from "./applyconfigurations.js";
 import { hasClient } from "./clients.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, moduleAccessors } from "./ts-type.js";
+
+/** The runtime's ValidationNode, as plain data. */
+type ValidationNode = { [key: string]: Json };
+
+/** Field constraints the fake checks (the IR keeps them per property). */
+const CONSTRAINTS = [
+  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern",
+  "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+] as const;
+
+/** Collects the named object types reachable from a CRD kind's root, as validation structs. */
+class ValidationTable {
+  readonly types = new Map<string, { properties: [string, ValidationNode][]; required: string[]; preserveUnknown: boolean; additional?: ValidationNode }>();
+
+  constructor(private readonly model: ApiModel) {}
+
+  /** Adds `def` of `gv` (and what it reaches) and returns its qualified name. */
+  add(gv: GroupVersion, def: TypeDef): string {
+    const name = applySchemaTypeName(gv.names.modulePath, def.name);
+    if (this.types.has(name)) return name;
+    const entry = { properties: [] as [string, ValidationNode][], required: [] as string[], preserveUnknown: def.preserveUnknownFields };
+    this.types.set(name, entry);
+    for (const f of def.fields) {
+      entry.properties.push([f.name, this.field(gv, f)]);
+      if (f.required) entry.required.push(f.name);
+    }
+    if (def.additional && !def.preserveUnknownFields) (entry as { additional?: ValidationNode }).additional = this.node(gv, def.additional);
+    return name;
+  }
+
+  field(gv: GroupVersion, f: Field): ValidationNode {
+    const node = this.node(gv, f.type);
+    if (f.nullable) node.nullable = true;
+    for (const k of CONSTRAINTS) {
+      const v = f.constraints?.[k];
+      if (v !== undefined) node[k] = v;
+    }
+    return node;
+  }
+
+  node(gv: GroupVersion, t: TypeRef): ValidationNode {
+    switch (t.kind) {
+      case "string":
+      case "integer":
+      case "number":
+        return { type: t.kind, ...(t.format ? { format: t.format } : {}), ...(t.enum ? { enum: t.enum } : {}) };
+      case "boolean":
+        return { type: "boolean", ...(t.enum ? { enum: t.enum } : {}) };
+      case "intOrString":
+        return { type: "int-or-string" };
+      case "array":
+        return { type: "array", items: this.node(gv, t.items) };
+      case "map":
+        return { type: "object", values: this.node(gv, t.values) };
+      case "unknown":
+        return t.json === "object" ? { type: "object", preserveUnknown: true } : {};
+      case "union":
+        return {};
+      case "ref": {
+        const target = t.target;
+        if ("runtime" in target) return target.runtime === "Time" || target.runtime === "MicroTime" ? { type: "string" } : {};
+        const owner = this.model.groupVersions.find((g) => g.names.modulePath === target.module) ?? gv;
+        const def = owner.types.find((d) => d.name === target.name);
+        if (!def) return {};
+        if (def.alias) return this.node(owner, def.alias);
+        return { type: "object", ref: this.add(owner, def) };
+      }
+    }
+  }
+}
+
+/**
+ * Built-in resources whose registry strategy sets `metadata.generation` (PrepareForCreate sets 1,
+ * spec changes add 1). Every other built-in kind has none; custom resources always have one.
+ */
+const BUILT_INS_WITH_GENERATION = new Set([
+  "/pods", "/replicationcontrollers",
+  "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets",
+  "batch/jobs", "batch/cronjobs",
+  "policy/poddisruptionbudgets",
+  "networking.k8s.io/ingresses", "networking.k8s.io/networkpolicies",
+  "apiextensions.k8s.io/customresourcedefinitions",
+  "admissionregistration.k8s.io/validatingadmissionpolicies", "admissionregistration.k8s.io/mutatingadmissionpolicies",
+]);
+
+/** One property line of a validation struct: on one line when it fits in 120 columns. */
+function propertyLine(key: string, node: ValidationNode): { key: string; node: string } {
+  const k = objectKey(key);
+  // A key such as `constructor` gets Object.prototype's member as its contextual type, which
+  // widens `type: "string"` to string; `satisfies` restores the node's own type.
+  const suffix = key in Object.prototype ? " satisfies ValidationNode" : "";
+  const line = literalExpression(node) + suffix;
+  return { key: k, node: 8 + k.length + 2 + line.length + 1 <= 120 ? line : literalExpression(node, 2, 8) + suffix };
+}
 
 /** Emits `fake.ts`. */
 export function emitFakes(model: ApiModel): EmittedFile[] {
@@ -19,6 +116,7 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
     ),
   ];
   const schemaImports = new Map<string, { alias: string; path: string }>();
+  const tables = new Map<string, ValidationTable>();
   const resources = model.groupVersions.filter(hasClient).flatMap((gv) =>
     gv.resources.map((r) => {
       const scale = r.subresources.find((s) => s.name === "scale")?.scale;
@@ -28,6 +126,13 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         const alias = applyModuleAlias(gv.names.accessor);
         schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
         apply = `{ schema: ${alias}.applySchema, type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))} }`;
+      }
+      let validation: string | undefined;
+      if (r.crd && def && !def.alias) {
+        const tableName = `${gv.names.accessor}Validation`;
+        if (!tables.has(tableName)) tables.set(tableName, new ValidationTable(model));
+        const root = tables.get(tableName)!.add(gv, def);
+        validation = `{ schema: ${tableName}, type: ${stringLiteral(root)} }`;
       }
       return {
         group: gv.group,
@@ -39,9 +144,34 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         subresources: r.subresources.map((s) => stringLiteral(s.name)).join(", "),
         ...(scale ? { scale: literalExpression(scale) } : {}),
         ...(apply ? { apply } : {}),
+        ...(validation ? { validation } : {}),
+        generationless: !r.crd && !BUILT_INS_WITH_GENERATION.has(`${gv.group}/${r.plural}`),
         ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map(stringLiteral).join(", ") } : {}),
       };
     }),
   );
-  return [{ path: "fake.ts", template: "fake", view: { resources, kinds, imports: imports.moduleImports("types.js"), schemaImports: [...schemaImports.values()] } }];
+  const validationTables = [...tables.entries()].map(([name, table]) => ({
+    name,
+    types: [...table.types.entries()].map(([typeName, t]) => ({
+      name: typeName,
+      properties: t.properties.map(([k, n]) => propertyLine(k, n)),
+      required: t.required.map(stringLiteral).join(", "),
+      preserveUnknown: t.preserveUnknown,
+      ...(t.additional ? { additional: literalExpression(t.additional) } : {}),
+    })),
+  }));
+  return [
+    {
+      path: "fake.ts",
+      template: "fake",
+      view: {
+        resources,
+        kinds,
+        imports: imports.moduleImports("types.js"),
+        schemaImports: [...schemaImports.values()],
+        validationTables,
+        validationNodeType: validationTables.some((t) => t.types.some((ty) => ty.properties.some((p) => p.node.includes(" satisfies ValidationNode")))),
+      },
+    },
+  ];
 }

@@ -39,7 +39,8 @@ const T0 = Date.parse("2026-01-02T03:04:05Z");
 
 function setup() {
   const clock = new FakeClock(T0);
-  const fake = new FakeClient({ resources: [widgets, plain], clock });
+  // Writes without a fieldManager take the User-Agent product, as on the server.
+  const fake = new FakeClient({ resources: [widgets, plain], clock, userAgent: "kubegen-fake/0 (test)" });
   const at = { group: "example.com", version: "v1", resource: "widgets", namespace: "ns" };
   const apply = (manager: string, spec: unknown, extra: { force?: boolean; status?: unknown; subresource?: string; dryRun?: boolean; name?: string } = {}) =>
     fake.request<any>({

@@ -4,7 +4,9 @@
 // order (prepended first) and the first that answers wins; the ObjectTracker
 // is the final reactor. Unlike client-go's fake, list and watch honour field
 // selectors, writes follow the server's metadata rules, and errors carry the
-// server's Status.
+// server's Status. Writes without a fieldManager are attributed to the
+// client's User-Agent product, and the server's warnings (pruned unknown
+// fields) go to a warning handler, as a RestConfig's would.
 
 import { Readable } from "node:stream";
 import { parse as parseYaml } from "yaml";
@@ -16,9 +18,11 @@ import type { KubernetesObject, Status } from "../../meta/types.js";
 import type { RequestSpec } from "../../rest/build-request.js";
 import type { RequestExecutor } from "../../rest/resource-client.js";
 import type { WatchResponseHooks } from "../../rest/rest-client.js";
+import { defaultUserAgent, type ApiWarning, type WarningHandler } from "../../config/rest-config.js";
 import { realClock, type Clock } from "../../util/clock.js";
 import type { WatchEvent } from "../../watch/decoder.js";
 import { isBuiltInGroup } from "./field-selector.js";
+import { fieldManagerFromUserAgent } from "./object-meta.js";
 import { ObjectTracker, type TrackedObject } from "./object-tracker.js";
 import { PatchError, applyJsonPatch, applyMergePatch } from "./patch.js";
 import { bind, cutLog, evict, issueToken, scaleOf, updateScale } from "./subresources.js";
@@ -34,6 +38,10 @@ export interface FakeClientOptions {
   readonly clock?: Clock;
   /** Watch events kept for resuming watches (default 10,000). */
   readonly historyLimit?: number;
+  /** The User-Agent the fake's clients "send" (default: the runtime's {@link defaultUserAgent}). */
+  readonly userAgent?: string;
+  /** Receives the server's warnings, as `RestConfig.warningHandler` does (default: none; see {@link FakeClient.warnings}). */
+  readonly warningHandler?: WarningHandler | null;
 }
 
 interface Registered<F> {
@@ -124,9 +132,19 @@ export class FakeClient implements RequestExecutor {
   #reactors: Registered<Reactor>[] = [];
   #watchReactors: Registered<WatchReactor>[] = [];
   readonly #logs = new Map<string, string>();
+  #warnings: ApiWarning[] = [];
+  /**
+   * The User-Agent of the requests: a write without `fieldManager` is recorded under its product
+   * (the text before the first `/`), as kube-apiserver does. Change it to act as another program.
+   */
+  userAgent: string;
+  /** Receives each warning the server would send (`null` or undefined: recorded only). */
+  warningHandler: WarningHandler | null | undefined;
 
   constructor(options: FakeClientOptions) {
     this.#clock = options.clock ?? realClock;
+    this.userAgent = options.userAgent ?? defaultUserAgent();
+    this.warningHandler = options.warningHandler;
     this.tracker = new ObjectTracker({
       resources: options.resources,
       clock: this.#clock,
@@ -143,6 +161,22 @@ export class FakeClient implements RequestExecutor {
   /** Forgets the recorded actions. */
   clearActions(): void {
     this.#actions = [];
+  }
+
+  /** Every warning the server would have sent so far, in order (copies). */
+  warnings(): ApiWarning[] {
+    return this.#warnings.map((w) => ({ ...w }));
+  }
+
+  /** Forgets the recorded warnings. */
+  clearWarnings(): void {
+    this.#warnings = [];
+  }
+
+  #warn(text: string): void {
+    const w: ApiWarning = { code: 299, agent: "-", text };
+    this.#warnings.push(w);
+    this.warningHandler?.({ ...w });
   }
 
   /** Adds a reactor that runs before the ones already registered. `verb` and `resource` may be `"*"`; `resource` may name a subresource (`pods/status`). */
@@ -299,7 +333,8 @@ export class FakeClient implements RequestExecutor {
     const options = (spec.options ?? {}) as Record<string, unknown>;
     const dryRun = options.dryRun === true || options.dryRun === "All";
     const fieldManager = typeof options.fieldManager === "string" ? options.fieldManager : undefined;
-    const write = { dryRun, ...(fieldManager ? { fieldManager } : {}) };
+    const warn = (text: string): void => this.#warn(text);
+    const write = { dryRun, fieldManager: fieldManager || fieldManagerFromUserAgent(this.userAgent), warn };
     const gr = { group: r.group, resource: sub ? `${r.resource}/${sub}` : r.resource };
     switch (verb) {
       case "get": {
@@ -329,9 +364,9 @@ export class FakeClient implements RequestExecutor {
         throw newMethodNotSupported(gr, "update");
       }
       case "patch":
-        return this.#patch(r, spec, dryRun, fieldManager);
+        return this.#patch(r, spec, dryRun, fieldManager, warn);
       case "apply":
-        return this.#apply(r, spec, dryRun, fieldManager);
+        return this.#apply(r, spec, dryRun, fieldManager, warn);
       case "delete": {
         if (sub !== "") throw newMethodNotSupported(gr, "delete");
         return this.tracker.delete(r, this.#namespace(r, spec, false), name, options as DeleteOptions);
@@ -344,7 +379,7 @@ export class FakeClient implements RequestExecutor {
   }
 
   /** Server-side apply (verb `apply`, or a patch with PatchType.Apply): the tracker's apply. */
-  #apply(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined): unknown {
+  #apply(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined, warn: (text: string) => void): unknown {
     const name = spec.name ?? "";
     const sub = spec.subresource ?? "";
     if (!r.apply || (sub !== "" && sub !== "status")) {
@@ -359,12 +394,13 @@ export class FakeClient implements RequestExecutor {
     return this.tracker.apply(r, ns, name, parseApplyBody(spec.body), {
       dryRun,
       force,
+      warn,
       ...(manager ? { fieldManager: manager } : {}),
       ...(sub ? { subresource: sub } : {}),
     });
   }
 
-  #patch(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined): unknown {
+  #patch(r: FakeResource, spec: RequestSpec, dryRun: boolean, fieldManager: string | undefined, warn: (text: string) => void): unknown {
     const ns = this.#namespace(r, spec, false);
     const name = spec.name ?? "";
     const sub = spec.subresource ?? "";
@@ -372,7 +408,7 @@ export class FakeClient implements RequestExecutor {
       throw newMethodNotSupported({ group: r.group, resource: `${r.resource}/${sub}` }, "patch");
     }
     const type = spec.patchType;
-    if (type === PatchType.Apply) return this.#apply(r, spec, dryRun, fieldManager);
+    if (type === PatchType.Apply) return this.#apply(r, spec, dryRun, fieldManager, warn);
     if (type === PatchType.StrategicMerge) {
       if (!isBuiltInGroup(r.group)) {
         // What the server says for custom resources, which have no strategic merge patch.
@@ -421,7 +457,12 @@ export class FakeClient implements RequestExecutor {
       }
     }
     if (sub === "scale") return updateScale(this.tracker, r, ns, name, patched, dryRun);
-    return this.tracker.update(r, ns, name, patched as TrackedObject, { dryRun, ...(fieldManager ? { fieldManager } : {}), ...(sub ? { subresource: sub } : {}) });
+    return this.tracker.updatePatched(r, ns, name, patched as TrackedObject, {
+      dryRun,
+      fieldManager: fieldManager || fieldManagerFromUserAgent(this.userAgent),
+      warn,
+      ...(sub ? { subresource: sub } : {}),
+    });
   }
 }
 

@@ -18,10 +18,19 @@
 //   ownership: create/update/patch record an Update manager in managedFields,
 //   and `apply` is server-side apply (apply/field-manager.ts) with its
 //   conflicts, pruning and creation of missing objects.
+// - Resources with a structural schema (FakeResource.validation, CRDs) are
+//   decoded and validated as the server does custom resources
+//   (schema-validation.ts): unknown fields are pruned with the server's
+//   warnings, invalid objects are a 422, names must be DNS subdomains and a
+//   PUT must carry metadata.resourceVersion.
+// - uid preconditions as on the server: a PUT naming another uid is a 409, a
+//   patch or apply changing it a 422 (immutable), an apply naming a uid for a
+//   missing object a 409. Empty metadata maps and lists are dropped.
 
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../errors/api-error.js";
 import {
+  fieldInvalid,
   fieldRequired,
   newAlreadyExists,
   newBadRequest,
@@ -44,8 +53,10 @@ import type { WatchEvent } from "../../watch/decoder.js";
 import { applyConfig, trackUpdate, type OwnershipContext } from "../../apply/field-manager.js";
 import { SchemaValueError, validateValue } from "../../apply/merge.js";
 import { struct } from "../../apply/schema.js";
-import { compileFieldSelector } from "./field-selector.js";
+import { compileFieldSelector, isBuiltInGroup } from "./field-selector.js";
+import { dnsSubdomainNameErrors, dropEmptyMaps, dropEmptyMetadata } from "./object-meta.js";
 import { jsonEqual } from "./patch.js";
+import { pruneObject, validateObject } from "./schema-validation.js";
 import type { FakeResource } from "./types.js";
 
 /** A stored object: any JSON object with metadata. */
@@ -83,7 +94,12 @@ export interface WriteOptions {
    * defaults it from the User-Agent; the fake uses {@link DEFAULT_FIELD_MANAGER}.
    */
   readonly fieldManager?: string;
+  /** Receives the server's warnings for the write (e.g. `unknown field "spec.x"` for pruned fields). */
+  readonly warn?: (text: string) => void;
 }
+
+/** How an update reached the tracker: a PUT (the body's uid is a precondition), or a patch or apply (the uid is immutable). */
+type UpdateMode = "put" | "patch";
 
 /** Options of {@link ObjectTracker.apply}. */
 export interface ApplyWriteOptions {
@@ -95,6 +111,8 @@ export interface ApplyWriteOptions {
   readonly dryRun?: boolean;
   /** `status` to apply to the status subresource. */
   readonly subresource?: string;
+  /** Receives the server's warnings for the write. */
+  readonly warn?: (text: string) => void;
 }
 
 /** The manager of writes that name none (the server uses the User-Agent's product, e.g. `kubectl`). */
@@ -163,6 +181,12 @@ export function apiVersionOf(r: FakeResource): string {
 /** `group/version/resource`, the key of a resource's storage. */
 export function resourceKey(r: Pick<FakeResource, "group" | "version" | "resource">): string {
   return `${r.group}/${r.version}/${r.resource}`;
+}
+
+/** Where etcd keeps an object: `/registry/<group>/<resource>/...` for custom resources, `/registry/<resource>/...` for built-ins. */
+function storageKey(r: FakeResource, ns: string, name: string): string {
+  const prefix = r.validation ? `/registry/${r.group}/${r.resource}` : `/registry/${r.resource}`;
+  return `${prefix}/${ns ? `${ns}/` : ""}${name}`;
 }
 
 function hasStatusSubresource(r: FakeResource): boolean {
@@ -339,7 +363,30 @@ export class ObjectTracker {
       });
     }
     const ns = this.#checkNamespace(r, namespace, o);
+    this.#prune(r, o, options.warn);
     return this.#create(r, ns, o, { dryRun: !!options.dryRun, track: true, fieldManager: options.fieldManager });
+  }
+
+  /** Decoding as the server does: fields the structural schema does not declare are dropped, each with a warning. */
+  #prune(r: FakeResource, o: TrackedObject, warn: ((text: string) => void) | undefined): void {
+    if (!r.validation) return;
+    for (const w of pruneObject(r.validation.schema, r.validation.type, o)) warn?.(w);
+  }
+
+  /** The server's validation of a custom resource (names, then the schema): a 422 Invalid listing every error. */
+  #validate(r: FakeResource, o: TrackedObject, scope: "object" | "status"): void {
+    if (!r.validation) return;
+    const errors = [
+      ...(scope === "object" && o.metadata.name ? dnsSubdomainNameErrors(o.metadata.name) : []),
+      ...validateObject(r.validation.schema, r.validation.type, o, scope === "status" ? "status" : undefined),
+    ];
+    if (errors.length) throw newInvalid({ group: r.group, kind: r.kind }, o.metadata.name ?? "", errors);
+  }
+
+  /** What the server's encoding leaves out: empty metadata maps and lists, and empty maps of built-in types. */
+  #normalise(r: FakeResource, o: TrackedObject): void {
+    dropEmptyMetadata(o.metadata);
+    if (r.apply && !r.validation && isBuiltInGroup(r.group)) dropEmptyMaps(r.apply.schema, r.apply.type, o);
   }
 
   /** How field ownership works for writes to `r` (undefined: the resource has no apply schema). */
@@ -375,10 +422,16 @@ export class ObjectTracker {
         if (!objects.has(`${ns}/${m.name}`)) break;
       }
     }
+    if (!how.seed) {
+      if (hasStatusSubresource(r)) delete o.status;
+      this.#validate(r, o, "object");
+    }
     if (objects.has(`${ns}/${m.name!}`)) throw newAlreadyExists(this.#gr(r), m.name!);
     if (!how.seed || !m.uid) m.uid = randomUUID();
     if (!how.seed || !m.creationTimestamp) m.creationTimestamp = rfc3339(this.#clock.now());
-    if (!how.seed || m.generation === undefined) m.generation = 1;
+    if (r.generation === false) {
+      if (!how.seed) delete m.generation;
+    } else if (!how.seed || m.generation === undefined) m.generation = 1;
     if (!how.seed) {
       delete m.deletionTimestamp;
       delete m.deletionGracePeriodSeconds;
@@ -386,6 +439,7 @@ export class ObjectTracker {
       if (hasStatusSubresource(r)) delete o.status;
     }
     const obj = withTypeMeta(r, o);
+    if (!how.seed) this.#normalise(r, obj);
     const ctx = how.track ? this.#ownership(r, undefined) : undefined;
     if (ctx) {
       const mf = trackUpdate(ctx, undefined, obj, { manager: how.fieldManager || DEFAULT_FIELD_MANAGER, sentManagedFields: obj.metadata.managedFields ?? null });
@@ -440,7 +494,21 @@ export class ObjectTracker {
     body: unknown,
     options: WriteOptions & { subresource?: string } = {},
   ): TrackedObject {
-    return this.#update(r, namespace, name, body, options, true);
+    return this.#update(r, namespace, name, body, options, true, "put");
+  }
+
+  /**
+   * PATCH (merge or JSON patch) after the patch is applied to the stored object: like
+   * {@link update}, but the patched object's uid is immutable (a 422) instead of a precondition.
+   */
+  updatePatched(
+    r: FakeResource,
+    namespace: string,
+    name: string,
+    patched: unknown,
+    options: WriteOptions & { subresource?: string } = {},
+  ): TrackedObject {
+    return this.#update(r, namespace, name, patched, options, true, "patch");
   }
 
   #update(
@@ -450,6 +518,7 @@ export class ObjectTracker {
     body: unknown,
     options: WriteOptions & { subresource?: string },
     track: boolean,
+    mode: UpdateMode,
   ): TrackedObject {
     const o = decode(body, `update ${r.resource}`);
     if (o.metadata.name !== undefined && o.metadata.name !== name) {
@@ -459,6 +528,25 @@ export class ObjectTracker {
     const ns = this.#checkNamespace(r, namespace, o);
     const stored = this.#objects(r).get(`${ns}/${name}`);
     if (!stored) throw newNotFound(this.#gr(r), name);
+    this.#prune(r, o, options.warn);
+    const uid = o.metadata.uid;
+    if (uid && uid !== stored.metadata.uid) {
+      if (mode === "put") {
+        // The body's uid is a storage precondition (apiserver registry/rest/update.go, storage.Preconditions.Check).
+        throw newConflict(
+          this.#gr(r),
+          name,
+          `StorageError: invalid object, Code: 4, Key: ${storageKey(r, ns, name)}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored.metadata.uid ?? ""}`,
+        );
+      }
+      // A patch that changes it fails ValidateObjectMetaUpdate, which the server runs twice.
+      const immutable = fieldInvalid("metadata.uid", uid, "field is immutable");
+      throw newInvalid({ group: r.group, kind: r.kind }, name, [immutable, immutable]);
+    }
+    if (!o.metadata.resourceVersion && mode === "put" && r.validation) {
+      // Custom resources do not allow unconditional updates (registry/generic/registry/store.go).
+      throw newInvalid({ group: r.group, kind: r.resource }, name, [fieldInvalid("metadata.resourceVersion", 0, "must be specified for an update")]);
+    }
     if (o.metadata.resourceVersion && o.metadata.resourceVersion !== stored.metadata.resourceVersion) {
       throw newConflict(this.#gr(r), name);
     }
@@ -479,9 +567,11 @@ export class ObjectTracker {
         if (stored.status === undefined) delete next.status;
         else next.status = clone(stored.status);
       }
-      if (!jsonEqual(specOf(next), specOf(stored))) next.metadata.generation = (sm.generation ?? 0) + 1;
+      if (r.generation !== false && !jsonEqual(specOf(next), specOf(stored))) next.metadata.generation = (sm.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = stored.metadata.resourceVersion;
+    this.#validate(r, next, options.subresource === "status" ? "status" : "object");
+    this.#normalise(r, next);
     if (!track) {
       // An apply computed managedFields already.
       if (o.metadata.managedFields === undefined) delete next.metadata.managedFields;
@@ -500,7 +590,9 @@ export class ObjectTracker {
     if (jsonEqual(next, stored)) return clone(stored); // a no-op write: no new resourceVersion, no event
     if (options.dryRun) return clone(next);
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) {
-      return this.#commit(r, ns, next, stored, "DELETED");
+      // The server answers with the object as written, at the resourceVersion it had.
+      this.#commit(r, ns, clone(next), stored, "DELETED");
+      return next;
     }
     return this.#commit(r, ns, next, stored);
   }
@@ -558,6 +650,9 @@ export class ObjectTracker {
     }
     const stored = this.#objects(r).get(`${ns}/${name}`);
     if (!stored && sub) throw newNotFound(this.#gr(r), name);
+    if (!stored && config.metadata.uid) {
+      throw newConflict(this.#gr(r), name, `uid mismatch: the provided object specified uid ${config.metadata.uid}, and no existing object was found`);
+    }
     // What the request may change: the status subresource takes only status (and the object's
     // identity); the main resource of a kind with a status subresource ignores status.
     let effective: TrackedObject = config;
@@ -582,10 +677,11 @@ export class ObjectTracker {
       if (objName !== name) throw newBadRequest(`the name of the object (${objName ?? ""}) does not match the name on the URL (${name})`);
       next.metadata.namespace = r.namespaced ? ns : undefined;
       if (!r.namespaced) delete next.metadata.namespace;
+      delete next.metadata.uid;
       return this.#create(r, ns, next, { dryRun: !!options.dryRun });
     }
     if (objName !== name) throw newBadRequest(`the name of the object (${objName ?? ""}) does not match the name on the URL (${name})`);
-    return this.#update(r, ns, name, next, { dryRun: !!options.dryRun, ...(sub ? { subresource: sub } : {}) }, false);
+    return this.#update(r, ns, name, next, { dryRun: !!options.dryRun, ...(sub ? { subresource: sub } : {}), ...(options.warn ? { warn: options.warn } : {}) }, false, "patch");
   }
 
   /**
@@ -633,11 +729,14 @@ export class ObjectTracker {
       const next = clone(stored);
       next.metadata.deletionTimestamp = rfc3339(this.#clock.now());
       next.metadata.deletionGracePeriodSeconds = 0;
+      // Graceful deletion bumps the generation (registry/rest/delete.go BeforeDelete).
+      if (next.metadata.generation) next.metadata.generation += 1;
       const marked = dryRun ? next : this.#commit(r, ns, next, stored);
       return { result: marked, object: clone(marked) };
     }
     const deleted = dryRun ? clone(stored) : this.#commit(r, ns, clone(stored), stored, "DELETED");
     if (RETURNS_DELETED_OBJECT.has(`${r.group}/${r.resource}`)) return { result: deleted, object: clone(deleted) };
+    // deleteCollection lists what it removed as it was stored (the resourceVersion before the delete).
     const status: Status = {
       kind: "Status",
       apiVersion: "v1",
@@ -645,7 +744,7 @@ export class ObjectTracker {
       status: "Success",
       details: { name, ...(r.group ? { group: r.group } : {}), kind: r.resource, ...(stored.metadata.uid ? { uid: stored.metadata.uid } : {}) },
     };
-    return { result: status, object: deleted };
+    return { result: status, object: clone(stored) };
   }
 
   /** DELETE on the collection: deletes every selected object; resolves with the list of what was deleted. */

@@ -109,8 +109,8 @@ function replaceAt(doc: Json, pointer: string, value: Json): Json {
   if (pointer === "") return value;
   const { parent, key } = locate(doc, pointer);
   if (Array.isArray(parent)) parent[arrayIndex(parent, key, pointer, false)] = value;
-  else if (Object.prototype.hasOwnProperty.call(parent, key)) parent[key] = value;
-  else throw new PatchError("failed", `cannot replace ${pointer}: it does not exist`);
+  // kube-apiserver's JSON patch (evanphx/json-patch v4) replaces a missing object member as `add` would.
+  else parent[key] = value;
   return doc;
 }
 

@@ -6,6 +6,7 @@ import type { ApplySchema } from "../../apply/schema.js";
 import type { ResourceInfo } from "../../rest/resource-client.js";
 import type { PatchType } from "../../meta/options.js";
 import type { WatchEvent } from "../../watch/decoder.js";
+import type { ValidationSchema } from "./validation-schema.js";
 
 /** One resource the fake clientset serves; the generator emits a table of these. */
 export interface FakeResource extends ResourceInfo {
@@ -22,11 +23,23 @@ export interface FakeResource extends ResourceInfo {
   /** CRD `selectableFields` JSON paths (e.g. `.spec.color`): extra field labels list and watch accept. */
   readonly selectableFields?: readonly string[];
   /**
+   * `false` for kinds whose server strategy sets no `metadata.generation` (ConfigMaps, Secrets...);
+   * absent or `true`: generation 1 on create, +1 when anything but metadata and status changes.
+   */
+  readonly generation?: boolean;
+  /**
    * The kind's server-side-apply schema and its qualified struct name (e.g. `apps/v1.Deployment`).
    * With it the fake serves apply patches and tracks managedFields on every write; without it,
    * apply is a 415 and managedFields are stored as sent.
    */
   readonly apply?: { readonly schema: ApplySchema; readonly type: string };
+  /**
+   * The kind's structural schema (CRDs; the generator emits it from the CRD's openAPIV3Schema) and
+   * the name of its root type. With it the fake prunes unknown fields (with the server's warnings),
+   * validates writes as the API server validates custom resources (422 Invalid with the same
+   * causes), checks names as DNS subdomains and requires `metadata.resourceVersion` on update.
+   */
+  readonly validation?: { readonly schema: ValidationSchema; readonly type: string };
 }
 
 /** The verbs actions carry: a RequestSpec verb, or an HTTP method for custom requests. */
