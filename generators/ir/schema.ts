@@ -132,6 +132,14 @@ function primitive(type: string, s: Schema): TypeRef {
 const UNKNOWN_ANY: TypeRef = { kind: "unknown", json: "any" };
 const UNKNOWN_OBJECT: TypeRef = { kind: "unknown", json: "object" };
 
+/**
+ * The pattern Kubernetes publishes for `resource.Quantity` (kube-openapi, and
+ * controller-gen on CRD fields). An int-or-string node that carries it is a
+ * quantity, typed like the built-ins' `io.k8s.apimachinery.pkg.api.resource.Quantity`.
+ */
+export const QUANTITY_PATTERN = String.raw`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`;
+const QUANTITY: TypeRef = { kind: "ref", target: { runtime: "Quantity" } };
+
 function keysEqual(props: Record<string, Schema> | undefined, keys: readonly string[]): boolean {
   if (!props) return false;
   const have = Object.keys(props).sort();
@@ -166,7 +174,10 @@ export function toTypeRef(s: Schema | undefined, pointer: string, path: readonly
   if (Array.isArray(s.allOf) && s.allOf.length === 1 && !s.properties && schemaType(s).type === undefined) {
     return toTypeRef(s.allOf[0], pointerJoin(pointer, "allOf", 0), path, ctx);
   }
-  if (s["x-kubernetes-int-or-string"] === true || s.format === "int-or-string") return { kind: "intOrString" };
+  if (s["x-kubernetes-int-or-string"] === true || s.format === "int-or-string") {
+    // controller-gen writes a resource.Quantity as int-or-string plus the quantity pattern
+    return typeof s.pattern === "string" && s.pattern.trim() === QUANTITY_PATTERN ? QUANTITY : { kind: "intOrString" };
+  }
 
   const { type } = schemaType(s);
   if (isTypedUnion(s)) {

@@ -5,6 +5,16 @@
 
 // meta: shared apimachinery types
 export type * from "./meta/types.js";
+export {
+  ResourceQuantity,
+  QuantityParseError,
+  parseQuantity,
+  tryParseQuantity,
+  toResourceQuantity,
+  canonicalQuantity,
+  compareQuantities,
+} from "./meta/quantity.js";
+export type { QuantityFormat } from "./meta/quantity.js";
 
 // util: clock and token bucket
 export { realClock, sleepOn } from "./util/clock.js";

@@ -8,17 +8,20 @@
 import type { DeletedFinalStateUnknown } from "./keys.js";
 
 /**
- * Callbacks for cache changes (client-go `ResourceEventHandler`). Each may
- * return a promise; the next event for the same handler waits for it.
- * Objects are the cache's own, frozen: copy before changing them.
+ * Callbacks for cache changes (client-go `ResourceEventHandler`). A callback
+ * may return anything (`onAdd: (o) => seen.push(o)` type-checks): a promise
+ * (or other thenable) is awaited before the next event for the same handler,
+ * and its rejection, like a synchronous throw, goes to the informer's
+ * `onHandlerError` (by default logged with `console.error`); any other return
+ * value is ignored. Objects are the cache's own, frozen: copy before changing them.
  */
 export interface ResourceEventHandler<T> {
   /** An object entered the cache. `isInInitialList` is true for the first snapshot and for the replay a late handler gets. */
-  onAdd?(obj: T, isInInitialList: boolean): void | Promise<void>;
+  onAdd?(obj: T, isInInitialList: boolean): unknown;
   /** An object changed. During a resync `oldObj === newObj`. */
-  onUpdate?(oldObj: T, newObj: T): void | Promise<void>;
+  onUpdate?(oldObj: T, newObj: T): unknown;
   /** An object left the cache: its final state, or a tombstone when the deletion was inferred from a relist. */
-  onDelete?(obj: T | DeletedFinalStateUnknown<T>): void | Promise<void>;
+  onDelete?(obj: T | DeletedFinalStateUnknown<T>): unknown;
 }
 
 /** Options of one handler registration. */
@@ -132,7 +135,8 @@ export class HandlerListener<T> implements HandlerRegistration {
           this.#head = 0;
         }
         try {
-          // always await, so handlers of other registrations get turns between events
+          // always await, so handlers of other registrations get turns between events; a
+          // returned promise is awaited (its rejection lands below), other values are dropped
           await this.#deliver(n);
         } catch (err) {
           try {
@@ -152,7 +156,7 @@ export class HandlerListener<T> implements HandlerRegistration {
     }
   }
 
-  #deliver(n: Notification<T>): void | Promise<void> {
+  #deliver(n: Notification<T>): unknown {
     const h = this.handler;
     switch (n.type) {
       case "add":

@@ -14,8 +14,11 @@ export type Time = string;
 export type MicroTime = string;
 
 /**
- * A resource quantity such as `"500m"`, `"1Gi"` or `"2"`. The server always
- * returns the canonical string; it also accepts plain numbers on input.
+ * A resource quantity as objects carry it on the wire, such as `"500m"`, `"1Gi"`
+ * or `"2"`. The server returns strings; it also accepts plain numbers on input.
+ * CRD fields that declare the quantity pattern are typed this way too. To read,
+ * compare or add quantities, parse them: `parseQuantity("1.5Gi")` gives a
+ * `ResourceQuantity` (exact, with `cmp`, `add`, `toString()` = `"1536Mi"`).
  */
 export type Quantity = string | number;
 
