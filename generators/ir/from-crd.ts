@@ -8,7 +8,7 @@ import { apiVersionError, crdGroupError, kindError, quoted, resourceNameError } 
 import type { CrdInput, Schema } from "../load/schema.js";
 import { checkSchema, isMap, jsonKind, own } from "../load/shape.js";
 import type { ModelBuilder, ModuleDraft } from "./model-builder.js";
-import { kindTypeName, listKindName, shortHoistedNames } from "./naming.js";
+import { kindTypeName, listKindName, sharedHoistedNames, type HoistedUse } from "./naming.js";
 import { mapTypeDefRefs } from "./walk.js";
 import { objectTypeDef, type SchemaContext } from "./schema.js";
 import type { Resource, Subresource, TypeDef, TypeRef, TypeTarget, Verb } from "./types.js";
@@ -328,11 +328,63 @@ function listTypeDef(name: string, itemType: string, module: ModuleDraft, listKi
   };
 }
 
-/** Per group-version module: the type already hoisted for each sub-schema (by its JSON text). */
-const sharedHoisted = new WeakMap<object, Map<string, string>>();
+/** One hoisted sub-schema as first converted, under a placeholder name that is rewritten once names are chosen. */
+interface HoistSite {
+  readonly placeholder: string;
+  /** The kind's type name and the property path below it (for naming). */
+  readonly use: HoistedUse;
+  /** Where it is, as a JSON path (`spec.steps[].computeResources`), for the doc comment. */
+  readonly jsonPath: string;
+  /** The schema's canonical JSON: sites with the same key share one type. */
+  readonly key: string;
+  def?: TypeDef;
+}
 
-/** Adds CRDs (already checked) to the model. */
-export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, diags: Diagnostics): void {
+/** JSON with object keys sorted, so the same schema read from YAML or from the API server (which sorts properties) has one key. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** `spec.steps[].computeResources` for the pointer `/properties/spec/properties/steps/items/properties/computeResources`. */
+function jsonPathOf(relativePointer: string): string {
+  const segs = relativePointer.split("/").slice(1).map((x) => x.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let out = "";
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (s === "properties" && i + 1 < segs.length) out += `.${segs[++i]}`;
+    else if (s === "items") out += /^\d+$/.test(segs[i + 1] ?? "") ? `[${segs[++i]}]` : "[]";
+    else if (s === "additionalProperties") out += ".*";
+    else if ((s === "anyOf" || s === "oneOf") && i + 1 < segs.length) out += `<${s} ${segs[++i]}>`;
+    else if (s === "allOf" && i + 1 < segs.length) i++;
+    else out += `/${s}`;
+  }
+  return out.replace(/^\./, "");
+}
+
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The description of a shared type, followed by the list of the places it is used. */
+function describeUses(description: string | undefined, sites: readonly HoistSite[]): string | undefined {
+  if (sites.length < 2) return description;
+  const list = sites.map((s) => `- ${s.use.kind}: ${s.jsonPath}`).join("\n");
+  const uses = `Used in ${sites.length} places:\n${list}`;
+  return description?.trim() ? `${description.trim()}\n\n${uses}` : uses;
+}
+
+/**
+ * Adds CRDs (already checked) to the model. CRDs are taken in name order and
+ * hoisted names are chosen per group-version from every use of every
+ * sub-schema (sharedHoistedNames), so the result does not depend on the order
+ * of the input, of the CRDs or of their properties: the same CRDs read from
+ * files or from a cluster give the same names.
+ */
+export function buildFromCrds(unordered: readonly CheckedCrd[], mb: ModelBuilder, diags: Diagnostics): void {
+  const crds = [...unordered].sort((a, b) => byKey(a.name, b.name));
   for (const crd of crds.filter((c) => !c.versions.some((v) => v.served))) {
     const at = "/spec/versions";
     diags.warn(crd.input.file, `${crd.input.pointerPrefix}${at}`, `${crd.name}: no version is served, so nothing is generated for it`, crd.input.lineOf(at));
@@ -346,13 +398,16 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
         return { crd, v, module, typeName: mb.reserve(module, kindTypeName(crd.kind)), listName: mb.reserve(module, kindTypeName(crd.listKind)) };
       }),
   );
+  // Convert every kind with placeholder names, collecting each module's hoisted sub-schemas.
+  const sitesOf = new Map<ModuleDraft, HoistSite[]>();
+  const kinds: { module: ModuleDraft; typeName: string; def: TypeDef; listName: string; list: TypeDef }[] = [];
   for (const { crd, v, module, typeName, listName } of planned) {
     const { input } = crd;
     const at = `/spec/versions/${v.index}/schema/openAPIV3Schema`;
     const source = { file: input.file, pointer: input.pointerPrefix + at };
-    // Convert once with placeholder names, then name the hoisted types
-    // (deduplicating identical sub-schemas) and rewrite the references.
-    const sites: { placeholder: string; path: readonly string[]; key: string; def?: TypeDef }[] = [];
+    let sites = sitesOf.get(module);
+    if (!sites) sitesOf.set(module, (sites = []));
+    const moduleSites = sites;
     const ctx: SchemaContext = {
       file: input.file,
       recogniseWellKnown: true,
@@ -362,8 +417,13 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
         return { kind: "unknown", json: "any" };
       },
       hoist(schema, pointer, path): TypeRef {
-        const site: (typeof sites)[number] = { placeholder: `\u0000${sites.length}`, path, key: JSON.stringify(schema) };
-        sites.push(site);
+        const site: HoistSite = {
+          placeholder: `\u0000${moduleSites.length}`,
+          use: { kind: typeName, path },
+          jsonPath: jsonPathOf(pointer.slice(at.length)),
+          key: canonicalJson(schema),
+        };
+        moduleSites.push(site);
         site.def = objectTypeDef(site.placeholder, schema, pointer, path, ctx);
         return { kind: "ref", target: { module: module.names.modulePath, name: site.placeholder } };
       },
@@ -376,40 +436,8 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
       diags.warn(input.file, input.pointerPrefix + `/spec/versions/${v.index}`, `version ${v.name} of ${crd.name} has no schema: its fields are typed as unknown`, input.lineOf(`/spec/versions/${v.index}`));
       root = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
     }
-    const kindDef = objectTypeDef(typeName, root, at, [], ctx, { gvk, objectMeta: true, ensureTypeMeta: true });
-
-    const groups = new Map<string, (typeof sites)[number][]>();
-    for (const site of sites) {
-      const g = groups.get(site.key);
-      if (g) g.push(site);
-      else groups.set(site.key, [site]);
-    }
-    const firsts = [...groups.values()].map((g) => g[0]!);
-    const short = shortHoistedNames(crd.kind, firsts.map((f) => f.path));
-    // Identical sub-schemas share one type across the whole group-version: the
-    // first kind (in input order) that hoists one names it, later kinds reuse it
-    // (cert-manager's ClusterIssuer and Issuer share every spec type).
-    let shared = sharedHoisted.get(module);
-    if (!shared) sharedHoisted.set(module, (shared = new Map()));
-    const rename = new Map<string, string>();
-    const fresh: (typeof sites)[number][] = [];
-    firsts.forEach((first, i) => {
-      let name = shared.get(first.key);
-      if (name === undefined) {
-        name = mb.reserve(module, short[i]!);
-        shared.set(first.key, name);
-        fresh.push(first);
-      }
-      for (const site of groups.get(first.key)!) rename.set(site.placeholder, name);
-    });
-    const fix = (t: TypeTarget): TypeTarget => ("name" in t && rename.has(t.name) ? { module: t.module, name: rename.get(t.name)! } : t);
-    module.types.set(typeName, mapTypeDefRefs(kindDef, fix));
-    for (const first of fresh) {
-      const name = rename.get(first.placeholder)!;
-      module.types.set(name, { ...mapTypeDefRefs(first.def!, fix), name });
-    }
-    module.types.set(listName, listTypeDef(listName, typeName, module, crd.listKind, source));
-
+    const def = objectTypeDef(typeName, root, at, [], ctx, { gvk, objectMeta: true, ensureTypeMeta: true });
+    kinds.push({ module, typeName, def, listName, list: listTypeDef(listName, typeName, module, crd.listKind, source) });
     const subresources: Subresource[] = [];
     const scale = v.subresources.scale;
     if (isObj(scale)) {
@@ -450,6 +478,45 @@ export function buildFromCrds(crds: readonly CheckedCrd[], mb: ModelBuilder, dia
     };
     module.resources.push(resource);
   }
+
+  // Name the hoisted types: identical sub-schemas (the same canonical JSON)
+  // share one type across the whole group-version, named from all its uses.
+  const rename = new Map<string, string>();
+  const fresh: { module: ModuleDraft; name: string; def: TypeDef }[] = [];
+  for (const [module, sites] of sitesOf) {
+    const groups = new Map<string, HoistSite[]>();
+    for (const site of sites) groups.set(site.key, [...(groups.get(site.key) ?? []), site]);
+    const shared = [...groups.values()].map((g) =>
+      [...g].sort((a, b) => byKey(a.use.kind, b.use.kind) || byKey(a.jsonPath, b.jsonPath) || byKey(a.use.path.join("\u0000"), b.use.path.join("\u0000"))),
+    );
+    const bases = sharedHoistedNames(
+      shared.map((g) => g.map((s) => s.use)),
+      module.group,
+    );
+    // Collision suffixes in an order that does not depend on the input's: by base name, then by the uses.
+    const usesKey = (g: readonly HoistSite[]): string => g.map((s) => `${s.use.kind} ${s.jsonPath}`).join("\n");
+    const order = shared.map((g, i) => ({ g, base: bases[i]! })).sort((a, b) => byKey(a.base, b.base) || byKey(usesKey(a.g), usesKey(b.g)));
+    for (const { g, base } of order) {
+      const name = mb.reserve(module, base);
+      for (const site of g) rename.set(`${module.names.modulePath}\u0000${site.placeholder}`, name);
+      const first = g[0]!;
+      fresh.push({ module, name, def: { ...first.def!, name, ...optionalDescription(describeUses(first.def!.description, g)) } });
+    }
+  }
+  const fix = (t: TypeTarget): TypeTarget => {
+    if (!("name" in t)) return t;
+    const to = rename.get(`${t.module}\u0000${t.name}`);
+    return to === undefined ? t : { module: t.module, name: to };
+  };
+  for (const k of kinds) {
+    k.module.types.set(k.typeName, mapTypeDefRefs(k.def, fix));
+    k.module.types.set(k.listName, k.list);
+  }
+  for (const f of fresh) f.module.types.set(f.name, mapTypeDefRefs(f.def, fix));
+}
+
+function optionalDescription(description: string | undefined): { description?: string } {
+  return description === undefined ? {} : { description };
 }
 
 /** The groups these CRDs define. */

@@ -127,7 +127,7 @@ export function kindTypeName(kind: string): string {
  * The full-path name of an inline OpenAPI object hoisted to its own type: the
  * owning type followed by each property on the path in PascalCase. Array
  * items and map values add nothing; union branches add `Option<n>`. (CRD
- * sub-schemas use the shorter {@link shortHoistedNames}.)
+ * sub-schemas use the shorter {@link sharedHoistedNames}.)
  */
 export function hoistedTypeName(kind: string, path: readonly string[]): string {
   return kindTypeName(kind) + path.map(pascalCase).join("");
@@ -150,25 +150,111 @@ export function uniqueName(base: string, taken: Set<string>): string {
   return name;
 }
 
+/** One place a hoisted CRD sub-schema is used: the kind's type name and the property path below the kind. */
+export interface HoistedUse {
+  readonly kind: string;
+  readonly path: readonly string[];
+}
+
+/** The PascalCase words of a type name (`HTTPRoute` -> `HTTP`, `Route`). */
+function words(name: string): string[] {
+  return name.match(/[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+/g) ?? [name];
+}
+
+/** The longest run of words every list ends with (or, with `fromStart`, starts with). */
+function commonWords(lists: readonly (readonly string[])[], fromStart: boolean): string[] {
+  const first = lists[0] ?? [];
+  const at = (l: readonly string[], i: number): string | undefined => (fromStart ? l[i] : l[l.length - 1 - i]);
+  let n = 0;
+  while (n < first.length && lists.every((l) => n < l.length && at(l, n) === at(first, n))) n++;
+  return fromStart ? first.slice(0, n) : first.slice(first.length - n);
+}
+
 /**
- * Names for the hoisted sub-schemas of one kind, shortened where that stays
- * unambiguous: the kind, the first property on the path (`Spec`, `Status`),
- * then the shortest tail of the path that no other hoisted type of the kind
- * shares (`ClusterIssuer` + `spec.acme.solvers.dns01.route53` ->
- * `ClusterIssuerSpecRoute53` when only one `route53` exists). `paths` must be
- * in a stable order; the result is parallel to it.
+ * The owner part of a hoisted type's name: its kind when one kind uses it;
+ * for a type several kinds share, the words their names end with
+ * (`ClusterIssuer` + `Issuer` -> `Issuer`, `HTTPRoute` + `GRPCRoute` ->
+ * `Route`), else the words they start with, else `fallback` (the group's
+ * first label: `Monitoring` for monitoring.coreos.com, whatever else the run
+ * holds).
+ */
+function ownerOf(kinds: readonly string[], fallback: string): string {
+  const distinct = [...new Set(kinds.map(kindTypeName))].sort();
+  if (distinct.length === 1) return distinct[0]!;
+  const split = distinct.map(words);
+  const tail = commonWords(split, false);
+  if (tail.length > 0) return tail.join("");
+  const head = commonWords(split, true);
+  return head.length > 0 ? head.join("") : fallback;
+}
+
+/**
+ * The path part of a hoisted type's name before shortening: a root segment
+ * that is always kept, then the tail that shortening cuts from the left.
+ * - one use: the path (`spec` is the root of `spec.acme.solvers`);
+ * - several uses: the longest tail all of them end with, after their shared
+ *   first property if they have one (`spec.steps[].computeResources` and
+ *   `spec.stepTemplate.computeResources` -> root `Spec`, tail
+ *   `ComputeResources`);
+ * - several uses ending differently: the first use in path order (fewest
+ *   properties first, then by name).
+ */
+function namingPath(uses: readonly HoistedUse[]): { root?: string; tail: string[] } {
+  const ps = uses.map((u) => u.path.map(pascalCase)).filter((p) => p.length > 0);
+  if (ps.length === 0) return { tail: [] };
+  const whole = (p: readonly string[]): { root?: string; tail: string[] } => (p.length > 1 ? { root: p[0]!, tail: p.slice(1) } : { tail: [...p] });
+  const tail = commonWords(ps, false);
+  if (tail.length === 0) {
+    const first = [...ps].sort((a, b) => a.length - b.length || compare(a.join("\u0000"), b.join("\u0000")))[0]!;
+    return whole(first);
+  }
+  if (ps.some((p) => p.length === tail.length)) return whole(tail);
+  const root = ps.every((p) => p[0] === ps[0]![0]) ? ps[0]![0]! : undefined;
+  return root !== undefined ? { root, tail } : { tail };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Base names (before collision suffixes) for the hoisted sub-schemas of one
+ * group-version's CRDs, each given with every place it is used. The rule:
+ * owner (see ownerOf: the kind, or what the sharing kinds' names have in
+ * common) + root + the shortest tail of the naming path (see namingPath) that
+ * no other type of the same owner shares (`ClusterIssuer` +
+ * `spec.acme.solvers.dns01.route53` -> `ClusterIssuerSpecRoute53` when only one
+ * `route53` exists), or the whole naming path when no tail is unique. Names
+ * depend only on the set of uses, never on the order of the input, of the
+ * CRDs or of their properties; the result is parallel to `types`.
+ */
+export function sharedHoistedNames(types: readonly (readonly HoistedUse[])[], group: string): string[] {
+  const fallbackOwner = pascalCase(group.split(".")[0] || "core");
+  const entries = types.map((uses) => ({ owner: ownerOf(uses.map((u) => u.kind), fallbackOwner), ...namingPath(uses) }));
+  const candidate = (e: (typeof entries)[number], k: number): string => (e.root ?? "") + e.tail.slice(Math.max(0, e.tail.length - k)).join("");
+  const byOwner = new Map<string, number[]>();
+  entries.forEach((e, i) => byOwner.set(e.owner, [...(byOwner.get(e.owner) ?? []), i]));
+  return entries.map((e, i) => {
+    const peers = byOwner.get(e.owner)!.filter((j) => j !== i);
+    for (let k = 1; k <= e.tail.length; k++) {
+      const mine = candidate(e, k);
+      if (!peers.some((j) => candidate(entries[j]!, k) === mine)) return e.owner + mine;
+    }
+    return e.owner + candidate(e, e.tail.length);
+  });
+}
+
+/**
+ * Names for the hoisted sub-schemas of one kind, each used once (see
+ * {@link sharedHoistedNames}): the kind, the first property on the path
+ * (`Spec`, `Status`), then the shortest unambiguous tail. `paths` must be in a
+ * stable order; the result is parallel to it.
  */
 export function shortHoistedNames(kind: string, paths: readonly (readonly string[])[]): string[] {
-  const pascal = paths.map((p) => p.map(pascalCase));
-  const tail = (p: readonly string[], k: number): string => (p.length <= 1 ? p.join("") : p[0] + p.slice(Math.max(1, p.length - k)).join(""));
-  return pascal.map((p, i) => {
-    for (let k = 1; k < p.length; k++) {
-      const mine = tail(p, k);
-      const shared = pascal.some((q, j) => j !== i && tail(q, k) === mine);
-      if (!shared) return kindTypeName(kind) + mine;
-    }
-    return kindTypeName(kind) + p.join("");
-  });
+  return sharedHoistedNames(
+    paths.map((path) => [{ kind, path }]),
+    "",
+  );
 }
 
 /**

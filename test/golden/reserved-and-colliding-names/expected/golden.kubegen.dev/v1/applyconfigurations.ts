@@ -38,8 +38,8 @@ export class ProxySpecApplyConfiguration {
   declare enum?: string;
   declare proxyURL?: string;
   declare proxyUrl?: string;
-  declare mirror_percent?: ProxySpecMirrorPercentApplyConfiguration;
-  declare mirrorPercent?: ProxySpecMirrorPercent2ApplyConfiguration;
+  declare mirror_percent?: ProxySpecMirrorPercent2ApplyConfiguration;
+  declare mirrorPercent?: ProxySpecMirrorPercentApplyConfiguration;
   declare "x-header-name"?: string;
   declare $ref?: string;
   declare "3d"?: boolean;
@@ -95,7 +95,7 @@ export class ProxySpecApplyConfiguration {
   /**
    * Sets `mirror_percent`.
    */
-  withMirrorPercent(value: ProxySpecMirrorPercentApplyConfiguration): this {
+  withMirrorPercent(value: ProxySpecMirrorPercent2ApplyConfiguration): this {
     this.mirror_percent = value;
     return this;
   }
@@ -103,7 +103,7 @@ export class ProxySpecApplyConfiguration {
   /**
    * Sets `mirrorPercent`.
    */
-  withMirrorPercent2(value: ProxySpecMirrorPercent2ApplyConfiguration): this {
+  withMirrorPercent2(value: ProxySpecMirrorPercentApplyConfiguration): this {
     this.mirrorPercent = value;
     return this;
   }
@@ -199,8 +199,8 @@ export const applySchema: rt.ApplySchema = rt.defineApplySchema(
         enum: rt.SCALAR,
         proxyURL: rt.SCALAR,
         proxyUrl: rt.SCALAR,
-        mirror_percent: rt.struct("golden.kubegen.dev/v1.ProxySpecMirrorPercent"),
-        mirrorPercent: rt.struct("golden.kubegen.dev/v1.ProxySpecMirrorPercent2"),
+        mirror_percent: rt.struct("golden.kubegen.dev/v1.ProxySpecMirrorPercent2"),
+        mirrorPercent: rt.struct("golden.kubegen.dev/v1.ProxySpecMirrorPercent"),
         "x-header-name": rt.SCALAR,
         $ref: rt.SCALAR,
         "3d": rt.SCALAR,

@@ -47,8 +47,8 @@ export interface ProxySpec {
   enum?: string;
   proxyURL?: string;
   proxyUrl?: string;
-  mirror_percent?: ProxySpecMirrorPercent;
-  mirrorPercent?: ProxySpecMirrorPercent2;
+  mirror_percent?: ProxySpecMirrorPercent2;
+  mirrorPercent?: ProxySpecMirrorPercent;
   "x-header-name"?: string;
   $ref?: string;
   "3d"?: boolean;

@@ -51,11 +51,21 @@ export interface BackendSpec {
   retries?: number;
 }
 
+/**
+ * Used in 2 places:
+ * - Backend: spec.endpoint
+ * - ClusterBackend: spec.endpoint
+ */
 export interface BackendSpecEndpoint {
   url?: string;
   tls?: BackendSpecTls;
 }
 
+/**
+ * Used in 2 places:
+ * - Backend: spec.endpoint.tls
+ * - ClusterBackend: spec.endpoint.tls
+ */
 export interface BackendSpecTls {
   /**
    * Format: byte (base64-encoded data).
