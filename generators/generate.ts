@@ -19,7 +19,10 @@ import { buildModel } from "./ir/build.js";
 import { Diagnostics, SchemaError, UsageError } from "./load/errors.js";
 import { loadInputs } from "./load/index.js";
 import { TemplateSet } from "./render/templates.js";
+import { compileToJs, parseEmitMode, type EmitMode } from "./write/compile.js";
 import { checkOutTarget, writeOutput, type RenderedFile } from "./write/output.js";
+
+export type { EmitMode } from "./write/compile.js";
 
 /** Everything `kubegen generate` can be told. */
 export interface GenerateOptions {
@@ -35,6 +38,11 @@ export interface GenerateOptions {
   readonly groups?: readonly string[];
   /** Only these artifacts (see ARTIFACTS: `types`, `applyconfigurations`, `clients`, `fakes`, `listers`, `informers`) and what they need; all when absent. */
   readonly only?: readonly string[];
+  /**
+   * What to write: "ts" (default) the TypeScript source; "js" the same code compiled to `.js` +
+   * `.d.ts` (ESM, ES2022), which consumers' tsc reads as declarations (skipped under skipLibCheck).
+   */
+  readonly emit?: EmitMode;
   /** Compare with the output folder instead of writing; the result lists what is stale. */
   readonly check?: boolean;
   /** Write even into a folder that looks wrong for generated code: "", the filesystem root, the home folder, a project root (see checkOutTarget). */
@@ -82,6 +90,7 @@ function seconds(since: number): string {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const progress = options.progress ?? (() => {});
   const artifacts = resolveArtifacts(options.only);
+  const emit = parseEmitMode(options.emit);
   if (!options.crd?.length && !options.openapi?.length && !options.fromCluster) {
     throw new UsageError("nothing to generate from: pass --crd, --openapi or --from-cluster");
   }
@@ -118,10 +127,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     );
   }
   const templates = new TemplateSet();
-  const rendered: RenderedFile[] = emitAll(model, artifacts).map((f) => ({ path: f.path, content: templates.render(f) }));
+  let rendered: RenderedFile[] = emitAll(model, artifacts).map((f) => ({ path: f.path, content: templates.render(f) }));
   const types = model.groupVersions.reduce((n, gv) => n + gv.types.length, 0);
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
   progress(`generated ${[...artifacts].join(", ")} for ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);
+  if (emit === "js") {
+    const compiled = await compileToJs(rendered, out);
+    rendered = compiled.files;
+    progress(`compiled to .js + .d.ts${compiled.how === "program" ? " (with the type checker)" : ""} in ${seconds(t0)}`);
+  }
   const result = await writeOutput(out, rendered, { check: options.check ?? false, shown: options.out });
   return {
     modules: model.groupVersions.length,

@@ -24,7 +24,7 @@
 // removing "a" or "admin" everywhere would mangle ordinary messages; short
 // credentials are still caught by the patterns where they look like one.
 
-import { inspect, type InspectOptionsStylized } from "node:util";
+import { inspect, type InspectOptions } from "node:util";
 import type { ApiWarning } from "../config/rest-config.js";
 
 /** What replaces a secret. */
@@ -409,10 +409,13 @@ export class KubegenError extends Error {
     });
   }
 
-  /** util.inspect(): `Name: message`, the stack frames and the redacted fields and cause. */
-  [inspect.custom](depth: number, options: InspectOptionsStylized, inspectFn: typeof inspect = inspect): string {
+  /**
+   * util.inspect(): `Name: message`, the stack frames and the redacted fields and cause.
+   * (`options` is typed structurally: @types/node releases name the stylized options differently.)
+   */
+  [inspect.custom](depth: number, options: InspectOptions & { stylize?: (text: string, style: string) => string }, inspectFn: typeof inspect = inspect): string {
     const head = redact(`${this.name}: ${this.message}`);
-    if (depth < 0) return options.stylize(`[${head}]`, "special");
+    if (depth < 0) return options.stylize ? options.stylize(`[${head}]`, "special") : `[${head}]`;
     const frames = (this.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
     const fields: Record<string, unknown> = redactValue(this.describe());
     for (const [k, v] of Object.entries(fields)) if (v === undefined) delete fields[k];
