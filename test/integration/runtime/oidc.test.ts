@@ -11,11 +11,8 @@
 // id-token and a refresh-token then makes a SelfSubjectReview: it must succeed
 // as the OIDC user after exactly one refresh, with the new tokens saved in the
 // kubeconfig; a refused refresh token must be a ConfigError.
-import { execFileSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes, sign as cryptoSign } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -34,98 +31,7 @@ const START_MS = 240_000;
 const T = 90_000;
 const SUB = "kubegen-oidc-alice";
 
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-const nowS = () => Math.floor(Date.now() / 1000);
-const secret = (what: string) => `${what}-${randomBytes(12).toString("hex")}`;
-
-interface Issuer {
-  url: string;
-  caFile: string;
-  counts: { discovery: number; keys: number; token: number };
-  /** Refresh tokens the token endpoint accepts; each is replaced by a new one when used. */
-  refreshTokens: Set<string>;
-  clientSecret: string;
-  idToken(expInS: number): string;
-  close(): Promise<void>;
-}
-
-/** A loopback HTTPS OIDC issuer: CA and serving certificate from openssl, RS256 keys from node:crypto. */
-async function startIssuer(dir: string): Promise<Issuer> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"];
-  const caFile = join(dir, "issuer-ca.crt");
-  const caKey = join(dir, "issuer-ca.key");
-  execFileSync("openssl", ["req", "-x509", ...ec, "-keyout", caKey, "-out", caFile, "-subj", "/CN=oidc-test-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"], { stdio: "pipe" });
-  const certFile = join(dir, "issuer.crt");
-  const keyFile = join(dir, "issuer.key");
-  execFileSync("openssl", ["req", "-x509", ...ec, "-keyout", keyFile, "-out", certFile, "-subj", "/CN=oidc-test-issuer",
-    "-CA", caFile, "-CAkey", caKey, "-addext", "subjectAltName=IP:127.0.0.1",
-    "-addext", "extendedKeyUsage=serverAuth", "-addext", "keyUsage=critical,digitalSignature"], { stdio: "pipe" });
-
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const kid = "kubegen-test";
-  let url = "";
-  const issuer: Issuer = {
-    url: "",
-    caFile,
-    counts: { discovery: 0, keys: 0, token: 0 },
-    refreshTokens: new Set(),
-    clientSecret: secret("client-secret"),
-    idToken(expInS) {
-      const head = `${b64url({ alg: "RS256", typ: "JWT", kid })}.${b64url({
-        iss: url, aud: "kubegen", sub: SUB, iat: nowS() - 5, exp: nowS() + expInS,
-      })}`;
-      return `${head}.${cryptoSign("sha256", Buffer.from(head), privateKey).toString("base64url")}`;
-    },
-    close: async () => {},
-  };
-  const server = https.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (body += c));
-    req.on("end", () => {
-      const json = (status: number, v: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(v));
-      };
-      if (req.method === "GET" && req.url === "/.well-known/openid-configuration") {
-        issuer.counts.discovery++;
-        return json(200, {
-          issuer: url, jwks_uri: `${url}/keys`, token_endpoint: `${url}/token`, authorization_endpoint: `${url}/auth`,
-          response_types_supported: ["id_token"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"],
-        });
-      }
-      if (req.method === "GET" && req.url === "/keys") {
-        issuer.counts.keys++;
-        return json(200, { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] });
-      }
-      if (req.method === "POST" && req.url === "/token") {
-        issuer.counts.token++;
-        const form = new URLSearchParams(body);
-        if (req.headers.authorization !== `Basic ${Buffer.from(`kubegen:${issuer.clientSecret}`).toString("base64")}`) {
-          return json(401, { error: "invalid_client" });
-        }
-        const rt = form.get("refresh_token") ?? "";
-        if (form.get("grant_type") !== "refresh_token" || !issuer.refreshTokens.delete(rt)) {
-          return json(400, { error: "invalid_grant", error_description: "the refresh token is invalid, expired or revoked" });
-        }
-        const next = secret("refresh");
-        issuer.refreshTokens.add(next);
-        return json(200, { access_token: secret("access"), token_type: "Bearer", expires_in: 3600, id_token: issuer.idToken(3600), refresh_token: next });
-      }
-      json(404, { error: "not_found" });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  issuer.url = url;
-  issuer.close = () =>
-    new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  return issuer;
-}
+import { secret, startIssuer, type Issuer } from "../../helpers/oidc-issuer.js";
 
 /** One raw HTTPS SelfSubjectReview with `token` (no client library in between); resolves with the status. */
 function rawReview(cp: ControlPlane, token: string): Promise<{ status: number; body: string }> {
@@ -199,7 +105,7 @@ describe.skipIf(!assets.found)("oidc auth-provider against kube-apiserver", () =
   beforeAll(async () => {
     if (!assets.found) return;
     dir = mkdtempSync(join(tmpdir(), "kubegen-oidc-it-"));
-    issuer = await startIssuer(dir); // first: the API server fetches discovery and keys from it
+    issuer = await startIssuer(dir, SUB); // first: the API server fetches discovery and keys from it
     cp = await startControlPlane({
       assets: assets.assets,
       readyTimeoutMs: 180_000,
@@ -214,7 +120,7 @@ describe.skipIf(!assets.found)("oidc auth-provider against kube-apiserver", () =
     // /readyz does not wait for the OIDC authenticator: wait until the server accepts a fresh id-token
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const r = await rawReview(cp, issuer.idToken(600));
+      const r = await rawReview(cp, issuer.idToken(SUB, 600));
       if (r.status === 201) break;
       if (Date.now() > deadline) throw new Error(`kube-apiserver never accepted an OIDC id-token: HTTP ${r.status} ${r.body}`);
       await new Promise((res) => setTimeout(res, 250));
@@ -230,11 +136,11 @@ describe.skipIf(!assets.found)("oidc auth-provider against kube-apiserver", () =
   it("the API server really uses the issuer: it fetched the discovery document and keys, and refuses an expired id-token", async () => {
     expect(issuer!.counts.discovery).toBeGreaterThanOrEqual(1);
     expect(issuer!.counts.keys).toBeGreaterThanOrEqual(1);
-    expect((await rawReview(cp!, issuer!.idToken(-120))).status).toBe(401);
+    expect((await rawReview(cp!, issuer!.idToken(SUB, -120))).status).toBe(401);
   }, T);
 
   it("refreshes an expired id-token exactly once, authenticates as the OIDC user, and saves the new tokens", async () => {
-    const expired = issuer!.idToken(-120);
+    const expired = issuer!.idToken(SUB, -120);
     const refresh = secret("refresh");
     issuer!.refreshTokens.add(refresh);
     const file = join(mkdtempSync(join(dir, "kc-")), "config");
@@ -265,7 +171,7 @@ describe.skipIf(!assets.found)("oidc auth-provider against kube-apiserver", () =
   }, T);
 
   it("reports a refused refresh token as a ConfigError saying to log in again, with no secret in it", async () => {
-    const expired = issuer!.idToken(-120);
+    const expired = issuer!.idToken(SUB, -120);
     const revoked = secret("refresh"); // never issued
     const file = join(mkdtempSync(join(dir, "kc-")), "config");
     const text = kubeconfigText(cp!, issuer!, expired, revoked);
