@@ -289,3 +289,6 @@ export * from "./events/index.js";
 
 // health: /healthz, /livez, /readyz server
 export * from "./health/index.js";
+
+// helpers: finalizers, owner references, predicates, retry on conflict, waitFor, RetryWatcher
+export * from "./helpers/index.js";
