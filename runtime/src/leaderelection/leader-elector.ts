@@ -3,26 +3,38 @@
 //   - acquire: try every retryPeriod with jitter (factor 1.2) until it works;
 //   - renew: every retryPeriod, retry for up to renewDeadline; if no try
 //     succeeds in time, leadership is lost;
-//   - a lease held by another candidate counts as expired only when the LOCAL
-//     time at which this candidate last saw the record change, plus the
-//     record's leaseDurationSeconds, has passed. Timestamps written by other
-//     machines are never compared with the local clock, so clock skew between
-//     candidates does not matter.
+//   - a lease held by another candidate counts as expired only when the
+//     MONOTONIC time since this candidate last saw the record change exceeds
+//     the record's leaseDurationSeconds (client-go's observedTime).
+//     Timestamps written by other machines are never compared with the local
+//     clock, so clock skew between candidates does not matter.
+// All durations and deadlines run on clock.monotonicMs(); the wall clock
+// (clock.now()) only stamps acquireTime/renewTime in the Lease, as client-go
+// does. Stepping the system clock either way changes neither who leads nor
+// when a follower takes over.
 // Differences from client-go, on purpose:
-//   - the leading AbortSignal aborts the moment leadership is lost (client-go
-//     cancels the context only after the optional release);
-//   - a renew round also gives up at (start of the last successful renew +
-//     the lease duration written), so a tight configuration cannot keep
-//     believing it leads after the others may already have taken over;
+//   - leadership ends at (start of the last successful renewal +
+//     renewDeadline), checked synchronously wherever leadership is read
+//     (isLeader(), checkLeadership(), the leading signal's `aborted`; see
+//     leader-term.ts), so work that resumes after a pause never sees a stale
+//     "still leading"; client-go lets a renew round run renewDeadline from
+//     its own start, one retryPeriod later;
+//   - the leading AbortSignal aborts at that moment (client-go cancels the
+//     context only after the optional release);
 //   - every lock call is bounded by requestTimeoutMs (client-go gets the same
 //     effect from the HTTP client timeout NewFromKubeconfig sets) and raced
 //     against the deadline, so a client that ignores abort cannot stall it;
-//   - isLeader() is true only while the leading signal is live.
+//   - fencingToken() and confirmLeadership() help fence critical writes.
+//     Leader election alone is not fencing: a write sent just before the
+//     deadline can still land after another candidate took over.
 
 import { isConflict } from "../errors/api-error.js";
 import { realClock, sleepOn, type CancelTimer, type Clock } from "../util/clock.js";
-import type { ResourceLock } from "./lease-lock.js";
+import type { ObservedRecord, ResourceLock } from "./lease-lock.js";
+import { LeaderTerm, LeadershipLostError, type LeadershipToken } from "./leader-term.js";
 import { formatMicroTime, type LeaderElectionRecord } from "./record.js";
+
+export { LeadershipLostError };
 
 /** client-go's `JitterFactor`: acquire retries wait retryPeriod × [1, 2.2). */
 export const JITTER_FACTOR = 1.2;
@@ -30,9 +42,12 @@ export const JITTER_FACTOR = 1.2;
 /** What the elector calls as leadership comes and goes (client-go `LeaderCallbacks`). */
 export interface LeaderCallbacks {
   /**
-   * Called when this candidate becomes leader. `signal` aborts the moment
-   * leadership ends (lost, or run() cancelled). Not awaited; a rejection is
-   * reported to `onError`.
+   * Called when this candidate becomes leader. `signal` aborts when
+   * leadership ends (lost, or run() cancelled). Reading `signal.aborted` (or
+   * calling `signal.throwIfAborted()`) checks the renew deadline first, so it
+   * is current even right after the process was paused; an abort listener
+   * alone fires only once a timer runs. Not awaited; a rejection is reported
+   * to `onError`.
    */
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
   /** Called when run() ends, whether or not this candidate ever led (as in client-go). */
@@ -70,11 +85,6 @@ export interface LeaderElectionConfig {
    * someone else is not an error). Default: a one-line console.warn.
    */
   readonly onError?: (err: unknown, during: string) => void;
-}
-
-/** Why the leading signal aborted when the lease could not be renewed in time. */
-export class LeadershipLostError extends Error {
-  override readonly name = "LeadershipLostError";
 }
 
 class DeadlineError extends Error {
@@ -165,11 +175,11 @@ export class LeaderElector {
   readonly #name: string;
   #observedRecord: LeaderElectionRecord | undefined;
   #observedRaw: string | undefined;
+  /** Monotonic time at which the observed record last changed (client-go observedTime). */
   #observedTime = 0;
   #reportedLeader = "";
-  /** Start of the try that last renewed (or acquired) the lease successfully. */
-  #lastSuccessStart = 0;
-  #leading: AbortController | undefined;
+  /** The current or last term of leadership; live only between acquiring and losing the lease. */
+  #term: LeaderTerm | undefined;
   #running = false;
 
   constructor(config: LeaderElectionConfig) {
@@ -187,9 +197,79 @@ export class LeaderElector {
     return this.config.lock.identity;
   }
 
-  /** True while this candidate leads (between onStartedLeading and the abort of its signal). */
+  /**
+   * True while this candidate leads. Checks the renew deadline synchronously
+   * (the same as {@link checkLeadership}), so it turns false, and the leading
+   * signal aborts, the moment leadership has run out, even if no timer has
+   * fired since (after a pause).
+   */
   isLeader(): boolean {
-    return this.#leading !== undefined && !this.#leading.signal.aborted;
+    return this.#term?.check() ?? false;
+  }
+
+  /**
+   * The guard to call first in any work done as leader, above all after a
+   * pause (a timer callback, a queue item, before a write): true while this
+   * candidate leads. If the last successful renewal started renewDeadline or
+   * more ago it ends leadership on the spot (aborting the leading signal with
+   * a {@link LeadershipLostError}, synchronously) and returns false. Between
+   * this check and a write that reaches the server, time passes; see
+   * {@link confirmLeadership} and {@link fencingToken} for critical writes.
+   */
+  checkLeadership(): boolean {
+    return this.isLeader();
+  }
+
+  /**
+   * The token of the current term, when this candidate leads (deadline
+   * checked as in {@link checkLeadership}); undefined otherwise. Store
+   * `token.term` with what you write (an annotation), write with a
+   * resourceVersion precondition, and refuse to write over an object that
+   * carries a larger term: a stale leader then cannot overwrite an object a
+   * later leader has already written (it can still write one the later leader
+   * has not touched yet). The API server does not check the Lease for you.
+   */
+  fencingToken(): LeadershipToken | undefined {
+    const term = this.#term;
+    return term?.check() ? term.token : undefined;
+  }
+
+  /**
+   * Re-reads the lock from the server and resolves to the token when the
+   * Lease still names this candidate in the same term and the renew deadline
+   * has not passed by the time the answer arrived; undefined otherwise. When
+   * the Lease names someone else (or a later term), leadership ends at once.
+   * A failed read resolves to undefined without ending leadership. This
+   * narrows the window for a stale write to the time between this answer and
+   * your write reaching the server; it does not close it.
+   */
+  async confirmLeadership(signal?: AbortSignal): Promise<LeadershipToken | undefined> {
+    const term = this.#term;
+    if (!term?.check()) return undefined;
+    const lock = this.config.lock;
+    // Abandoned when the term ends, when the caller's signal aborts, or after requestTimeoutMs (#call).
+    const link = new AbortController();
+    const unlink = [term.signal, signal].map((s) => {
+      const onAbort = (): void => link.abort(s?.reason);
+      if (s?.aborted) link.abort(s.reason);
+      s?.addEventListener("abort", onAbort, { once: true });
+      return () => s?.removeEventListener("abort", onAbort);
+    });
+    let current: ObservedRecord | undefined;
+    try {
+      current = await this.#call(link.signal, "read", (s) => (lock.read ? lock.read(s) : lock.get(s)));
+    } catch (err) {
+      if (!link.signal.aborted) this.#report(err, `confirm ${lock.describe()}`);
+      return undefined;
+    } finally {
+      for (const u of unlink) u();
+    }
+    const r = current?.record;
+    if (!r || r.holderIdentity !== lock.identity || r.leaderTransitions !== term.token.term) {
+      term.end(new LeadershipLostError(`leader election ${this.#name}: the lease is held by ${r?.holderIdentity || "nobody"} (term ${r?.leaderTransitions ?? "-"})`));
+      return undefined;
+    }
+    return term.check() ? term.token : undefined;
   }
 
   /** The holder last observed in the lock, or undefined when none was seen (or the lock was released). */
@@ -203,8 +283,9 @@ export class LeaderElector {
    * (e.g. the event loop was stalled), otherwise undefined. Non-leaders are healthy.
    */
   check(maxTolerableExpiredLeaseMs: number): Error | undefined {
-    if (!this.isLeader()) return undefined;
-    const since = this.#clock.now() - this.#observedTime;
+    // A term that ran out while the loop was stalled still counts until run() notices and returns.
+    if (!this.#running || !this.#term || !this.#observedSelf()) return undefined;
+    const since = this.#clock.monotonicMs() - this.#observedTime;
     if (since > this.config.leaseDurationMs + maxTolerableExpiredLeaseMs) {
       return new Error(`leader election ${this.#name}: failed to renew leadership for ${since} ms`);
     }
@@ -221,19 +302,28 @@ export class LeaderElector {
   async run(signal: AbortSignal): Promise<void> {
     if (this.#running) throw new Error(`leader election ${this.#name}: run() is already running`);
     this.#running = true;
+    this.#term = undefined;
     // No keep-alive of its own: between attempts it sleeps with sleepOn, and
     // sleeps hold the process (util/clock.ts), as a blocked Run does in Go.
     try {
-      if (!(await this.#acquire(signal))) return;
-      const leading = new AbortController();
-      this.#leading = leading;
-      const onOuterAbort = (): void => leading.abort(signal.reason);
+      const acquiredStart = await this.#acquire(signal);
+      if (acquiredStart === undefined) return;
+      const term = new LeaderTerm(this.#clock, this.config.renewDeadlineMs, acquiredStart, {
+        lock: this.config.lock.describe(),
+        identity: this.identity,
+        term: this.#observedRecord?.leaderTransitions ?? 0,
+      });
+      this.#term = term;
+      const onOuterAbort = (): void => term.end(signal.reason);
       signal.addEventListener("abort", onOuterAbort, { once: true });
-      this.#startLeading(leading.signal);
       try {
-        await this.#renew(signal, leading);
+        // An acquisition that took longer than renewDeadline (a pause mid-try) never starts leading.
+        if (term.check()) {
+          this.#startLeading(term.signal);
+          await this.#renew(term);
+        }
       } finally {
-        if (!leading.signal.aborted) leading.abort(signal.reason);
+        term.end(signal.aborted ? signal.reason : new LeadershipLostError(`leader election ${this.#name}: could not renew the lease within ${this.config.renewDeadlineMs} ms`));
         signal.removeEventListener("abort", onOuterAbort);
       }
       if (this.config.releaseOnCancel) await this.#release();
@@ -257,63 +347,51 @@ export class LeaderElector {
     })();
   }
 
-  async #acquire(signal: AbortSignal): Promise<boolean> {
+  /** Campaigns; resolves to the monotonic start of the winning try, or undefined when `signal` aborted. */
+  async #acquire(signal: AbortSignal): Promise<number | undefined> {
     for (;;) {
-      if (signal.aborted) return false;
-      const ok = await this.#tryAcquireOrRenew(signal);
+      if (signal.aborted) return undefined;
+      const start = this.#clock.monotonicMs();
+      const ok = await this.#tryAcquireOrRenew(signal, start);
       this.#maybeReportTransition();
-      if (ok) return true;
+      if (ok) return start;
       const period = this.config.retryPeriodMs * (1 + this.#random() * JITTER_FACTOR);
       try {
         await sleepOn(this.#clock, period, signal);
       } catch {
-        return false;
+        return undefined;
       }
     }
   }
 
-  async #renew(outer: AbortSignal, leading: AbortController): Promise<void> {
-    const { renewDeadlineMs, retryPeriodMs } = this.config;
-    while (!outer.aborted) {
-      const now = this.#clock.now();
-      const deadline = Math.min(now + renewDeadlineMs, this.#lastSuccessStart + this.#leaseSeconds * 1000);
-      const round = deadlineSignal(this.#clock, deadline - now, outer, `renewing ${this.#name}`);
-      let renewed = false;
-      try {
-        for (;;) {
-          if (await this.#tryAcquireOrRenew(round.signal)) {
-            renewed = true;
-            break;
-          }
-          if (round.signal.aborted) break;
-          try {
-            await sleepOn(this.#clock, retryPeriodMs, round.signal);
-          } catch {
-            break;
-          }
-        }
-      } finally {
-        round.cancel();
-      }
+  /**
+   * Renews every retryPeriod while the term lives (client-go renew). The term
+   * ends by itself at lastRenewStart + renewDeadline; every lock call is
+   * abandoned then, as it runs on the term's signal.
+   */
+  async #renew(term: LeaderTerm): Promise<void> {
+    for (;;) {
+      if (!term.check()) return;
+      const start = this.#clock.monotonicMs();
+      const ok = await this.#tryAcquireOrRenew(term.signal, start);
       this.#maybeReportTransition();
-      if (outer.aborted) return;
-      if (!renewed) {
-        leading.abort(new LeadershipLostError(`leader election ${this.#name}: could not renew the lease within ${renewDeadlineMs} ms`));
-        return;
-      }
+      if (ok) term.renewed(start);
+      if (!term.check()) return;
       try {
-        await sleepOn(this.#clock, retryPeriodMs, outer);
+        await sleepOn(this.#clock, this.config.retryPeriodMs, term.signal);
       } catch {
         return;
       }
     }
   }
 
-  /** One attempt (client-go `tryAcquireOrRenew`). Never throws; failures are reported and return false. */
-  async #tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+  /**
+   * One attempt (client-go `tryAcquireOrRenew`), begun at monotonic `start`.
+   * Never throws; failures are reported and return false.
+   */
+  async #tryAcquireOrRenew(signal: AbortSignal, start: number): Promise<boolean> {
     const lock = this.config.lock;
-    const start = this.#clock.now();
-    const stamp = formatMicroTime(start);
+    const stamp = formatMicroTime(this.#clock.now());
     const desired: LeaderElectionRecord = {
       holderIdentity: lock.identity,
       leaseDurationSeconds: this.#leaseSeconds,
@@ -328,7 +406,7 @@ export class LeaderElector {
       const record = { ...desired, ...this.#kept(observed), leaderTransitions: observed.leaderTransitions };
       try {
         await this.#call(signal, "update", (s) => lock.update(record, s));
-        this.#succeeded(record, start);
+        this.#setObserved(record);
         return true;
       } catch (err) {
         if (signal.aborted) return false;
@@ -351,7 +429,7 @@ export class LeaderElector {
         if (!signal.aborted) this.#report(err, `create ${lock.describe()}`);
         return false;
       }
-      this.#succeeded(desired, start);
+      this.#setObserved(desired);
       return true;
     }
 
@@ -372,7 +450,7 @@ export class LeaderElector {
       if (!signal.aborted && !isConflict(err)) this.#report(err, `update ${lock.describe()}`);
       return false;
     }
-    this.#succeeded(record, start);
+    this.#setObserved(record);
     return true;
   }
 
@@ -430,20 +508,16 @@ export class LeaderElector {
     return record.acquireTime ? { acquireTime: record.acquireTime } : {};
   }
 
-  #succeeded(record: LeaderElectionRecord, start: number): void {
-    this.#setObserved(record);
-    this.#lastSuccessStart = start;
-  }
-
   #setObserved(record: LeaderElectionRecord): void {
     this.#observedRecord = record;
-    this.#observedTime = this.#clock.now();
+    this.#observedTime = this.#clock.monotonicMs();
   }
 
   #observedSelf(): boolean {
     return this.#observedRecord?.holderIdentity === this.config.lock.identity;
   }
 
+  /** Whether the observed lease is still valid at monotonic `now`. */
   #isLeaseValid(now: number): boolean {
     const seconds = this.#observedRecord?.leaseDurationSeconds ?? 0;
     return this.#observedTime + seconds * 1000 > now;

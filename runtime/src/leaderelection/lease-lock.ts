@@ -46,6 +46,12 @@ export interface ResourceLock {
   create(record: LeaderElectionRecord, signal?: AbortSignal): Promise<void>;
   /** Writes `record` over the version last read or written (optimistic concurrency). */
   update(record: LeaderElectionRecord, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: reads the current record like get() but leaves the version
+   * that update() writes over alone (LeaderElector.confirmLeadership uses it,
+   * so a confirmation racing a renewal cannot make the next renewal conflict).
+   */
+  read?(signal?: AbortSignal): Promise<ObservedRecord | undefined>;
 }
 
 /** Options of {@link LeaseLock}. */
@@ -91,6 +97,13 @@ export class LeaseLock implements ResourceLock {
     const lease = await this.#client.get(this.namespace, this.name, signal ? { signal } : {});
     if (!lease) return undefined;
     this.#lease = lease;
+    const record = leaseSpecToRecord(lease.spec);
+    return { record, raw: recordFingerprint(record) };
+  }
+
+  async read(signal?: AbortSignal): Promise<ObservedRecord | undefined> {
+    const lease = await this.#client.get(this.namespace, this.name, signal ? { signal } : {});
+    if (!lease) return undefined;
     const record = leaseSpecToRecord(lease.spec);
     return { record, raw: recordFingerprint(record) };
   }

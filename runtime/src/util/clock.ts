@@ -14,6 +14,14 @@
 //     ticks exist to be cancelled or to notice something, and must not keep an
 //     otherwise finished program running.
 // Either default can be flipped with `{ idle }`.
+//
+// Two readings of time. now() is the wall clock: it is for stamps that other
+// machines read (a Lease's renewTime, an Event's time) and it can jump either
+// way when the system clock is stepped (NTP, an operator, a VM resume).
+// monotonicMs() never goes backwards and does not follow clock steps, so it is
+// the one to measure durations and deadlines with (Go's monotonic reading in
+// time.Now, which client-go's leader election relies on). Timers (setTimeout)
+// already run on the monotonic clock in Node.
 
 /** Cancels a timer set with {@link Clock.setTimer}. Safe to call twice. */
 export type CancelTimer = () => void;
@@ -31,8 +39,18 @@ export interface TimerOptions {
 
 /** A source of time and timers. */
 export interface Clock {
-  /** Milliseconds since the epoch (or any fixed origin); never goes backwards for a real clock. */
+  /**
+   * Wall-clock milliseconds since the epoch. Use it only for timestamps that
+   * leave the process; it jumps when the system clock is stepped, backwards
+   * too, so never measure a duration or a deadline with it.
+   */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary fixed origin that never go backwards and do
+   * not follow wall-clock steps (`performance.now()` for the real clock).
+   * Measure durations and deadlines with this. Only differences are meaningful.
+   */
+  monotonicMs(): number;
   /**
    * Calls `fn` once after `ms` milliseconds. Idle unless `options.idle` is
    * false: a pending setTimer does not keep the process alive.
@@ -72,11 +90,13 @@ export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal, options?
 }
 
 /**
- * The wall clock, backed by Date.now and setTimeout. Sleeps keep the process
- * alive until they end; setTimer timers do not (unless `{ idle: false }`).
+ * The real clock: now() is Date.now, monotonicMs() is performance.now, timers
+ * are setTimeout. Sleeps keep the process alive until they end; setTimer
+ * timers do not (unless `{ idle: false }`).
  */
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonicMs: () => performance.now(),
   setTimer(ms, fn, options) {
     const t = setTimeout(fn, Math.max(0, ms));
     if (options?.idle ?? true) t.unref?.();

@@ -29,6 +29,11 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
+  /** The same reading as now(): a FakeClock's time only moves forward, by advance(). */
+  monotonicMs(): number {
+    return this.#now;
+  }
+
   setTimer(ms: number, fn: () => void, options?: TimerOptions): CancelTimer {
     const timer: Timer = { due: this.#now + Math.max(0, ms), seq: this.#seq++, fn, idle: options?.idle ?? true };
     this.#timers.push(timer);

@@ -295,20 +295,20 @@ describe("losing the lease", () => {
     expect(b.events).toEqual(["leader:a@0"]); // b's first try ran at 0
     server.partitioned.add("a"); // a's calls now hang forever, ignoring abort
     let leaders = 0;
-    // a renewed at 0; its next round starts at 2000 and must succeed by 2000 + 10000.
-    for (let t = 1; t < 11_999; t += 1) {
+    // a renewed with a try that started at 0, so it leads until 0 + renewDeadline (10000) at most.
+    for (let t = 1; t < 9_999; t += 1) {
       await drive(clock, 1);
       leaders = Math.max(leaders, Number(a.elector.isLeader()) + Number(b.elector.isLeader()));
     }
     expect(a.leadingSignal()?.aborted).toBe(false);
-    await drive(clock, 1); // 12000
+    await drive(clock, 1); // 10000
     expect(a.leadingSignal()?.aborted).toBe(true);
     expect(a.leadingSignal()?.reason).toBeInstanceOf(LeadershipLostError);
     expect(a.elector.isLeader()).toBe(false);
     await a.done;
-    expect(a.events).toEqual(["leader:a@0", "started@0", "aborted@12000", "stopped@12000"]);
+    expect(a.events).toEqual(["leader:a@0", "started@0", "aborted@10000", "stopped@10000"]);
     // b last saw the record change at 0, so it may take over at 15000 at the earliest; it tries every 2 s.
-    for (let t = 12_000; t < 15_999; t += 1) {
+    for (let t = 10_000; t < 15_999; t += 1) {
       await drive(clock, 1);
       leaders = Math.max(leaders, Number(a.elector.isLeader()) + Number(b.elector.isLeader()));
     }
@@ -322,17 +322,17 @@ describe("losing the lease", () => {
     await b.done;
   });
 
-  it("gives up no later than the lease it last wrote, even with a renewDeadline close to leaseDuration", async () => {
+  it("gives up at the renew deadline, before the lease it last wrote, even with a renewDeadline close to leaseDuration", async () => {
     const { clock, server } = setup();
-    // renew rounds start 2 s after a success; 2 + 14 > 15 would outlive the lease without the bound.
+    // client-go's rounds start 2 s after a success, and 2 + 14 > 15 would outlive the lease.
     const a = candidate(server, clock, "a", { renewDeadlineMs: 14_000 });
     await drive(clock, 0);
     server.partitioned.add("a");
-    await drive(clock, LEASE - 1);
+    await drive(clock, 14_000 - 1);
     expect(a.elector.isLeader()).toBe(true);
     await drive(clock, 1);
     expect(a.elector.isLeader()).toBe(false);
-    expect(a.events).toContain("aborted@15000");
+    expect(a.events).toContain("aborted@14000");
     a.ac.abort();
     await a.done;
   });
@@ -341,7 +341,7 @@ describe("losing the lease", () => {
     const fake = new FakeClock(T0);
     let skew = 0;
     // A clock whose now() jumps while no timer fires: what a suspended process sees on wake-up.
-    const clock: Clock = { now: () => fake.now() + skew, setTimer: (ms, fn) => fake.setTimer(ms, fn), sleep: (ms, s) => fake.sleep(ms, s) };
+    const clock: Clock = { now: () => fake.now() + skew, monotonicMs: () => fake.monotonicMs() + skew, setTimer: (ms, fn) => fake.setTimer(ms, fn), sleep: (ms, s) => fake.sleep(ms, s) };
     const server = new FakeLeaseServer();
     const a = candidate(server, clock, "a");
     await drive(fake, 0);
