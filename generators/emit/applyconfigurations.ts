@@ -15,10 +15,11 @@ import {
   builderMethodName,
   uniqueName,
 } from "../ir/naming.js";
-import { docText, literalExpression, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
+import { docText, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
-import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
+import { ImportCollector, moduleAccessors, unionMembers } from "./ts-type.js";
+import { callArguments, propertyType, literalLayout, mapType, memberChain, objectLiteral, parenthesizedUnion, typeArgumentList, unionType } from "../render/layout.js";
 
 /** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
 const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
@@ -51,23 +52,30 @@ interface FieldView {
   list: boolean;
   map: boolean;
   type: string;
+  /** A blank line before the setter: all but a first one that opens the class body. */
+  gap?: boolean;
+  /** The type of the `declare`d property, with its leading space (propertyType). */
+  declaredType: string;
   /** The item type of a list, or the value type of a map. */
   element: string;
 }
 
 interface FactoryView {
   name: string;
-  params: string;
-  /** Setter calls after `new Class()`, e.g. `.withApiVersion("apps/v1")`. */
-  calls: string;
+  params: string[];
+  /** `new Class()` and its setter calls, e.g. `.withApiVersion("apps/v1")`. */
+  value: string;
   kindName?: string;
 }
 
 interface ExtractView {
   name: string;
   doc: string;
-  /** Setter calls that fill in apiVersion and kind, which objects from lists and informers lack. */
-  typeMeta: string;
+  /**
+   * The expression returned: extraction, then the setter calls that fill in
+   * apiVersion and kind, which objects from lists and informers lack.
+   */
+  value: string;
   /** Set for a subresource shorthand; the main function otherwise. */
   subresource?: string;
   main: string;
@@ -163,34 +171,44 @@ class ApplyTypes {
 
   /** The TypeScript type a builder field holds: builders for structs, plain types otherwise. */
   tsType(ref: TypeRef): string {
+    const members = this.members(ref);
+    return members.length > 1 ? unionType(members, true) : members[0]!;
+  }
+
+  /** The item type of a list setter's rest parameter: `A`, or `(A | B)` before its `[]`. */
+  elementType(ref: TypeRef): string {
+    const members = this.members(ref);
+    return members.length > 1 ? parenthesizedUnion(members) : members[0]!;
+  }
+
+  /** The members of the union a field holds (one when it is not a union). */
+  members(ref: TypeRef): string[] {
     switch (ref.kind) {
-      case "array": {
-        const item = this.tsType(ref.items);
-        return item.includes("|") ? `(${item})[]` : `${item}[]`;
-      }
+      case "array":
+        return [`${this.elementType(ref.items)}[]`];
       case "map":
-        return `{ [key: string]: ${this.tsType(ref.values)} }`;
+        return [mapType(this.tsType(ref.values))];
       case "union":
-        return [...new Set(ref.variants.map((v) => this.tsType(v)))].join(" | ");
+        return [...new Set(ref.variants.flatMap((v) => this.members(v)))];
       case "ref":
-        return this.#refType(ref.target);
+        return this.#refMembers(ref.target);
       default:
-        return tsType(ref, this.imports);
+        return unionMembers(ref, this.imports);
     }
   }
 
-  #refType(target: TypeTarget): string {
+  #refMembers(target: TypeTarget): string[] {
     if ("runtime" in target) {
-      return RUNTIME_BUILDERS.has(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`;
+      return [RUNTIME_BUILDERS.has(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`];
     }
     const def = lookup(this.#defs, target);
-    if (def?.alias) return this.tsType(def.alias);
+    if (def?.alias) return this.members(def.alias);
     // A list kind has no builder (as in client-go); a field holding one is applied as plain JSON.
-    if (def?.listOf) return "{ [key: string]: rt.JsonValue }";
+    if (def?.listOf) return ["{ [key: string]: rt.JsonValue }"];
     const gv = this.#defs.get(target.module)?.gv;
     if (!gv) throw new Error(`internal error: no module ${target.module}`);
     const ref = this.imports.reference(target);
-    return ref.slice(0, ref.length - target.name.length) + builderClassName(gv, target.name);
+    return [ref.slice(0, ref.length - target.name.length) + builderClassName(gv, target.name)];
   }
 
   /** The schema node (TypeScript text of an ApplyNode) for a value. */
@@ -202,11 +220,11 @@ class ApplyTypes {
         return ref.variants.every((v) => this.node(v) === "rt.SCALAR") ? "rt.SCALAR" : "rt.UNTYPED";
       case "array": {
         const { listType, keys } = applyListType(ref.list);
-        const keyText = listType === "map" ? `, keys: ${literalExpression(keys)}` : "";
-        return `{ kind: "list", listType: ${stringLiteral(listType)}${keyText}, items: ${this.node(ref.items)} }`;
+        const keyEntry = listType === "map" ? [`keys: ${literalLayout(keys)}`] : [];
+        return objectLiteral(['kind: "list"', `listType: ${stringLiteral(listType)}`, ...keyEntry, `items: ${this.node(ref.items)}`]);
       }
       case "map":
-        return `{ kind: "map", mapType: ${stringLiteral(ref.mapType)}, values: ${this.node(ref.values)} }`;
+        return objectLiteral(['kind: "map"', `mapType: ${stringLiteral(ref.mapType)}`, `values: ${this.node(ref.values)}`]);
       case "ref":
         return this.#refNode(ref.target);
       default:
@@ -218,13 +236,13 @@ class ApplyTypes {
     if ("runtime" in target) {
       if (RUNTIME_SCALARS.has(target.runtime)) return "rt.SCALAR";
       if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
-      return `rt.struct(${stringLiteral(target.runtime)})`;
+      return `rt.struct${callArguments([stringLiteral(target.runtime)])}`;
     }
     const def = lookup(this.#defs, target);
     if (def?.alias) return this.node(def.alias);
     if (def?.listOf) return "rt.UNTYPED";
     this.imports.reference(target); // records the module whose schema this one needs
-    return `rt.struct(${stringLiteral(applySchemaTypeName(target.module, target.name))})`;
+    return `rt.struct${callArguments([stringLiteral(applySchemaTypeName(target.module, target.name))])}`;
   }
 }
 
@@ -239,7 +257,7 @@ function isObjectMeta(ref: TypeRef | undefined): boolean {
  * restores it.
  */
 function schemaFieldNode(field: string, node: string): string {
-  return OBJECT_MEMBERS.includes(field) && node.startsWith("{") ? `${node} satisfies rt.ApplyNode` : node;
+  return OBJECT_MEMBERS.includes(field) && !node.startsWith("rt.") ? `${node} satisfies rt.ApplyNode` : node;
 }
 
 function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, functions: ReturnType<typeof applyModuleFunctions>): BuilderView {
@@ -258,7 +276,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
       const key = propertyKey(f.name);
       const list = f.type.kind === "array";
       const map = f.type.kind === "map";
-      const element = f.type.kind === "array" ? types.tsType(f.type.items) : f.type.kind === "map" ? types.tsType(f.type.values) : "";
+      const element = f.type.kind === "array" ? types.elementType(f.type.items) : f.type.kind === "map" ? types.tsType(f.type.values) : "";
       const how = list ? "Appends to" : map ? "Merges entries into (a later value for a key wins)" : "Sets";
       return {
         doc: [docText(`${how} \`${f.name}\`.`), ...fieldDoc(f).flatMap((l, i) => (i === 0 ? ["", l] : [l]))],
@@ -270,13 +288,14 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
         list,
         map,
         type: types.tsType(f.type),
-        element: element.includes("|") && list ? `(${element})` : element,
+        declaredType: propertyType(types.members(f.type)),
+        element,
       };
     });
   const resource = gv.resources.find((r) => r.typeName === def.name);
   const factoryName = functions.factories.get(def.name)!;
-  const typeMeta = def.gvk ? `.withApiVersion(${stringLiteral(def.gvk.apiVersion)}).withKind(${stringLiteral(def.gvk.kind)})` : "";
-  const calls: string[] = typeMeta ? [typeMeta] : [];
+  const typeMeta = def.gvk ? [`.withApiVersion(${stringLiteral(def.gvk.apiVersion)})`, `.withKind(${stringLiteral(def.gvk.kind)})`] : [];
+  const calls: string[] = [...typeMeta];
   const params: string[] = [];
   if (resource && withMeta) {
     params.push("name: string");
@@ -290,17 +309,19 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
   const fns = functions.extracts.get(def.name);
   if (fns) {
     const main = fns.main;
-    extracts.push({ name: main, main, typeMeta, doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
+    const extraction = `.extractApplyConfiguration<${typeArgumentList([className])}>${callArguments(["applySchema", stringLiteral(applySchemaTypeName(gv.names.modulePath, def.name)), "obj", "fieldManager", "options"])}`;
+    extracts.push({ name: main, main, value: memberChain("rt", [extraction, ...typeMeta]), doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
     if (fns.status) {
-      extracts.push({ name: fns.status, main, typeMeta, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
+      const status = `${main}${callArguments(["obj", "fieldManager", objectLiteral([`subresource: ${stringLiteral("status")}`])], true)}`;
+      extracts.push({ name: fns.status, main, value: status, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
     }
   }
   return {
     doc: [`Apply configuration of ${gv.names.apiVersion} ${def.name}: only the fields set through its \`with\` methods are sent.`],
     className,
     ...(base ? { base } : {}),
-    fields,
-    factory: { name: factoryName, params: params.join(", "), calls: calls.join("") },
+    fields: fields.map((f, i) => ({ ...f, gap: i > 0 || fields.some((x) => !x.own) })),
+    factory: { name: factoryName, params, value: memberChain(`new ${className}()`, calls) },
     extracts,
     typeName: def.name,
     schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
@@ -328,7 +349,7 @@ export function emitApplyConfigurations(model: ApiModel): EmittedFile[] {
         apiVersion: gv.names.apiVersion,
         typesImport: builders.some((b) => b.extracts.length > 0),
         imports: deps,
-        deps: deps.map((d) => `${d.alias}.applySchema`).join(", "),
+        deps: deps.map((d) => `${d.alias}.applySchema`),
         builders,
       },
     });

@@ -3,7 +3,8 @@
 // ResourceClient, and the group-version client with one getter each), plus the
 // root `clientset.ts`. Builds views; the templates only print them.
 
-import { literalExpression, stringLiteral } from "../ir/escape.js";
+import { stringLiteral } from "../ir/escape.js";
+import { callArguments, literalLayout, typeArgumentList, unionType } from "../render/layout.js";
 import type { ApiModel, GroupVersion, Resource, Subresource, TypeTarget } from "../ir/types.js";
 import {
   groupClientClassName,
@@ -19,7 +20,8 @@ import { ImportCollector, moduleAccessors } from "./ts-type.js";
 interface MethodView {
   doc: string[];
   name: string;
-  params: string;
+  /** One entry per parameter. */
+  params: string[];
   returns: string;
   call: string;
 }
@@ -36,6 +38,8 @@ interface ResourceView extends ResourceClientNames {
   listType: string;
   applyType: string;
   verbs: string;
+  /** `rt.AllNamespaces<Client>`, what the getter returns without a namespace. */
+  allNamespacesType: string;
   methods: MethodView[];
   /** The class the getter instantiates: the impl class, or the runtime ResourceClient. */
   impl: string;
@@ -61,11 +65,11 @@ const VERB_METHODS: Record<string, readonly string[]> = {
 };
 
 function typeMetaOf(model: ApiModel, target: TypeTarget): string {
-  if ("runtime" in target) return target.runtime === "Scale" ? literalExpression({ apiVersion: "autoscaling/v1", kind: "Scale" }) : "";
+  if ("runtime" in target) return target.runtime === "Scale" ? literalLayout({ apiVersion: "autoscaling/v1", kind: "Scale" }) : "";
   const gv = model.groupVersions.find((g) => g.names.modulePath === target.module);
   const def = gv?.types.find((t) => t.name === target.name);
   if (!gv || !def) return "";
-  return literalExpression({ apiVersion: def.gvk?.apiVersion ?? gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
+  return literalLayout({ apiVersion: def.gvk?.apiVersion ?? gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
 }
 
 function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
@@ -77,42 +81,42 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
       {
         doc: [`GET ${path} as a byte stream (destroy it, or abort \`options.signal\`, to stop a \`follow\`).`],
         name: subresourceMethodName("get", s.name),
-        params: "name: string, options?: rt.LogOptions",
+        params: ["name: string", "options?: rt.LogOptions"],
         returns: "Promise<Readable>",
-        call: `streamSubresource(name, ${stringLiteral(s.name)}, options)`,
+        call: `streamSubresource${callArguments(["name", stringLiteral(s.name), "options"])}`,
       },
     ];
   }
   const body = s.kind ? imports.reference(s.kind) : self;
   const meta = s.kind ? typeMetaOf(model, s.kind) : "";
-  const metaArg = meta ? `, ${meta}` : "";
+  const withMeta = (args: string[]): string => callArguments(meta ? [...args, meta] : args, meta !== "");
   const methods: MethodView[] = [];
   if (s.name === "scale" && s.kind && s.verbs.includes("patch")) {
     // The runtime's Scale builder fits autoscaling/v1 Scale, whether the spec names it or (CRDs) the runtime does.
     methods.push({
       doc: [`Server-side apply to ${path} (client-go \`ApplyScale\`).`],
       name: subresourceMethodName("apply", s.name),
-      params: "name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions",
+      params: ["name: string", "config: rt.ScaleApplyConfiguration", "options: rt.ApplyOptions"],
       returns: `Promise<${body}>`,
-      call: `applySubresource<rt.ScaleApplyConfiguration, ${body}>(name, ${stringLiteral(s.name)}, config, options)`,
+      call: `applySubresource<${typeArgumentList(["rt.ScaleApplyConfiguration", body])}>${callArguments(["name", stringLiteral(s.name), "config", "options"])}`,
     });
   }
   if (s.verbs.includes("get")) {
     methods.push({
       doc: [`GET ${path}.`],
       name: subresourceMethodName("get", s.name),
-      params: "name: string, options?: rt.GetOptions",
+      params: ["name: string", "options?: rt.GetOptions"],
       returns: `Promise<${body}>`,
-      call: `getSubresource<${body}>(name, ${stringLiteral(s.name)}, options)`,
+      call: `getSubresource<${body}>${callArguments(["name", stringLiteral(s.name), "options"])}`,
     });
   }
   if (s.verbs.includes("update")) {
     methods.push({
       doc: [`PUT ${path}.`],
       name: subresourceMethodName("update", s.name),
-      params: `name: string, body: ${body}, options?: rt.UpdateOptions`,
+      params: ["name: string", `body: ${body}`, "options?: rt.UpdateOptions"],
       returns: `Promise<${body}>`,
-      call: `updateSubresource<${body}>(name, ${stringLiteral(s.name)}, body, options${metaArg})`,
+      call: `updateSubresource<${body}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
     });
   }
   if (s.verbs.includes("create")) {
@@ -120,9 +124,9 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
     methods.push({
       doc: [`POST ${path}.`],
       name: subresourceMethodName("create", s.name),
-      params: `name: string, body: ${body}, options?: rt.CreateOptions`,
+      params: ["name: string", `body: ${body}`, "options?: rt.CreateOptions"],
       returns: `Promise<${response}>`,
-      call: `createSubresource<${body}, ${response}>(name, ${stringLiteral(s.name)}, body, options${metaArg})`,
+      call: `createSubresource<${typeArgumentList([body, response])}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
     });
   }
   return methods;
@@ -155,9 +159,10 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, getter: st
     type,
     listType,
     applyType,
-    verbs: verbs.length ? verbs.map(stringLiteral).join(" | ") : "never",
+    verbs: verbs.length ? unionType(verbs.map(stringLiteral), false) : "never",
+    allNamespacesType: `rt.AllNamespaces<${names.clientType}>`,
     methods,
-    impl: methods.length ? names.implClass : `ResourceClient<${type}, ${listType}, ${applyType}>`,
+    impl: methods.length ? names.implClass : `ResourceClient<${typeArgumentList([type, listType, applyType])}>`,
   };
 }
 

@@ -5,7 +5,8 @@
 // types, required fields, enums, formats, nullability and field constraints).
 // Builds the view; the template prints it.
 
-import { literalExpression, objectKey, stringLiteral } from "../ir/escape.js";
+import { objectKey, stringLiteral } from "../ir/escape.js";
+import { literalLayout, objectLiteral } from "../render/layout.js";
 import type { ApiModel, Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
 import { hasBuilder } from "./applyconfigurations.js";
@@ -97,14 +98,13 @@ const BUILT_INS_WITH_GENERATION = new Set([
   "admissionregistration.k8s.io/validatingadmissionpolicies", "admissionregistration.k8s.io/mutatingadmissionpolicies",
 ]);
 
-/** One property line of a validation struct: on one line when it fits in 120 columns. */
+/** One property line of a validation struct (laid out by render/layout.ts). */
 function propertyLine(key: string, node: ValidationNode): { key: string; node: string } {
   const k = objectKey(key);
   // A key such as `constructor` gets Object.prototype's member as its contextual type, which
   // widens `type: "string"` to string; `satisfies` restores the node's own type.
   const suffix = key in Object.prototype ? " satisfies ValidationNode" : "";
-  const line = literalExpression(node) + suffix;
-  return { key: k, node: 8 + k.length + 2 + line.length + 1 <= 120 ? line : literalExpression(node, 2, 8) + suffix };
+  return { key: k, node: literalLayout(node) + suffix };
 }
 
 /** Emits `fake.ts`. */
@@ -125,14 +125,14 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
       if (def && hasBuilder(def)) {
         const alias = applyModuleAlias(gv.names.accessor);
         schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
-        apply = `{ schema: ${alias}.applySchema, type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))} }`;
+        apply = objectLiteral([`schema: ${alias}.applySchema`, `type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))}`]);
       }
       let validation: string | undefined;
       if (r.crd && def && !def.alias) {
         const tableName = `${gv.names.accessor}Validation`;
         if (!tables.has(tableName)) tables.set(tableName, new ValidationTable(model));
         const root = tables.get(tableName)!.add(gv, def);
-        validation = `{ schema: ${tableName}, type: ${stringLiteral(root)} }`;
+        validation = objectLiteral([`schema: ${tableName}`, `type: ${stringLiteral(root)}`]);
       }
       return {
         group: gv.group,
@@ -141,12 +141,12 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
         kind: r.kind,
         listKind: r.listKind,
         namespaced: r.namespaced,
-        subresources: r.subresources.map((s) => stringLiteral(s.name)).join(", "),
-        ...(scale ? { scale: literalExpression(scale) } : {}),
+        subresources: r.subresources.map((s) => stringLiteral(s.name)),
+        ...(scale ? { scale: literalLayout(scale) } : {}),
         ...(apply ? { apply } : {}),
         ...(validation ? { validation } : {}),
         generationless: !r.crd && !BUILT_INS_WITH_GENERATION.has(`${gv.group}/${r.plural}`),
-        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map(stringLiteral).join(", ") } : {}),
+        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map(stringLiteral) } : {}),
       };
     }),
   );
@@ -155,9 +155,9 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
     types: [...table.types.entries()].map(([typeName, t]) => ({
       name: typeName,
       properties: t.properties.map(([k, n]) => propertyLine(k, n)),
-      required: t.required.map(stringLiteral).join(", "),
+      required: t.required.map(stringLiteral),
       preserveUnknown: t.preserveUnknown,
-      ...(t.additional ? { additional: literalExpression(t.additional) } : {}),
+      ...(t.additional ? { additional: literalLayout(t.additional) } : {}),
     })),
   }));
   return [

@@ -5,6 +5,7 @@
 import { posix } from "node:path";
 import { stringLiteral } from "../ir/escape.js";
 import type { ApiModel, TypeRef, TypeTarget } from "../ir/types.js";
+import { flatText, mapType, parenthesizedUnion, unionType } from "../render/layout.js";
 
 /** Collects what a module refers to while its types are rendered. */
 export class ImportCollector {
@@ -61,46 +62,50 @@ function literal(v: unknown): string {
   return v === null ? "null" : typeof v === "string" ? stringLiteral(v) : String(v);
 }
 
-function literalUnion(values: readonly unknown[], fallback: string): string {
+function literalUnion(values: readonly unknown[], fallback: string): string[] {
   const ok = values.filter((v) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)));
-  if (ok.length === 0) return fallback;
-  return [...new Set(ok.map(literal))].join(" | ");
+  if (ok.length === 0) return [fallback];
+  return [...new Set(ok.map(literal))];
 }
 
-function needsParens(t: string): boolean {
-  // Top-level `|` (outside braces/brackets) needs parentheses before `[]`.
-  let depth = 0;
-  for (const ch of t) {
-    if (ch === "{" || ch === "(" || ch === "[" || ch === "<") depth++;
-    else if (ch === "}" || ch === ")" || ch === "]" || ch === ">") depth--;
-    else if (ch === "|" && depth === 0) return true;
-  }
-  return false;
-}
-
-/** The TypeScript text of a TypeRef. */
+/** The TypeScript text of a TypeRef, on one line. */
 export function tsType(ref: TypeRef, imports: ImportCollector): string {
+  return flatText(typeLayout(ref, imports));
+}
+
+/**
+ * The TypeScript text of a TypeRef with layout marks (render/layout.ts), laid
+ * out as prettier lays out a type: a union breaks one member a line, an array
+ * of a union is `(A | B)[]`. What templates print.
+ */
+export function typeLayout(ref: TypeRef, imports: ImportCollector): string {
+  const members = unionMembers(ref, imports);
+  return members.length > 1 ? unionType(members, true) : members[0]!;
+}
+
+/** The members of a type's union (one for a type that is not a union); nested unions are flattened. */
+export function unionMembers(ref: TypeRef, imports: ImportCollector): string[] {
   switch (ref.kind) {
     case "string":
-      return ref.enum?.length ? literalUnion(ref.enum, "string") : "string";
+      return ref.enum?.length ? literalUnion(ref.enum, "string") : ["string"];
     case "integer":
     case "number":
-      return ref.enum?.length ? literalUnion(ref.enum, "number") : "number";
+      return ref.enum?.length ? literalUnion(ref.enum, "number") : ["number"];
     case "boolean":
-      return ref.enum?.length ? literalUnion(ref.enum, "boolean") : "boolean";
+      return ref.enum?.length ? literalUnion(ref.enum, "boolean") : ["boolean"];
     case "intOrString":
-      return imports.reference({ runtime: "IntOrString" });
+      return [imports.reference({ runtime: "IntOrString" })];
     case "array": {
-      const item = tsType(ref.items, imports);
-      return needsParens(item) ? `(${item})[]` : `${item}[]`;
+      const item = unionMembers(ref.items, imports);
+      return [item.length > 1 ? `${parenthesizedUnion(item)}[]` : `${item[0]!}[]`];
     }
     case "map":
-      return `{ [key: string]: ${tsType(ref.values, imports)} }`;
+      return [mapType(typeLayout(ref.values, imports))];
     case "ref":
-      return imports.reference(ref.target);
+      return [imports.reference(ref.target)];
     case "union":
-      return [...new Set(ref.variants.map((v) => tsType(v, imports)))].join(" | ");
+      return [...new Set(ref.variants.flatMap((v) => unionMembers(v, imports)))];
     case "unknown":
-      return ref.json === "object" ? "{ [key: string]: unknown }" : "unknown";
+      return [ref.json === "object" ? "{ [key: string]: unknown }" : "unknown"];
   }
 }

@@ -5,7 +5,8 @@
 import type { ApiModel, GroupVersion, TypeDef } from "../ir/types.js";
 import { propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc, typeDoc } from "./docs.js";
-import { ImportCollector, moduleAccessors, tsType } from "./ts-type.js";
+import { ImportCollector, moduleAccessors, typeLayout, unionMembers } from "./ts-type.js";
+import { propertyType } from "../render/layout.js";
 import type { EmittedFile } from "./emitted.js";
 
 interface FieldView {
@@ -31,21 +32,21 @@ function deprecationNotes(gv: GroupVersion, t: TypeDef): string[] {
 
 function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeView {
   const doc = typeDoc(t, deprecationNotes(gv, t));
-  if (t.alias) return { doc, name: t.name, alias: tsType(t.alias, imports), fields: [] };
+  if (t.alias) return { doc, name: t.name, alias: typeLayout(t.alias, imports), fields: [] };
   const fields = t.fields.map((f): FieldView => {
     const literal = t.gvk && (f.name === "apiVersion" || f.name === "kind") ? stringLiteral(t.gvk[f.name]) : undefined;
-    const base = literal ?? tsType(f.type, imports);
+    const members = literal ? [literal] : unionMembers(f.type, imports);
     return {
       doc: fieldDoc(f),
       key: propertyKey(f.name),
       optional: !f.required,
-      type: f.nullable ? `${base} | null` : base,
+      type: propertyType(f.nullable ? [...members, "null"] : members),
     };
   });
   let index: string | undefined;
   if (t.additional) {
     // Every property must fit the index signature, so with fixed fields it is `unknown`.
-    index = fields.length === 0 ? tsType(t.additional, imports) : "unknown";
+    index = fields.length === 0 ? typeLayout(t.additional, imports) : "unknown";
   }
   return { doc, name: t.name, fields, ...(index ? { index } : {}) };
 }

@@ -7,8 +7,7 @@ import type * as samplecontrollerV1alpha1 from "./samplecontroller.kubegen.dev/v
 import * as samplecontrollerV1alpha1Apply from "./samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | samplecontrollerV1alpha1.Foo;
+export type FakeObject = samplecontrollerV1alpha1.Foo;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const samplecontrollerV1alpha1Validation: ValidationSchema = {
@@ -39,7 +38,18 @@ const samplecontrollerV1alpha1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "samplecontroller.kubegen.dev", version: "v1alpha1", resource: "foos", kind: "Foo", listKind: "FooList", namespaced: true, subresources: ["scale", "status"], scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.availableReplicas" }, apply: { schema: samplecontrollerV1alpha1Apply.applySchema, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" }, validation: { schema: samplecontrollerV1alpha1Validation, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" } },
+  {
+    group: "samplecontroller.kubegen.dev",
+    version: "v1alpha1",
+    resource: "foos",
+    kind: "Foo",
+    listKind: "FooList",
+    namespaced: true,
+    subresources: ["scale", "status"],
+    scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.availableReplicas" },
+    apply: { schema: samplecontrollerV1alpha1Apply.applySchema, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" },
+    validation: { schema: samplecontrollerV1alpha1Validation, type: "samplecontroller.kubegen.dev/v1alpha1.Foo" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

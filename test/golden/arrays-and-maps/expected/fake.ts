@@ -7,8 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Grid;
+export type FakeObject = goldenV1.Grid;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -27,13 +26,7 @@ const goldenV1Validation: ValidationSchema = {
         matrix: { type: "array", items: { type: "array", items: { type: "number" } } },
         cells: {
           type: "array",
-          items: {
-            type: "array",
-            items: {
-              type: "object",
-              ref: "golden.kubegen.dev/v1.GridSpecCells",
-            },
-          },
+          items: { type: "array", items: { type: "object", ref: "golden.kubegen.dev/v1.GridSpecCells" } },
         },
         byName: { type: "object", values: { type: "object", ref: "golden.kubegen.dev/v1.GridSpecByName" } },
         tags: { type: "object", values: { type: "array", items: { type: "string" } } },
@@ -55,7 +48,17 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "grids", kind: "Grid", listKind: "GridList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Grid" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Grid" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "grids",
+    kind: "Grid",
+    listKind: "GridList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Grid" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Grid" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

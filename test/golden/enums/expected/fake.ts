@@ -7,8 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Matcher;
+export type FakeObject = goldenV1.Matcher;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -23,7 +22,7 @@ const goldenV1Validation: ValidationSchema = {
     },
     "golden.kubegen.dev/v1.MatcherSpec": {
       properties: {
-        operator: { type: "string", enum: ["=", "!=", "=~", "!~", "bool:true", "*", "with space", "quote\"d"] },
+        operator: { type: "string", enum: ["=", "!=", "=~", "!~", "bool:true", "*", "with space", 'quote"d'] },
         level: { type: "integer", enum: [0, 1, 2] },
         policies: { type: "array", items: { type: "string", enum: ["*", "Create", "Delete"] } },
       },
@@ -33,7 +32,17 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "matchers", kind: "Matcher", listKind: "MatcherList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Matcher" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Matcher" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "matchers",
+    kind: "Matcher",
+    listKind: "MatcherList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Matcher" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Matcher" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

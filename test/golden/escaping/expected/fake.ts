@@ -7,8 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Note;
+export type FakeObject = goldenV1.Note;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -25,7 +24,7 @@ const goldenV1Validation: ValidationSchema = {
     "golden.kubegen.dev/v1.NoteSpec": {
       properties: {
         "*/ static { globalThis.pwned = 1 } /*": { type: "string" },
-        "say \"hi\"": { type: "string", enum: ["a\"b", "c\\d", "e\u2028f", "*/"] },
+        'say "hi"': { type: "string", enum: ['a"b', "c\\d", "e\u2028f", "*/"] },
         ["__proto__"]: { type: "string" } satisfies ValidationNode,
         constructor: { type: "string" } satisfies ValidationNode,
         toString: { type: "string" } satisfies ValidationNode,
@@ -45,7 +44,17 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "notes", kind: "Note", listKind: "NoteList", namespaced: true, subresources: ["status"], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Note" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Note" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "notes",
+    kind: "Note",
+    listKind: "NoteList",
+    namespaced: true,
+    subresources: ["status"],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Note" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Note" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

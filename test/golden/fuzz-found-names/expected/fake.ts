@@ -7,9 +7,7 @@ import type * as indexV1A from "./index.ts_/v1-a/types.js";
 import * as indexV1AApply from "./index.ts_/v1-a/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | indexV1A.Rt
-  | indexV1A.Then;
+export type FakeObject = indexV1A.Rt | indexV1A.Then;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const indexV1AValidation: ValidationSchema = {
@@ -46,8 +44,28 @@ const indexV1AValidation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "index.ts", version: "v1-a", resource: "rts", kind: "Rt", listKind: "RtList", namespaced: false, subresources: [], apply: { schema: indexV1AApply.applySchema, type: "index.ts_/v1-a.Rt" }, validation: { schema: indexV1AValidation, type: "index.ts_/v1-a.Rt" } },
-  { group: "index.ts", version: "v1-a", resource: "new", kind: "Then", listKind: "ThenList", namespaced: true, subresources: ["status"], apply: { schema: indexV1AApply.applySchema, type: "index.ts_/v1-a.Then" }, validation: { schema: indexV1AValidation, type: "index.ts_/v1-a.Then" } },
+  {
+    group: "index.ts",
+    version: "v1-a",
+    resource: "rts",
+    kind: "Rt",
+    listKind: "RtList",
+    namespaced: false,
+    subresources: [],
+    apply: { schema: indexV1AApply.applySchema, type: "index.ts_/v1-a.Rt" },
+    validation: { schema: indexV1AValidation, type: "index.ts_/v1-a.Rt" },
+  },
+  {
+    group: "index.ts",
+    version: "v1-a",
+    resource: "new",
+    kind: "Then",
+    listKind: "ThenList",
+    namespaced: true,
+    subresources: ["status"],
+    apply: { schema: indexV1AApply.applySchema, type: "index.ts_/v1-a.Then" },
+    validation: { schema: indexV1AValidation, type: "index.ts_/v1-a.Then" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

@@ -9,18 +9,54 @@ import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 import * as otherV1Apply from "./other.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Cluster
-  | goldenV1.Report
-  | goldenV1.Widget
-  | otherV1.Review;
+export type FakeObject = goldenV1.Cluster | goldenV1.Report | goldenV1.Widget | otherV1.Review;
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "clusters", kind: "Cluster", listKind: "ClusterList", namespaced: false, subresources: [], generation: false, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Cluster" } },
-  { group: "golden.kubegen.dev", version: "v1", resource: "reports", kind: "Report", listKind: "ReportList", namespaced: true, subresources: [], generation: false, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Report" } },
-  { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", listKind: "WidgetList", namespaced: true, subresources: [], generation: false, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Widget" } },
-  { group: "other.kubegen.dev", version: "v1", resource: "reviews", kind: "Review", listKind: "", namespaced: false, subresources: [], generation: false, apply: { schema: otherV1Apply.applySchema, type: "other.kubegen.dev/v1.Review" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "clusters",
+    kind: "Cluster",
+    listKind: "ClusterList",
+    namespaced: false,
+    subresources: [],
+    generation: false,
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Cluster" },
+  },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "reports",
+    kind: "Report",
+    listKind: "ReportList",
+    namespaced: true,
+    subresources: [],
+    generation: false,
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Report" },
+  },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "widgets",
+    kind: "Widget",
+    listKind: "WidgetList",
+    namespaced: true,
+    subresources: [],
+    generation: false,
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Widget" },
+  },
+  {
+    group: "other.kubegen.dev",
+    version: "v1",
+    resource: "reviews",
+    kind: "Review",
+    listKind: "",
+    namespaced: false,
+    subresources: [],
+    generation: false,
+    apply: { schema: otherV1Apply.applySchema, type: "other.kubegen.dev/v1.Review" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

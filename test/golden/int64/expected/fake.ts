@@ -7,8 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Counter;
+export type FakeObject = goldenV1.Counter;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -33,7 +32,17 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "counters", kind: "Counter", listKind: "CounterList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Counter" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Counter" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "counters",
+    kind: "Counter",
+    listKind: "CounterList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Counter" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Counter" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

@@ -7,8 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Route;
+export type FakeObject = goldenV1.Route;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -49,7 +48,17 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "routes", kind: "Route", listKind: "RouteList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Route" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Route" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "routes",
+    kind: "Route",
+    listKind: "RouteList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Route" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Route" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

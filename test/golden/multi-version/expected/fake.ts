@@ -9,9 +9,7 @@ import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 import * as goldenV1alpha1Apply from "./golden.kubegen.dev/v1alpha1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Gadget
-  | goldenV1alpha1.Gadget;
+export type FakeObject = goldenV1.Gadget | goldenV1alpha1.Gadget;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -61,8 +59,29 @@ const goldenV1alpha1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: ["scale", "status"], scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" }, apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Gadget" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Gadget" } },
-  { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", listKind: "GadgetList", namespaced: true, subresources: [], apply: { schema: goldenV1alpha1Apply.applySchema, type: "golden.kubegen.dev/v1alpha1.Gadget" }, validation: { schema: goldenV1alpha1Validation, type: "golden.kubegen.dev/v1alpha1.Gadget" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "gadgets",
+    kind: "Gadget",
+    listKind: "GadgetList",
+    namespaced: true,
+    subresources: ["scale", "status"],
+    scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Gadget" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Gadget" },
+  },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1alpha1",
+    resource: "gadgets",
+    kind: "Gadget",
+    listKind: "GadgetList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1alpha1Apply.applySchema, type: "golden.kubegen.dev/v1alpha1.Gadget" },
+    validation: { schema: goldenV1alpha1Validation, type: "golden.kubegen.dev/v1alpha1.Gadget" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

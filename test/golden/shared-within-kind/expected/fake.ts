@@ -7,9 +7,7 @@ import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
 import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
-export type FakeObject =
-  | goldenV1.Pipeline
-  | goldenV1.Task;
+export type FakeObject = goldenV1.Pipeline | goldenV1.Task;
 
 /** Structural schemas of custom resources: the fake prunes and validates writes with them as the API server does. */
 const goldenV1Validation: ValidationSchema = {
@@ -90,8 +88,28 @@ const goldenV1Validation: ValidationSchema = {
 
 /** Every resource of this clientset, as the fake serves them. */
 export const FAKE_RESOURCES: readonly FakeResource[] = [
-  { group: "golden.kubegen.dev", version: "v1", resource: "pipelines", kind: "Pipeline", listKind: "PipelineList", namespaced: true, subresources: [], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Pipeline" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Pipeline" } },
-  { group: "golden.kubegen.dev", version: "v1", resource: "tasks", kind: "Task", listKind: "TaskList", namespaced: true, subresources: ["status"], apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Task" }, validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Task" } },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "pipelines",
+    kind: "Pipeline",
+    listKind: "PipelineList",
+    namespaced: true,
+    subresources: [],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Pipeline" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Pipeline" },
+  },
+  {
+    group: "golden.kubegen.dev",
+    version: "v1",
+    resource: "tasks",
+    kind: "Task",
+    listKind: "TaskList",
+    namespaced: true,
+    subresources: ["status"],
+    apply: { schema: goldenV1Apply.applySchema, type: "golden.kubegen.dev/v1.Task" },
+    validation: { schema: goldenV1Validation, type: "golden.kubegen.dev/v1.Task" },
+  },
 ];
 
 /** A Clientset answered from memory: `new FakeClientset(pod, deployment)`, then `cs.fake.actions()`. */

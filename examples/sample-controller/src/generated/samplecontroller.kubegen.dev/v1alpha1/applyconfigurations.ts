@@ -33,12 +33,25 @@ export class FooApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new FooApplyConfiguration for the named object. */
 export function foo(name: string, namespace: string): FooApplyConfiguration {
-  return new FooApplyConfiguration().withApiVersion("samplecontroller.kubegen.dev/v1alpha1").withKind("Foo").withName(name).withNamespace(namespace);
+  return new FooApplyConfiguration()
+    .withApiVersion("samplecontroller.kubegen.dev/v1alpha1")
+    .withKind("Foo")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractFoo). */
 export function extractFoo(obj: t.Foo, fieldManager: string, options?: rt.ExtractOptions): FooApplyConfiguration {
-  return rt.extractApplyConfiguration<FooApplyConfiguration>(applySchema, "samplecontroller.kubegen.dev/v1alpha1.Foo", obj, fieldManager, options).withApiVersion("samplecontroller.kubegen.dev/v1alpha1").withKind("Foo");
+  return rt
+    .extractApplyConfiguration<FooApplyConfiguration>(
+      applySchema,
+      "samplecontroller.kubegen.dev/v1alpha1.Foo",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("samplecontroller.kubegen.dev/v1alpha1")
+    .withKind("Foo");
 }
 
 /** The status fields of `obj` that `fieldManager` owns through apply to the status subresource. */

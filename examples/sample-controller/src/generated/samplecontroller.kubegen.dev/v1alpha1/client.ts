@@ -5,12 +5,33 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const foosResource: rt.ResourceInfo = { group: "samplecontroller.kubegen.dev", version: "v1alpha1", resource: "foos", kind: "Foo", namespaced: true };
+const foosResource: rt.ResourceInfo = {
+  group: "samplecontroller.kubegen.dev",
+  version: "v1alpha1",
+  resource: "foos",
+  kind: "Foo",
+  namespaced: true,
+};
 
 /**
  * The verbs of foos (samplecontroller.kubegen.dev/v1alpha1 Foo).
  */
-export interface FoosClient extends Pick<ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply" | "updateStatus" | "applyStatus"> {
+export interface FoosClient extends Pick<
+  ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+  | "updateStatus"
+  | "applyStatus"
+> {
   /**
    * Server-side apply to foos/{name}/scale (client-go `ApplyScale`).
    */
@@ -33,7 +54,10 @@ class FoosClientImpl extends ResourceClient<t.Foo, t.FooList, ac.FooApplyConfigu
     return this.getSubresource<rt.Scale>(name, "scale", options);
   }
   updateScale(name: string, body: rt.Scale, options?: rt.UpdateOptions): Promise<rt.Scale> {
-    return this.updateSubresource<rt.Scale>(name, "scale", body, options, { apiVersion: "autoscaling/v1", kind: "Scale" });
+    return this.updateSubresource<rt.Scale>(name, "scale", body, options, {
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+    });
   }
 }
 

@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { SamplecontrollerV1alpha1Client } from "./client.js";
-import {
-  newFooLister,
-  type FooLister,
-} from "./lister.js";
+import { newFooLister, type FooLister } from "./lister.js";
 
 /**
  * A shared informer of foos (samplecontroller.kubegen.dev/v1alpha1 Foo) and the lister over its cache.

@@ -20,12 +20,25 @@ export class GridApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new GridApplyConfiguration for the named object. */
 export function grid(name: string, namespace: string): GridApplyConfiguration {
-  return new GridApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Grid").withName(name).withNamespace(namespace);
+  return new GridApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Grid")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractGrid). */
 export function extractGrid(obj: t.Grid, fieldManager: string, options?: rt.ExtractOptions): GridApplyConfiguration {
-  return rt.extractApplyConfiguration<GridApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Grid", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Grid");
+  return rt
+    .extractApplyConfiguration<GridApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Grid",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Grid");
 }
 
 /**
@@ -158,7 +171,11 @@ export const applySchema: rt.ApplySchema = rt.defineApplySchema(
       fields: {
         anything: { kind: "list", listType: "atomic", items: rt.UNTYPED },
         matrix: { kind: "list", listType: "atomic", items: { kind: "list", listType: "atomic", items: rt.SCALAR } },
-        cells: { kind: "list", listType: "atomic", items: { kind: "list", listType: "atomic", items: rt.struct("golden.kubegen.dev/v1.GridSpecCells") } },
+        cells: {
+          kind: "list",
+          listType: "atomic",
+          items: { kind: "list", listType: "atomic", items: rt.struct("golden.kubegen.dev/v1.GridSpecCells") },
+        },
         byName: { kind: "map", mapType: "granular", values: rt.struct("golden.kubegen.dev/v1.GridSpecByName") },
         tags: { kind: "map", mapType: "granular", values: { kind: "list", listType: "atomic", items: rt.SCALAR } },
         empty: rt.UNTYPED,

@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const gridsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "grids", kind: "Grid", namespaced: true };
+const gridsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "grids",
+  kind: "Grid",
+  namespaced: true,
+};
 
 /**
  * The verbs of grids (golden.kubegen.dev/v1 Grid).
  */
-export interface GridsClient extends Pick<ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface GridsClient extends Pick<
+  ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {

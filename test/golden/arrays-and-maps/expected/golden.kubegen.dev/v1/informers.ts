@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newGridLister,
-  type GridLister,
-} from "./lister.js";
+import { newGridLister, type GridLister } from "./lister.js";
 
 /**
  * A shared informer of grids (golden.kubegen.dev/v1 Grid) and the lister over its cache.

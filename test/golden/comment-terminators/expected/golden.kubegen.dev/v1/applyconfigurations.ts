@@ -24,12 +24,29 @@ export class CommentApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new CommentApplyConfiguration for the named object. */
 export function comment(name: string, namespace: string): CommentApplyConfiguration {
-  return new CommentApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Comment").withName(name).withNamespace(namespace);
+  return new CommentApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Comment")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractComment). */
-export function extractComment(obj: t.Comment, fieldManager: string, options?: rt.ExtractOptions): CommentApplyConfiguration {
-  return rt.extractApplyConfiguration<CommentApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Comment", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Comment");
+export function extractComment(
+  obj: t.Comment,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): CommentApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<CommentApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Comment",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Comment");
 }
 
 /**

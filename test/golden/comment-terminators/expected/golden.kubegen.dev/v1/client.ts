@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const commentsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "comments", kind: "Comment", namespaced: true };
+const commentsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "comments",
+  kind: "Comment",
+  namespaced: true,
+};
 
 /**
  * The verbs of comments (golden.kubegen.dev/v1 Comment).
  */
-export interface CommentsClient extends Pick<ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface CommentsClient extends Pick<
+  ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   comments(namespace: string): CommentsClient;
   comments(): rt.AllNamespaces<CommentsClient>;
   comments(namespace?: string): CommentsClient | rt.AllNamespaces<CommentsClient> {
-    return new ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>(this.executor, commentsResource, namespace);
+    return new ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>(
+      this.executor,
+      commentsResource,
+      namespace,
+    );
   }
 }

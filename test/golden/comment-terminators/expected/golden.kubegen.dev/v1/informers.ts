@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newCommentLister,
-  type CommentLister,
-} from "./lister.js";
+import { newCommentLister, type CommentLister } from "./lister.js";
 
 /**
  * A shared informer of comments (golden.kubegen.dev/v1 Comment) and the lister over its cache.

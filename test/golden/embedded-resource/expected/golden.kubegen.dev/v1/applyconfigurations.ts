@@ -20,12 +20,29 @@ export class WrapperApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new WrapperApplyConfiguration for the named object. */
 export function wrapper(name: string, namespace: string): WrapperApplyConfiguration {
-  return new WrapperApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Wrapper").withName(name).withNamespace(namespace);
+  return new WrapperApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Wrapper")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractWrapper). */
-export function extractWrapper(obj: t.Wrapper, fieldManager: string, options?: rt.ExtractOptions): WrapperApplyConfiguration {
-  return rt.extractApplyConfiguration<WrapperApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Wrapper", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Wrapper");
+export function extractWrapper(
+  obj: t.Wrapper,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): WrapperApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<WrapperApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Wrapper",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Wrapper");
 }
 
 /**

@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const wrappersResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "wrappers", kind: "Wrapper", namespaced: true };
+const wrappersResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "wrappers",
+  kind: "Wrapper",
+  namespaced: true,
+};
 
 /**
  * The verbs of wrappers (golden.kubegen.dev/v1 Wrapper).
  */
-export interface WrappersClient extends Pick<ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface WrappersClient extends Pick<
+  ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   wrappers(namespace: string): WrappersClient;
   wrappers(): rt.AllNamespaces<WrappersClient>;
   wrappers(namespace?: string): WrappersClient | rt.AllNamespaces<WrappersClient> {
-    return new ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>(this.executor, wrappersResource, namespace);
+    return new ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>(
+      this.executor,
+      wrappersResource,
+      namespace,
+    );
   }
 }

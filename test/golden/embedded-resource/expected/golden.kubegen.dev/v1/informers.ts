@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newWrapperLister,
-  type WrapperLister,
-} from "./lister.js";
+import { newWrapperLister, type WrapperLister } from "./lister.js";
 
 /**
  * A shared informer of wrappers (golden.kubegen.dev/v1 Wrapper) and the lister over its cache.

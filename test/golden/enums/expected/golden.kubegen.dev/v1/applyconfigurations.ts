@@ -20,19 +20,36 @@ export class MatcherApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new MatcherApplyConfiguration for the named object. */
 export function matcher(name: string, namespace: string): MatcherApplyConfiguration {
-  return new MatcherApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Matcher").withName(name).withNamespace(namespace);
+  return new MatcherApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Matcher")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractMatcher). */
-export function extractMatcher(obj: t.Matcher, fieldManager: string, options?: rt.ExtractOptions): MatcherApplyConfiguration {
-  return rt.extractApplyConfiguration<MatcherApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Matcher", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Matcher");
+export function extractMatcher(
+  obj: t.Matcher,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): MatcherApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<MatcherApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Matcher",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Matcher");
 }
 
 /**
  * Apply configuration of golden.kubegen.dev/v1 MatcherSpec: only the fields set through its `with` methods are sent.
  */
 export class MatcherSpecApplyConfiguration {
-  declare operator?: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | "quote\"d";
+  declare operator?: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | 'quote"d';
   declare level?: 0 | 1 | 2;
   declare policies?: ("*" | "Create" | "Delete")[];
 
@@ -41,7 +58,7 @@ export class MatcherSpecApplyConfiguration {
    *
    * @defaultValue "="
    */
-  withOperator(value: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | "quote\"d"): this {
+  withOperator(value: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | 'quote"d'): this {
     this.operator = value;
     return this;
   }

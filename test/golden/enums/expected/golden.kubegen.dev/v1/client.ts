@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const matchersResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "matchers", kind: "Matcher", namespaced: true };
+const matchersResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "matchers",
+  kind: "Matcher",
+  namespaced: true,
+};
 
 /**
  * The verbs of matchers (golden.kubegen.dev/v1 Matcher).
  */
-export interface MatchersClient extends Pick<ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface MatchersClient extends Pick<
+  ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   matchers(namespace: string): MatchersClient;
   matchers(): rt.AllNamespaces<MatchersClient>;
   matchers(namespace?: string): MatchersClient | rt.AllNamespaces<MatchersClient> {
-    return new ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>(this.executor, matchersResource, namespace);
+    return new ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>(
+      this.executor,
+      matchersResource,
+      namespace,
+    );
   }
 }

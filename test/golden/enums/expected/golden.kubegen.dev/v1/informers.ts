@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newMatcherLister,
-  type MatcherLister,
-} from "./lister.js";
+import { newMatcherLister, type MatcherLister } from "./lister.js";
 
 /**
  * A shared informer of matchers (golden.kubegen.dev/v1 Matcher) and the lister over its cache.

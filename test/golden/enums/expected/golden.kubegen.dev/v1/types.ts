@@ -44,7 +44,7 @@ export interface MatcherSpec {
   /**
    * @defaultValue "="
    */
-  operator?: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | "quote\"d";
+  operator?: "=" | "!=" | "=~" | "!~" | "bool:true" | "*" | "with space" | 'quote"d';
   level?: 0 | 1 | 2;
   /**
    * @defaultValue ["*"]

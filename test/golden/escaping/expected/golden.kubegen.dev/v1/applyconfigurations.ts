@@ -32,12 +32,25 @@ export class NoteApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new NoteApplyConfiguration for the named object. */
 export function note(name: string, namespace: string): NoteApplyConfiguration {
-  return new NoteApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Note").withName(name).withNamespace(namespace);
+  return new NoteApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Note")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractNote). */
 export function extractNote(obj: t.Note, fieldManager: string, options?: rt.ExtractOptions): NoteApplyConfiguration {
-  return rt.extractApplyConfiguration<NoteApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Note", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Note");
+  return rt
+    .extractApplyConfiguration<NoteApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Note",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Note");
 }
 
 /** The status fields of `obj` that `fieldManager` owns through apply to the status subresource. */
@@ -50,7 +63,7 @@ export function extractNoteStatus(obj: t.Note, fieldManager: string): NoteApplyC
  */
 export class NoteSpecApplyConfiguration {
   declare "*/ static { globalThis.pwned = 1 } /*"?: string;
-  declare "say \"hi\""?: "a\"b" | "c\\d" | "e\u2028f" | "*/";
+  declare 'say "hi"'?: 'a"b' | "c\\d" | "e\u2028f" | "*/";
   declare name?: string;
   declare withName?: string;
   declare ""?: number;
@@ -71,8 +84,8 @@ export class NoteSpecApplyConfiguration {
   /**
    * Sets `say "hi"`.
    */
-  withSayHi(value: "a\"b" | "c\\d" | "e\u2028f" | "*/"): this {
-    this["say \"hi\""] = value;
+  withSayHi(value: 'a"b' | "c\\d" | "e\u2028f" | "*/"): this {
+    this['say "hi"'] = value;
     return this;
   }
 
@@ -175,7 +188,7 @@ export const applySchema: rt.ApplySchema = rt.defineApplySchema(
       builder: NoteSpecApplyConfiguration,
       fields: {
         "*/ static { globalThis.pwned = 1 } /*": rt.SCALAR,
-        "say \"hi\"": rt.SCALAR,
+        'say "hi"': rt.SCALAR,
         ["__proto__"]: rt.SCALAR,
         constructor: rt.SCALAR,
         toString: rt.SCALAR,

@@ -5,13 +5,33 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const notesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "notes", kind: "Note", namespaced: true };
+const notesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "notes",
+  kind: "Note",
+  namespaced: true,
+};
 
 /**
  * The verbs of notes (golden.kubegen.dev/v1 Note).
  */
-export interface NotesClient extends Pick<ResourceClient<t.Note, t.NoteList, ac.NoteApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply" | "updateStatus" | "applyStatus"> {
-}
+export interface NotesClient extends Pick<
+  ResourceClient<t.Note, t.NoteList, ac.NoteApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+  | "updateStatus"
+  | "applyStatus"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {

@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newNoteLister,
-  type NoteLister,
-} from "./lister.js";
+import { newNoteLister, type NoteLister } from "./lister.js";
 
 /**
  * A shared informer of notes (golden.kubegen.dev/v1 Note) and the lister over its cache.

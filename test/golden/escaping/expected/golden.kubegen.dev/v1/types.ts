@@ -59,7 +59,7 @@ export interface NoteSpec {
    * @defaultValue "*\/ x"
    */
   "*/ static { globalThis.pwned = 1 } /*"?: string;
-  "say \"hi\""?: "a\"b" | "c\\d" | "e\u2028f" | "*/";
+  'say "hi"'?: 'a"b' | "c\\d" | "e\u2028f" | "*/";
   __proto__?: string;
   constructor?: string;
   toString?: string;

@@ -25,7 +25,10 @@ export function rt2(name: string): RtApplyConfiguration {
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractRt). */
 export function extractRt(obj: t.Rt, fieldManager: string, options?: rt.ExtractOptions): RtApplyConfiguration {
-  return rt.extractApplyConfiguration<RtApplyConfiguration>(applySchema, "index.ts_/v1-a.Rt", obj, fieldManager, options).withApiVersion("index.ts/v1-a").withKind("Rt");
+  return rt
+    .extractApplyConfiguration<RtApplyConfiguration>(applySchema, "index.ts_/v1-a.Rt", obj, fieldManager, options)
+    .withApiVersion("index.ts/v1-a")
+    .withKind("Rt");
 }
 
 /**
@@ -65,12 +68,19 @@ export class ThenApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new ThenApplyConfiguration for the named object. */
 export function then2(name: string, namespace: string): ThenApplyConfiguration {
-  return new ThenApplyConfiguration().withApiVersion("index.ts/v1-a").withKind("Then").withName(name).withNamespace(namespace);
+  return new ThenApplyConfiguration()
+    .withApiVersion("index.ts/v1-a")
+    .withKind("Then")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractThen). */
 export function extractThen(obj: t.Then, fieldManager: string, options?: rt.ExtractOptions): ThenApplyConfiguration {
-  return rt.extractApplyConfiguration<ThenApplyConfiguration>(applySchema, "index.ts_/v1-a.Then", obj, fieldManager, options).withApiVersion("index.ts/v1-a").withKind("Then");
+  return rt
+    .extractApplyConfiguration<ThenApplyConfiguration>(applySchema, "index.ts_/v1-a.Then", obj, fieldManager, options)
+    .withApiVersion("index.ts/v1-a")
+    .withKind("Then");
 }
 
 /** The status fields of `obj` that `fieldManager` owns through apply to the status subresource. */
@@ -82,7 +92,6 @@ export function extractThenStatus(obj: t.Then, fieldManager: string): ThenApplyC
  * Apply configuration of index.ts/v1-a ThenSpec: only the fields set through its `with` methods are sent.
  */
 export class ThenSpecApplyConfiguration {
-
   /**
    * Appends to `constructor`.
    */

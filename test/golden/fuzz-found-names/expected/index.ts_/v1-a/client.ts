@@ -5,21 +5,59 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const rtsResource: rt.ResourceInfo = { group: "index.ts", version: "v1-a", resource: "rts", kind: "Rt", namespaced: false };
+const rtsResource: rt.ResourceInfo = {
+  group: "index.ts",
+  version: "v1-a",
+  resource: "rts",
+  kind: "Rt",
+  namespaced: false,
+};
 
 /**
  * The verbs of rts (index.ts/v1-a Rt).
  */
-export interface RtsClient extends Pick<ResourceClient<t.Rt, t.RtList, ac.RtApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface RtsClient extends Pick<
+  ResourceClient<t.Rt, t.RtList, ac.RtApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
-const new2Resource: rt.ResourceInfo = { group: "index.ts", version: "v1-a", resource: "new", kind: "Then", namespaced: true };
+const new2Resource: rt.ResourceInfo = {
+  group: "index.ts",
+  version: "v1-a",
+  resource: "new",
+  kind: "Then",
+  namespaced: true,
+};
 
 /**
  * The verbs of new (index.ts/v1-a Then).
  */
-export interface New2Client extends Pick<ResourceClient<t.Then, t.ThenList, ac.ThenApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply" | "updateStatus" | "applyStatus"> {
-}
+export interface New2Client extends Pick<
+  ResourceClient<t.Then, t.ThenList, ac.ThenApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+  | "updateStatus"
+  | "applyStatus"
+> {}
 
 /** The index.ts/v1-a client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class IndexV1AClient {

@@ -7,12 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { IndexV1AClient } from "./client.js";
-import {
-  newRtLister,
-  type RtLister,
-  newThenLister,
-  type ThenLister,
-} from "./lister.js";
+import { newRtLister, type RtLister, newThenLister, type ThenLister } from "./lister.js";
 
 /**
  * A shared informer of rts (index.ts/v1-a Rt) and the lister over its cache.

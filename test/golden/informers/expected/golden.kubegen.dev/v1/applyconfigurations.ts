@@ -61,7 +61,11 @@ export class ReportApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new ReportApplyConfiguration for the named object. */
 export function report(name: string, namespace: string): ReportApplyConfiguration {
-  return new ReportApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Report").withName(name).withNamespace(namespace);
+  return new ReportApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Report")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /**
@@ -103,7 +107,11 @@ export class WidgetApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new WidgetApplyConfiguration for the named object. */
 export function widget(name: string, namespace: string): WidgetApplyConfiguration {
-  return new WidgetApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Widget").withName(name).withNamespace(namespace);
+  return new WidgetApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Widget")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /**

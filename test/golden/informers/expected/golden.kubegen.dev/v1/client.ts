@@ -5,29 +5,53 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const clustersResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "clusters", kind: "Cluster", namespaced: false };
+const clustersResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "clusters",
+  kind: "Cluster",
+  namespaced: false,
+};
 
 /**
  * The verbs of clusters (golden.kubegen.dev/v1 Cluster).
  */
-export interface ClustersClient extends Pick<ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>, "get" | "list" | "listPages" | "listAll" | "watch"> {
-}
+export interface ClustersClient extends Pick<
+  ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>,
+  "get" | "list" | "listPages" | "listAll" | "watch"
+> {}
 
-const reportsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "reports", kind: "Report", namespaced: true };
+const reportsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "reports",
+  kind: "Report",
+  namespaced: true,
+};
 
 /**
  * The verbs of reports (golden.kubegen.dev/v1 Report).
  */
-export interface ReportsClient extends Pick<ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>, "get" | "list" | "listPages" | "listAll"> {
-}
+export interface ReportsClient extends Pick<
+  ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>,
+  "get" | "list" | "listPages" | "listAll"
+> {}
 
-const widgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", namespaced: true };
+const widgetsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "widgets",
+  kind: "Widget",
+  namespaced: true,
+};
 
 /**
  * The verbs of widgets (golden.kubegen.dev/v1 Widget).
  */
-export interface WidgetsClient extends Pick<ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>, "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch"> {
-}
+export interface WidgetsClient extends Pick<
+  ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>,
+  "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -57,7 +81,11 @@ export class GoldenV1Client {
   reports(namespace: string): ReportsClient;
   reports(): rt.AllNamespaces<ReportsClient>;
   reports(namespace?: string): ReportsClient | rt.AllNamespaces<ReportsClient> {
-    return new ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>(this.executor, reportsResource, namespace);
+    return new ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>(
+      this.executor,
+      reportsResource,
+      namespace,
+    );
   }
 
   /**
@@ -66,6 +94,10 @@ export class GoldenV1Client {
   widgets(namespace: string): WidgetsClient;
   widgets(): rt.AllNamespaces<WidgetsClient>;
   widgets(namespace?: string): WidgetsClient | rt.AllNamespaces<WidgetsClient> {
-    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(this.executor, widgetsResource, namespace);
+    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(
+      this.executor,
+      widgetsResource,
+      namespace,
+    );
   }
 }

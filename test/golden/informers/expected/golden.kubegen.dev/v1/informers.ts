@@ -7,12 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newClusterLister,
-  type ClusterLister,
-  newWidgetLister,
-  type WidgetLister,
-} from "./lister.js";
+import { newClusterLister, type ClusterLister, newWidgetLister, type WidgetLister } from "./lister.js";
 
 /**
  * A shared informer of clusters (golden.kubegen.dev/v1 Cluster) and the lister over its cache.

@@ -5,13 +5,21 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const reviewsResource: rt.ResourceInfo = { group: "other.kubegen.dev", version: "v1", resource: "reviews", kind: "Review", namespaced: false };
+const reviewsResource: rt.ResourceInfo = {
+  group: "other.kubegen.dev",
+  version: "v1",
+  resource: "reviews",
+  kind: "Review",
+  namespaced: false,
+};
 
 /**
  * The verbs of reviews (other.kubegen.dev/v1 Review).
  */
-export interface ReviewsClient extends Pick<ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>, "create"> {
-}
+export interface ReviewsClient extends Pick<
+  ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>,
+  "create"
+> {}
 
 /** The other.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class OtherV1Client {
@@ -32,6 +40,9 @@ export class OtherV1Client {
    * reviews (other.kubegen.dev/v1 Review); cluster-scoped.
    */
   reviews(): ReviewsClient {
-    return new ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>(this.executor, reviewsResource);
+    return new ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>(
+      this.executor,
+      reviewsResource,
+    );
   }
 }

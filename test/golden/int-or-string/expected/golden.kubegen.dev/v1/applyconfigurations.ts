@@ -44,12 +44,29 @@ export class WidgetApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new WidgetApplyConfiguration for the named object. */
 export function widget(name: string, namespace: string): WidgetApplyConfiguration {
-  return new WidgetApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Widget").withName(name).withNamespace(namespace);
+  return new WidgetApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Widget")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractWidget). */
-export function extractWidget(obj: t.Widget, fieldManager: string, options?: rt.ExtractOptions): WidgetApplyConfiguration {
-  return rt.extractApplyConfiguration<WidgetApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Widget", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Widget");
+export function extractWidget(
+  obj: t.Widget,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): WidgetApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<WidgetApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Widget",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Widget");
 }
 
 /**

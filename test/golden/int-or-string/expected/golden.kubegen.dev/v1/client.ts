@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const widgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "widgets", kind: "Widget", namespaced: true };
+const widgetsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "widgets",
+  kind: "Widget",
+  namespaced: true,
+};
 
 /**
  * The verbs of widgets (golden.kubegen.dev/v1 Widget).
  */
-export interface WidgetsClient extends Pick<ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface WidgetsClient extends Pick<
+  ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   widgets(namespace: string): WidgetsClient;
   widgets(): rt.AllNamespaces<WidgetsClient>;
   widgets(namespace?: string): WidgetsClient | rt.AllNamespaces<WidgetsClient> {
-    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(this.executor, widgetsResource, namespace);
+    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(
+      this.executor,
+      widgetsResource,
+      namespace,
+    );
   }
 }

@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newWidgetLister,
-  type WidgetLister,
-} from "./lister.js";
+import { newWidgetLister, type WidgetLister } from "./lister.js";
 
 /**
  * A shared informer of widgets (golden.kubegen.dev/v1 Widget) and the lister over its cache.

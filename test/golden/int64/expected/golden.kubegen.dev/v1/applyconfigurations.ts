@@ -20,12 +20,29 @@ export class CounterApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new CounterApplyConfiguration for the named object. */
 export function counter(name: string, namespace: string): CounterApplyConfiguration {
-  return new CounterApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Counter").withName(name).withNamespace(namespace);
+  return new CounterApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Counter")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractCounter). */
-export function extractCounter(obj: t.Counter, fieldManager: string, options?: rt.ExtractOptions): CounterApplyConfiguration {
-  return rt.extractApplyConfiguration<CounterApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Counter", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Counter");
+export function extractCounter(
+  obj: t.Counter,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): CounterApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<CounterApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Counter",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Counter");
 }
 
 /**

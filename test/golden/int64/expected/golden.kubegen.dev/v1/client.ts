@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const countersResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "counters", kind: "Counter", namespaced: true };
+const countersResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "counters",
+  kind: "Counter",
+  namespaced: true,
+};
 
 /**
  * The verbs of counters (golden.kubegen.dev/v1 Counter).
  */
-export interface CountersClient extends Pick<ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface CountersClient extends Pick<
+  ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   counters(namespace: string): CountersClient;
   counters(): rt.AllNamespaces<CountersClient>;
   counters(namespace?: string): CountersClient | rt.AllNamespaces<CountersClient> {
-    return new ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>(this.executor, countersResource, namespace);
+    return new ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>(
+      this.executor,
+      countersResource,
+      namespace,
+    );
   }
 }

@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newCounterLister,
-  type CounterLister,
-} from "./lister.js";
+import { newCounterLister, type CounterLister } from "./lister.js";
 
 /**
  * A shared informer of counters (golden.kubegen.dev/v1 Counter) and the lister over its cache.

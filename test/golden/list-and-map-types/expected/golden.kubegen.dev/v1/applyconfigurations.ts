@@ -20,12 +20,25 @@ export class RouteApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new RouteApplyConfiguration for the named object. */
 export function route(name: string, namespace: string): RouteApplyConfiguration {
-  return new RouteApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Route").withName(name).withNamespace(namespace);
+  return new RouteApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Route")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractRoute). */
 export function extractRoute(obj: t.Route, fieldManager: string, options?: rt.ExtractOptions): RouteApplyConfiguration {
-  return rt.extractApplyConfiguration<RouteApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Route", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Route");
+  return rt
+    .extractApplyConfiguration<RouteApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Route",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Route");
 }
 
 /**
@@ -178,7 +191,12 @@ export const applySchema: rt.ApplySchema = rt.defineApplySchema(
     "golden.kubegen.dev/v1.RouteSpec": {
       builder: RouteSpecApplyConfiguration,
       fields: {
-        ports: { kind: "list", listType: "map", keys: ["port", "protocol"], items: rt.struct("golden.kubegen.dev/v1.RouteSpecPorts") },
+        ports: {
+          kind: "list",
+          listType: "map",
+          keys: ["port", "protocol"],
+          items: rt.struct("golden.kubegen.dev/v1.RouteSpecPorts"),
+        },
         hosts: { kind: "list", listType: "set", items: rt.SCALAR },
         args: { kind: "list", listType: "atomic", items: rt.SCALAR },
         selector: { kind: "map", mapType: "atomic", values: rt.SCALAR },

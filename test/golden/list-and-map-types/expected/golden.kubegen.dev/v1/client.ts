@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const routesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "routes", kind: "Route", namespaced: true };
+const routesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "routes",
+  kind: "Route",
+  namespaced: true,
+};
 
 /**
  * The verbs of routes (golden.kubegen.dev/v1 Route).
  */
-export interface RoutesClient extends Pick<ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface RoutesClient extends Pick<
+  ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   routes(namespace: string): RoutesClient;
   routes(): rt.AllNamespaces<RoutesClient>;
   routes(namespace?: string): RoutesClient | rt.AllNamespaces<RoutesClient> {
-    return new ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>(this.executor, routesResource, namespace);
+    return new ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>(
+      this.executor,
+      routesResource,
+      namespace,
+    );
   }
 }

@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newRouteLister,
-  type RouteLister,
-} from "./lister.js";
+import { newRouteLister, type RouteLister } from "./lister.js";
 
 /**
  * A shared informer of routes (golden.kubegen.dev/v1 Route) and the lister over its cache.

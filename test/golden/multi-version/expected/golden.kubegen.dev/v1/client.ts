@@ -5,12 +5,33 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const gadgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "gadgets", kind: "Gadget", namespaced: true };
+const gadgetsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "gadgets",
+  kind: "Gadget",
+  namespaced: true,
+};
 
 /**
  * The verbs of gadgets (golden.kubegen.dev/v1 Gadget).
  */
-export interface GadgetsClient extends Pick<ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply" | "updateStatus" | "applyStatus"> {
+export interface GadgetsClient extends Pick<
+  ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+  | "updateStatus"
+  | "applyStatus"
+> {
   /**
    * Server-side apply to gadgets/{name}/scale (client-go `ApplyScale`).
    */
@@ -25,7 +46,10 @@ export interface GadgetsClient extends Pick<ResourceClient<t.Gadget, t.GadgetLis
   updateScale(name: string, body: rt.Scale, options?: rt.UpdateOptions): Promise<rt.Scale>;
 }
 
-class GadgetsClientImpl extends ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration> implements GadgetsClient {
+class GadgetsClientImpl
+  extends ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>
+  implements GadgetsClient
+{
   applyScale(name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions): Promise<rt.Scale> {
     return this.applySubresource<rt.ScaleApplyConfiguration, rt.Scale>(name, "scale", config, options);
   }
@@ -33,7 +57,10 @@ class GadgetsClientImpl extends ResourceClient<t.Gadget, t.GadgetList, ac.Gadget
     return this.getSubresource<rt.Scale>(name, "scale", options);
   }
   updateScale(name: string, body: rt.Scale, options?: rt.UpdateOptions): Promise<rt.Scale> {
-    return this.updateSubresource<rt.Scale>(name, "scale", body, options, { apiVersion: "autoscaling/v1", kind: "Scale" });
+    return this.updateSubresource<rt.Scale>(name, "scale", body, options, {
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+    });
   }
 }
 

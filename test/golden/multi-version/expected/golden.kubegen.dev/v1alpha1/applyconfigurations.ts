@@ -20,12 +20,29 @@ export class GadgetApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new GadgetApplyConfiguration for the named object. */
 export function gadget(name: string, namespace: string): GadgetApplyConfiguration {
-  return new GadgetApplyConfiguration().withApiVersion("golden.kubegen.dev/v1alpha1").withKind("Gadget").withName(name).withNamespace(namespace);
+  return new GadgetApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1alpha1")
+    .withKind("Gadget")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractGadget). */
-export function extractGadget(obj: t.Gadget, fieldManager: string, options?: rt.ExtractOptions): GadgetApplyConfiguration {
-  return rt.extractApplyConfiguration<GadgetApplyConfiguration>(applySchema, "golden.kubegen.dev/v1alpha1.Gadget", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1alpha1").withKind("Gadget");
+export function extractGadget(
+  obj: t.Gadget,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): GadgetApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<GadgetApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1alpha1.Gadget",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1alpha1")
+    .withKind("Gadget");
 }
 
 /**

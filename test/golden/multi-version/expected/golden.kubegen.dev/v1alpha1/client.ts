@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const gadgetsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1alpha1", resource: "gadgets", kind: "Gadget", namespaced: true };
+const gadgetsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1alpha1",
+  resource: "gadgets",
+  kind: "Gadget",
+  namespaced: true,
+};
 
 /**
  * The verbs of gadgets (golden.kubegen.dev/v1alpha1 Gadget).
  */
-export interface GadgetsClient extends Pick<ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface GadgetsClient extends Pick<
+  ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1alpha1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1alpha1Client {
@@ -34,6 +52,10 @@ export class GoldenV1alpha1Client {
   gadgets(namespace: string): GadgetsClient;
   gadgets(): rt.AllNamespaces<GadgetsClient>;
   gadgets(namespace?: string): GadgetsClient | rt.AllNamespaces<GadgetsClient> {
-    return new ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>(this.executor, gadgetsResource, namespace);
+    return new ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>(
+      this.executor,
+      gadgetsResource,
+      namespace,
+    );
   }
 }

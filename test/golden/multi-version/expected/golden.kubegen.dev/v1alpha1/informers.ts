@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1alpha1Client } from "./client.js";
-import {
-  newGadgetLister,
-  type GadgetLister,
-} from "./lister.js";
+import { newGadgetLister, type GadgetLister } from "./lister.js";
 
 /**
  * A shared informer of gadgets (golden.kubegen.dev/v1alpha1 Gadget) and the lister over its cache.

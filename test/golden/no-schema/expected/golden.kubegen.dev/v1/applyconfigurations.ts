@@ -6,17 +6,29 @@ import type * as t from "./types.js";
 /**
  * Apply configuration of golden.kubegen.dev/v1 Loose: only the fields set through its `with` methods are sent.
  */
-export class LooseApplyConfiguration extends rt.ObjectApplyConfiguration {
-}
+export class LooseApplyConfiguration extends rt.ObjectApplyConfiguration {}
 
 /** A new LooseApplyConfiguration for the named object. */
 export function loose(name: string, namespace: string): LooseApplyConfiguration {
-  return new LooseApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Loose").withName(name).withNamespace(namespace);
+  return new LooseApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Loose")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractLoose). */
 export function extractLoose(obj: t.Loose, fieldManager: string, options?: rt.ExtractOptions): LooseApplyConfiguration {
-  return rt.extractApplyConfiguration<LooseApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Loose", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Loose");
+  return rt
+    .extractApplyConfiguration<LooseApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Loose",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Loose");
 }
 
 /** What server-side apply merges by, for every struct of golden.kubegen.dev/v1 (read by extraction and the fake clientset). */

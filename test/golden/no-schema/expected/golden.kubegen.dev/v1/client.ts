@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const loosesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "looses", kind: "Loose", namespaced: true };
+const loosesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "looses",
+  kind: "Loose",
+  namespaced: true,
+};
 
 /**
  * The verbs of looses (golden.kubegen.dev/v1 Loose).
  */
-export interface LoosesClient extends Pick<ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface LoosesClient extends Pick<
+  ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   looses(namespace: string): LoosesClient;
   looses(): rt.AllNamespaces<LoosesClient>;
   looses(namespace?: string): LoosesClient | rt.AllNamespaces<LoosesClient> {
-    return new ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>(this.executor, loosesResource, namespace);
+    return new ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>(
+      this.executor,
+      loosesResource,
+      namespace,
+    );
   }
 }

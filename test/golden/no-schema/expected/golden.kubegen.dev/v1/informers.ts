@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newLooseLister,
-  type LooseLister,
-} from "./lister.js";
+import { newLooseLister, type LooseLister } from "./lister.js";
 
 /**
  * A shared informer of looses (golden.kubegen.dev/v1 Loose) and the lister over its cache.

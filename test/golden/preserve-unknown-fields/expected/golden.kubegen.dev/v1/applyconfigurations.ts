@@ -20,12 +20,25 @@ export class BlobApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new BlobApplyConfiguration for the named object. */
 export function blob(name: string, namespace: string): BlobApplyConfiguration {
-  return new BlobApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Blob").withName(name).withNamespace(namespace);
+  return new BlobApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Blob")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractBlob). */
 export function extractBlob(obj: t.Blob, fieldManager: string, options?: rt.ExtractOptions): BlobApplyConfiguration {
-  return rt.extractApplyConfiguration<BlobApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Blob", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Blob");
+  return rt
+    .extractApplyConfiguration<BlobApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Blob",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Blob");
 }
 
 /**

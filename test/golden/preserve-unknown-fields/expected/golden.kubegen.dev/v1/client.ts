@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const blobsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "blobs", kind: "Blob", namespaced: true };
+const blobsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "blobs",
+  kind: "Blob",
+  namespaced: true,
+};
 
 /**
  * The verbs of blobs (golden.kubegen.dev/v1 Blob).
  */
-export interface BlobsClient extends Pick<ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface BlobsClient extends Pick<
+  ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {

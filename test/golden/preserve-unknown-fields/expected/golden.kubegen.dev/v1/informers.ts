@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newBlobLister,
-  type BlobLister,
-} from "./lister.js";
+import { newBlobLister, type BlobLister } from "./lister.js";
 
 /**
  * A shared informer of blobs (golden.kubegen.dev/v1 Blob) and the lister over its cache.

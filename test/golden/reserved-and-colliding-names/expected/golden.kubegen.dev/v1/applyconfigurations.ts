@@ -20,12 +20,25 @@ export class ProxyApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new ProxyApplyConfiguration for the named object. */
 export function proxy(name: string, namespace: string): ProxyApplyConfiguration {
-  return new ProxyApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Proxy").withName(name).withNamespace(namespace);
+  return new ProxyApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Proxy")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractProxy). */
 export function extractProxy(obj: t.Proxy, fieldManager: string, options?: rt.ExtractOptions): ProxyApplyConfiguration {
-  return rt.extractApplyConfiguration<ProxyApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Proxy", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Proxy");
+  return rt
+    .extractApplyConfiguration<ProxyApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Proxy",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Proxy");
 }
 
 /**

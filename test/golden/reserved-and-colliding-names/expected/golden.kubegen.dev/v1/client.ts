@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const proxiesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "proxies", kind: "Proxy", namespaced: true };
+const proxiesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "proxies",
+  kind: "Proxy",
+  namespaced: true,
+};
 
 /**
  * The verbs of proxies (golden.kubegen.dev/v1 Proxy).
  */
-export interface ProxiesClient extends Pick<ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface ProxiesClient extends Pick<
+  ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   proxies(namespace: string): ProxiesClient;
   proxies(): rt.AllNamespaces<ProxiesClient>;
   proxies(namespace?: string): ProxiesClient | rt.AllNamespaces<ProxiesClient> {
-    return new ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>(this.executor, proxiesResource, namespace);
+    return new ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>(
+      this.executor,
+      proxiesResource,
+      namespace,
+    );
   }
 }

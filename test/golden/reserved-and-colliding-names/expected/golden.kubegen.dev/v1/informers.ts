@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newProxyLister,
-  type ProxyLister,
-} from "./lister.js";
+import { newProxyLister, type ProxyLister } from "./lister.js";
 
 /**
  * A shared informer of proxies (golden.kubegen.dev/v1 Proxy) and the lister over its cache.

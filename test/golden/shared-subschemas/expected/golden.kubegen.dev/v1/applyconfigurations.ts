@@ -22,12 +22,29 @@ export class BackendApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new BackendApplyConfiguration for the named object. */
 export function backend(name: string, namespace: string): BackendApplyConfiguration {
-  return new BackendApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Backend").withName(name).withNamespace(namespace);
+  return new BackendApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Backend")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractBackend). */
-export function extractBackend(obj: t.Backend, fieldManager: string, options?: rt.ExtractOptions): BackendApplyConfiguration {
-  return rt.extractApplyConfiguration<BackendApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Backend", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Backend");
+export function extractBackend(
+  obj: t.Backend,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): BackendApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<BackendApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Backend",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Backend");
 }
 
 /**
@@ -138,12 +155,28 @@ export class ClusterBackendApplyConfiguration extends rt.ObjectApplyConfiguratio
 
 /** A new ClusterBackendApplyConfiguration for the named object. */
 export function clusterBackend(name: string): ClusterBackendApplyConfiguration {
-  return new ClusterBackendApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("ClusterBackend").withName(name);
+  return new ClusterBackendApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("ClusterBackend")
+    .withName(name);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractClusterBackend). */
-export function extractClusterBackend(obj: t.ClusterBackend, fieldManager: string, options?: rt.ExtractOptions): ClusterBackendApplyConfiguration {
-  return rt.extractApplyConfiguration<ClusterBackendApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.ClusterBackend", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("ClusterBackend");
+export function extractClusterBackend(
+  obj: t.ClusterBackend,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): ClusterBackendApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<ClusterBackendApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.ClusterBackend",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("ClusterBackend");
 }
 
 /**

@@ -5,21 +5,57 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const backendsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "backends", kind: "Backend", namespaced: true };
+const backendsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "backends",
+  kind: "Backend",
+  namespaced: true,
+};
 
 /**
  * The verbs of backends (golden.kubegen.dev/v1 Backend).
  */
-export interface BackendsClient extends Pick<ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface BackendsClient extends Pick<
+  ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
-const clusterBackendsResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "clusterbackends", kind: "ClusterBackend", namespaced: false };
+const clusterBackendsResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "clusterbackends",
+  kind: "ClusterBackend",
+  namespaced: false,
+};
 
 /**
  * The verbs of clusterbackends (golden.kubegen.dev/v1 ClusterBackend).
  */
-export interface ClusterBackendsClient extends Pick<ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface ClusterBackendsClient extends Pick<
+  ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -42,13 +78,20 @@ export class GoldenV1Client {
   backends(namespace: string): BackendsClient;
   backends(): rt.AllNamespaces<BackendsClient>;
   backends(namespace?: string): BackendsClient | rt.AllNamespaces<BackendsClient> {
-    return new ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>(this.executor, backendsResource, namespace);
+    return new ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>(
+      this.executor,
+      backendsResource,
+      namespace,
+    );
   }
 
   /**
    * clusterbackends (golden.kubegen.dev/v1 ClusterBackend); cluster-scoped.
    */
   clusterBackends(): ClusterBackendsClient {
-    return new ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>(this.executor, clusterBackendsResource);
+    return new ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>(
+      this.executor,
+      clusterBackendsResource,
+    );
   }
 }

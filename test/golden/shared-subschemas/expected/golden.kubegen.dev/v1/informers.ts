@@ -7,12 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newBackendLister,
-  type BackendLister,
-  newClusterBackendLister,
-  type ClusterBackendLister,
-} from "./lister.js";
+import { newBackendLister, type BackendLister, newClusterBackendLister, type ClusterBackendLister } from "./lister.js";
 
 /**
  * A shared informer of backends (golden.kubegen.dev/v1 Backend) and the lister over its cache.

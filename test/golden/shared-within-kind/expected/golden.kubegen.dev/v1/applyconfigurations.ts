@@ -49,12 +49,29 @@ export class PipelineApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new PipelineApplyConfiguration for the named object. */
 export function pipeline(name: string, namespace: string): PipelineApplyConfiguration {
-  return new PipelineApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Pipeline").withName(name).withNamespace(namespace);
+  return new PipelineApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Pipeline")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractPipeline). */
-export function extractPipeline(obj: t.Pipeline, fieldManager: string, options?: rt.ExtractOptions): PipelineApplyConfiguration {
-  return rt.extractApplyConfiguration<PipelineApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Pipeline", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Pipeline");
+export function extractPipeline(
+  obj: t.Pipeline,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): PipelineApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<PipelineApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Pipeline",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Pipeline");
 }
 
 /**
@@ -103,12 +120,25 @@ export class TaskApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new TaskApplyConfiguration for the named object. */
 export function task(name: string, namespace: string): TaskApplyConfiguration {
-  return new TaskApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Task").withName(name).withNamespace(namespace);
+  return new TaskApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Task")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractTask). */
 export function extractTask(obj: t.Task, fieldManager: string, options?: rt.ExtractOptions): TaskApplyConfiguration {
-  return rt.extractApplyConfiguration<TaskApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Task", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Task");
+  return rt
+    .extractApplyConfiguration<TaskApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Task",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Task");
 }
 
 /** The status fields of `obj` that `fieldManager` owns through apply to the status subresource. */

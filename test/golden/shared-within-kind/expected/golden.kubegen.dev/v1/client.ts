@@ -5,21 +5,59 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const pipelinesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "pipelines", kind: "Pipeline", namespaced: true };
+const pipelinesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "pipelines",
+  kind: "Pipeline",
+  namespaced: true,
+};
 
 /**
  * The verbs of pipelines (golden.kubegen.dev/v1 Pipeline).
  */
-export interface PipelinesClient extends Pick<ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface PipelinesClient extends Pick<
+  ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
-const tasksResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "tasks", kind: "Task", namespaced: true };
+const tasksResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "tasks",
+  kind: "Task",
+  namespaced: true,
+};
 
 /**
  * The verbs of tasks (golden.kubegen.dev/v1 Task).
  */
-export interface TasksClient extends Pick<ResourceClient<t.Task, t.TaskList, ac.TaskApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply" | "updateStatus" | "applyStatus"> {
-}
+export interface TasksClient extends Pick<
+  ResourceClient<t.Task, t.TaskList, ac.TaskApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+  | "updateStatus"
+  | "applyStatus"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -42,7 +80,11 @@ export class GoldenV1Client {
   pipelines(namespace: string): PipelinesClient;
   pipelines(): rt.AllNamespaces<PipelinesClient>;
   pipelines(namespace?: string): PipelinesClient | rt.AllNamespaces<PipelinesClient> {
-    return new ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>(this.executor, pipelinesResource, namespace);
+    return new ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>(
+      this.executor,
+      pipelinesResource,
+      namespace,
+    );
   }
 
   /**

@@ -7,12 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newPipelineLister,
-  type PipelineLister,
-  newTaskLister,
-  type TaskLister,
-} from "./lister.js";
+import { newPipelineLister, type PipelineLister, newTaskLister, type TaskLister } from "./lister.js";
 
 /**
  * A shared informer of pipelines (golden.kubegen.dev/v1 Pipeline) and the lister over its cache.

@@ -25,12 +25,29 @@ export class ChoiceApplyConfiguration extends rt.ObjectApplyConfiguration {
 
 /** A new ChoiceApplyConfiguration for the named object. */
 export function choice(name: string, namespace: string): ChoiceApplyConfiguration {
-  return new ChoiceApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Choice").withName(name).withNamespace(namespace);
+  return new ChoiceApplyConfiguration()
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Choice")
+    .withName(name)
+    .withNamespace(namespace);
 }
 
 /** The fields of `obj` that `fieldManager` owns through apply (client-go ExtractChoice). */
-export function extractChoice(obj: t.Choice, fieldManager: string, options?: rt.ExtractOptions): ChoiceApplyConfiguration {
-  return rt.extractApplyConfiguration<ChoiceApplyConfiguration>(applySchema, "golden.kubegen.dev/v1.Choice", obj, fieldManager, options).withApiVersion("golden.kubegen.dev/v1").withKind("Choice");
+export function extractChoice(
+  obj: t.Choice,
+  fieldManager: string,
+  options?: rt.ExtractOptions,
+): ChoiceApplyConfiguration {
+  return rt
+    .extractApplyConfiguration<ChoiceApplyConfiguration>(
+      applySchema,
+      "golden.kubegen.dev/v1.Choice",
+      obj,
+      fieldManager,
+      options,
+    )
+    .withApiVersion("golden.kubegen.dev/v1")
+    .withKind("Choice");
 }
 
 /**

@@ -5,13 +5,31 @@ import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type * as ac from "./applyconfigurations.js";
 
-const choicesResource: rt.ResourceInfo = { group: "golden.kubegen.dev", version: "v1", resource: "choices", kind: "Choice", namespaced: true };
+const choicesResource: rt.ResourceInfo = {
+  group: "golden.kubegen.dev",
+  version: "v1",
+  resource: "choices",
+  kind: "Choice",
+  namespaced: true,
+};
 
 /**
  * The verbs of choices (golden.kubegen.dev/v1 Choice).
  */
-export interface ChoicesClient extends Pick<ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>, "create" | "update" | "delete" | "deleteCollection" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"> {
-}
+export interface ChoicesClient extends Pick<
+  ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>,
+  | "create"
+  | "update"
+  | "delete"
+  | "deleteCollection"
+  | "get"
+  | "list"
+  | "listPages"
+  | "listAll"
+  | "watch"
+  | "patch"
+  | "apply"
+> {}
 
 /** The golden.kubegen.dev/v1 client: one getter per resource, all sharing one executor (and so one rate limiter). */
 export class GoldenV1Client {
@@ -34,6 +52,10 @@ export class GoldenV1Client {
   choices(namespace: string): ChoicesClient;
   choices(): rt.AllNamespaces<ChoicesClient>;
   choices(namespace?: string): ChoicesClient | rt.AllNamespaces<ChoicesClient> {
-    return new ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>(this.executor, choicesResource, namespace);
+    return new ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>(
+      this.executor,
+      choicesResource,
+      namespace,
+    );
   }
 }

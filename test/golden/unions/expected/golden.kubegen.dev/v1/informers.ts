@@ -7,10 +7,7 @@ import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types.js";
 import type { GoldenV1Client } from "./client.js";
-import {
-  newChoiceLister,
-  type ChoiceLister,
-} from "./lister.js";
+import { newChoiceLister, type ChoiceLister } from "./lister.js";
 
 /**
  * A shared informer of choices (golden.kubegen.dev/v1 Choice) and the lister over its cache.
