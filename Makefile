@@ -61,6 +61,7 @@ verify-codegen: generate ## Regenerate the sample-controller's committed code an
 envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last), and the client-go checker
 	@bash test/envtest/build.sh >/dev/null
 	@bash test/clientgo-checker/build.sh >/dev/null
+	@bash test/metrics-checker/build.sh >/dev/null
 
 test: verify-codegen typecheck ## Check generated code is fresh, type-check, then run unit, golden, corpus and integration tests
 	$(TEST_ENV) npx vitest run

@@ -292,3 +292,6 @@ export * from "./health/index.js";
 
 // helpers: finalizers, owner references, predicates, retry on conflict, waitFor, RetryWatcher
 export * from "./helpers/index.js";
+
+// metrics: Prometheus registry and exposition, client-go / controller-runtime metric names
+export * from "./metrics/index.js";

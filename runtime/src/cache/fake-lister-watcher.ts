@@ -6,7 +6,8 @@
 // initial-events-end bookmark, and lets a test inject failures, pause list
 // pages, close or break watches, make objects vanish without an event, and
 // take the "server" away (watches then wait unanswered, as while the
-// transport retries a refused connection).
+// transport retries a refused connection), or stall it (open watches go
+// silent and new ones wait unanswered, as with a SIGSTOPped API server).
 
 import { ApiError } from "../errors/api-error.js";
 import type { ListOptions, WatchOptions } from "../meta/options.js";
@@ -119,6 +120,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
   readonly #watchErrors: unknown[] = [];
   #pageCounter = 0;
   #unreachable: unknown;
+  #stalled = false;
 
   constructor(options: { serverSupportsWatchList?: boolean } = {}) {
     this.serverSupportsWatchList = options.serverSupportsWatchList ?? true;
@@ -146,10 +148,31 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
     for (const w of this.openWatches) if (w.answered) w.end();
   }
 
+  /**
+   * Stalls the "server" (a SIGSTOPped API server, a blackholed connection):
+   * open watches stay open but receive nothing (events and bookmarks are
+   * recorded in the history only) and new watches wait unanswered, until
+   * {@link resume}. Lists are not affected.
+   */
+  stall(): void {
+    this.#stalled = true;
+  }
+
+  /** Whether {@link stall} is in effect. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  /** Ends a {@link stall}: watches waiting for an answer get it now (and the history after their resourceVersion). */
+  resume(): void {
+    this.#stalled = false;
+    if (this.#unreachable === undefined) for (const w of this.openWatches) if (!w.answered) this.#serve(w);
+  }
+
   /** Brings the "server" back: watches waiting for an answer get it now. */
   reconnect(): void {
     this.#unreachable = undefined;
-    for (const w of this.openWatches) if (!w.answered) this.#serve(w);
+    if (!this.#stalled) for (const w of this.openWatches) if (!w.answered) this.#serve(w);
   }
 
   /** The stored objects. */
@@ -174,6 +197,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
 
   #emit(event: WatchEvent<T>): void {
     this.#history.push({ rv: this.resourceVersion, event });
+    if (this.#stalled) return;
     for (const w of this.openWatches) if (w.answered) w.send(event);
   }
 
@@ -211,6 +235,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
   /** Sends a BOOKMARK at the current resourceVersion to open watches. */
   bookmark(): void {
     const ev = { type: "BOOKMARK", object: { metadata: { resourceVersion: String(this.resourceVersion) } } as unknown as T } as const;
+    if (this.#stalled) return;
     for (const w of this.openWatches) if (w.answered) w.send(ev);
   }
 
@@ -276,7 +301,7 @@ export class FakeListerWatcher<T extends KubernetesObject> implements ListerWatc
       stream.fail(err);
       return stream;
     }
-    if (this.#unreachable === undefined) this.#serve(stream);
+    if (this.#unreachable === undefined && !this.#stalled) this.#serve(stream);
     return stream;
   }
 

@@ -21,8 +21,12 @@
 //    (Connecting while the transport retries; lastError holds the last
 //    failure). A streaming list waiting 10 s and more for its initial-events-end
 //    bookmark is reported (AwaitingInitialEventsWarning) to the watch error
-//    handler every 10 s, without counting as an error.
-// 7. Stopping resolves once every watch is closed, timers are cleared and
+//    handler every 10 s, without counting as an error. health().stale turns
+//    true when nothing (event, bookmark, watch answer) came for staleAfterMs
+//    (2 min); the silent watch is closed and re-established from the last
+//    resourceVersion. informersReady() / informersReadyCheck() fail on stale.
+// 7. A 410 relists at once: it resets the backoff grown during an outage.
+// 8. Stopping resolves once every watch is closed, timers are cleared and
 //    handler calls in flight have returned.
 
 export * from "./keys.js";
@@ -33,6 +37,7 @@ export * from "./list-watch.js";
 export * from "./reflector.js";
 export * from "./handlers.js";
 export * from "./shared-informer.js";
+export * from "./readiness.js";
 export * from "./wait.js";
 export * from "./lister.js";
 export * from "./metadata.js";

@@ -13,6 +13,11 @@
 //   Watching -> Connecting              the server closed the watch: re-watch at once
 //   any -> BackingOff -> (re)list       an error, 410 Expired or a very short watch
 //   Connecting -> BackingOff -> Connecting  network failure or 429 while starting a watch
+//   Watching | Connecting -> Stale      nothing heard for staleAfterMs: the watch is closed and
+//                                       a new one requested at the last RV (Stale until answered)
+//   Stale -> Watching                   the new watch was answered
+//   any -> Listing (no backoff)         a 410 Expired: the server answered, so the backoff that
+//                                       grew during an outage is reset and the relist starts at once
 //   any -> Stopped                      the signal aborted
 //
 // "Watching" means a watch response was actually received: while the
@@ -21,6 +26,22 @@
 //
 // The reflector never gives up: every failure is reported to `onError`, then it
 // waits a jittered, growing delay and tries again.
+//
+// Staleness. Watches ask for bookmarks (the API server sends one about once a
+// minute), so a healthy watch is never silent for long. "Heard from the
+// server" means a snapshot, a watch response, an event or a bookmark; when
+// nothing was heard for `staleAfterMs` (2 min) the reflector is `stale` (a
+// SIGSTOPped API server or a blackholed connection keep a TCP stream open and
+// silent, which no error reveals). Silence is measured on a monotonic clock
+// (`performance.now()`, injectable), never on the wall clock. A watch that
+// has been open that long without anything heard is closed and re-requested
+// at the last resourceVersion (a 410 then relists).
+//
+// 410 after an outage. client-go waits out its backoff before the relist that
+// follows a 410 (its backoff resets only after 2 min without one), so a cache
+// stays stale for up to 30 s after the server came back. Here a 410 is an
+// answer: it resets the backoff and the relist starts at once. A second 410
+// in a row, with no event or bookmark in between, backs off as usual.
 
 import { ApiError, hasStatusCause, isGone, isResourceExpired, isTooManyRequests } from "../errors/api-error.js";
 import { isNetworkError } from "../errors/network-error.js";
@@ -51,9 +72,10 @@ export interface ReflectorStore<T> {
  * The reflector's states; see the module comment for the transitions.
  * `Connecting`: a watch was requested and no response has been seen yet (the
  * server may be down while the transport retries). `Watching`: the server
- * answered the current watch.
+ * answered the current watch. `Stale`: nothing was heard for `staleAfterMs`;
+ * the silent watch was closed and a new one waits for its answer.
  */
-export type ReflectorState = "Idle" | "Listing" | "WatchListing" | "Connecting" | "Watching" | "BackingOff" | "Stopped";
+export type ReflectorState = "Idle" | "Listing" | "WatchListing" | "Connecting" | "Watching" | "Stale" | "BackingOff" | "Stopped";
 
 /** How the last full snapshot was obtained. */
 export type InitialListPath = "watch-list" | "list";
@@ -85,6 +107,10 @@ export interface ReflectorMetrics {
   errors: number;
   /** Backoff waits. */
   backoffs: number;
+  /** Watches closed because nothing was heard for `staleAfterMs`. */
+  staleWatches: number;
+  /** Relists started at once after a 410, without a backoff wait. */
+  immediateRelists: number;
 }
 
 /** Options of a {@link Reflector}; all have client-go's defaults. */
@@ -129,6 +155,15 @@ export interface ReflectorOptions<T> {
   onError?: (err: unknown, phase: ReflectorPhase) => void;
   /** Called on every state change. */
   onStateChange?: (state: ReflectorState) => void;
+  /**
+   * Nothing heard from the server (snapshot, watch response, event or
+   * bookmark) for this long (ms) makes the reflector stale and closes the
+   * silent watch (default 120 000: the API server sends a bookmark about once
+   * a minute). 0 turns staleness off.
+   */
+  staleAfterMs?: number;
+  /** Monotonic milliseconds for measuring silence (default `performance.now()`); tests pass a fake. */
+  monotonicNow?: () => number;
 }
 
 /** The annotation on the bookmark that ends a streaming list's initial events (`metav1.InitialEventsAnnotationKey`). */
@@ -140,10 +175,26 @@ const VERY_SHORT_WATCH_MS = 1000;
 const WATCH_GRACE_MS = 60_000;
 /** How often a streaming list still waiting for its initial-events-end bookmark is reported (client-go: 10 s). */
 export const INITIAL_EVENTS_WARNING_INTERVAL_MS = 10_000;
+/** Default of {@link ReflectorOptions.staleAfterMs}: two missed bookmarks. */
+export const DEFAULT_STALE_AFTER_MS = 120_000;
 
 /** Counters all at zero. */
 export function emptyReflectorMetrics(): ReflectorMetrics {
-  return { lists: 0, listPages: 0, watchLists: 0, watchListFallbacks: 0, watches: 0, relists: 0, expired: 0, bookmarks: 0, events: 0, errors: 0, backoffs: 0 };
+  return {
+    lists: 0,
+    listPages: 0,
+    watchLists: 0,
+    watchListFallbacks: 0,
+    watches: 0,
+    relists: 0,
+    expired: 0,
+    bookmarks: 0,
+    events: 0,
+    errors: 0,
+    backoffs: 0,
+    staleWatches: 0,
+    immediateRelists: 0,
+  };
 }
 
 /**
@@ -169,6 +220,23 @@ export class AwaitingInitialEventsWarning extends Error {
   }
 }
 
+/**
+ * Reported (to `onError`, phase `watch`) when a watch was closed because
+ * nothing was heard from the server for `silentMs`; the reflector re-watches
+ * at once from the last resourceVersion.
+ */
+export class StaleWatchError extends Error {
+  override readonly name = "StaleWatchError";
+  constructor(
+    /** The reflector's name. */
+    readonly reflector: string,
+    /** How long nothing was heard (ms). */
+    readonly silentMs: number,
+  ) {
+    super(`the watch of ${reflector} was silent for ${Math.round(silentMs / 1000)} s (no event, no bookmark): closed, re-watching`);
+  }
+}
+
 /** A watch that closed in under a second without an event (client-go `VeryShortWatchError`). */
 export class VeryShortWatchError extends Error {
   override readonly name = "VeryShortWatchError";
@@ -179,6 +247,10 @@ interface OpenWatch<T> {
   readonly abort: AbortController;
   readonly cancelGuard: () => void;
   readonly startedAt: number;
+  /** Monotonic start time (for the staleness watchdog). */
+  readonly startedMono: number;
+  /** Set when the watchdog closed it for silence. */
+  staleClosed: boolean;
   /** ADDED, MODIFIED and DELETED events applied from this watch. */
   events: number;
   /** Whether the server answered (response hook or any event). */
@@ -226,6 +298,8 @@ export class Reflector<T extends KubernetesObject> {
   readonly #transform: ((obj: T) => T) | undefined;
   readonly #onError: ((err: unknown, phase: ReflectorPhase) => void) | undefined;
   readonly #onStateChange: ((state: ReflectorState) => void) | undefined;
+  readonly #staleAfterMs: number;
+  readonly #mono: () => number;
   #useWatchList: boolean;
   #state: ReflectorState = "Idle";
   #lastSyncRv = "";
@@ -241,6 +315,15 @@ export class Reflector<T extends KubernetesObject> {
   /** Watches being closed; run() resolves only after they all finished. */
   readonly #closing = new Set<Promise<void>>();
   readonly #metrics: ReflectorMetrics = emptyReflectorMetrics();
+  /** Monotonic time the server was last heard from (undefined before the first snapshot). */
+  #heardMono: number | undefined;
+  #lastEventAt: number | undefined;
+  #lastBookmarkAt: number | undefined;
+  #cancelWatchdog: (() => void) | undefined;
+  /** The loop has ended: the watchdog stays disarmed. */
+  #halted = false;
+  /** The last cycle ended in a 410 and relisted without waiting (cleared by an event or bookmark). */
+  #relistedAtOnce = false;
 
   constructor(lw: ListerWatcher<T>, store: ReflectorStore<T>, options: ReflectorOptions<T> = {}) {
     this.#lw = lw;
@@ -255,6 +338,8 @@ export class Reflector<T extends KubernetesObject> {
     this.#transform = options.transform;
     this.#onError = options.onError;
     this.#onStateChange = options.onStateChange;
+    this.#staleAfterMs = Math.max(0, options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+    this.#mono = options.monotonicNow ?? (() => performance.now());
   }
 
   /** The current state. */
@@ -290,6 +375,33 @@ export class Reflector<T extends KubernetesObject> {
   /** A copy of the counters. */
   get metrics(): Readonly<ReflectorMetrics> {
     return { ...this.#metrics };
+  }
+
+  /** When (clock ms, wall) the last ADDED, MODIFIED or DELETED event arrived. */
+  get lastEventAt(): number | undefined {
+    return this.#lastEventAt;
+  }
+
+  /** When (clock ms, wall) the last BOOKMARK arrived. */
+  get lastBookmarkAt(): number | undefined {
+    return this.#lastBookmarkAt;
+  }
+
+  /** Monotonic ms since the server was last heard from (snapshot, watch response, event, bookmark); undefined before the first snapshot. */
+  get silentForMs(): number | undefined {
+    return this.#heardMono === undefined ? undefined : Math.max(0, this.#mono() - this.#heardMono);
+  }
+
+  /**
+   * True when, after the first snapshot, nothing was heard from the server
+   * for `staleAfterMs`, whatever the state (a silent watch, a watch waiting
+   * for its answer, backing off, a hanging list). Never true once stopped or
+   * with `staleAfterMs: 0`.
+   */
+  get stale(): boolean {
+    if (this.#staleAfterMs === 0 || this.#state === "Stopped") return false;
+    const silent = this.silentForMs;
+    return silent !== undefined && silent >= this.#staleAfterMs;
   }
 
   /**
@@ -331,17 +443,68 @@ export class Reflector<T extends KubernetesObject> {
 
   async #loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      let atOnce = false;
       try {
         await this.#listAndWatch(signal);
       } catch (err) {
         if (signal.aborted) break;
         this.#report(err, phaseOf(this.#state));
+        // a 410 is the server answering: forget the outage's backoff and relist now (once in a row)
+        atOnce = isExpiredOrTooLarge(err) && !this.#relistedAtOnce;
       }
       if (signal.aborted) break;
+      this.#relistedAtOnce = atOnce;
+      if (atOnce) {
+        this.#backoff.reset();
+        this.#metrics.immediateRelists++;
+        continue;
+      }
       await this.#wait(signal);
     }
+    this.#halted = true;
+    this.#cancelWatchdog?.();
     await Promise.all(this.#closing);
     this.#setState("Stopped");
+  }
+
+  // --- staleness -----------------------------------------------------------------
+
+  /** The server answered (snapshot, watch response, event or bookmark). */
+  #heard(): void {
+    const first = this.#heardMono === undefined;
+    this.#heardMono = this.#mono();
+    if (first) this.#armWatchdog(this.#staleAfterMs);
+  }
+
+  #armWatchdog(ms: number): void {
+    if (this.#staleAfterMs === 0 || this.#halted) return;
+    this.#cancelWatchdog = this.#clock.setTimer(ms, () => this.#watchdog());
+  }
+
+  /**
+   * Closes the current watch when nothing was heard since it started (or
+   * since the last answer, whichever is later) for staleAfterMs; re-arms
+   * for the next deadline. Cheap events: the timer is not reset per event.
+   */
+  #watchdog(): void {
+    this.#cancelWatchdog = undefined;
+    if (this.#halted) return;
+    const now = this.#mono();
+    const open = this.#current;
+    const since = Math.max(this.#heardMono ?? now, open ? open.startedMono : Number.NEGATIVE_INFINITY);
+    const silent = now - since;
+    if (open && silent >= this.#staleAfterMs && !open.staleClosed) {
+      open.staleClosed = true;
+      this.#metrics.staleWatches++;
+      this.#setState("Stale");
+      open.abort.abort(new StaleWatchError(this.#name, now - (this.#heardMono ?? now)));
+      this.#armWatchdog(this.#staleAfterMs);
+      return;
+    }
+    // next deadline: when the current watch will have been silent for staleAfterMs; with no
+    // watch to close (backing off, listing) or one already closed, check again a period later
+    const wait = open && !open.staleClosed && silent < this.#staleAfterMs ? this.#staleAfterMs - silent : this.#staleAfterMs;
+    this.#armWatchdog(Math.max(1, wait));
   }
 
   /** One backoff wait; false when the signal aborted meanwhile. */
@@ -440,6 +603,7 @@ export class Reflector<T extends KubernetesObject> {
 
   #snapshot(items: T[], rv: string, path: InitialListPath): void {
     this.#store.replace(items, rv);
+    this.#heard();
     if (this.#snapshots > 0) this.#metrics.relists++;
     this.#snapshots++;
     this.#lastSyncRv = rv;
@@ -479,9 +643,11 @@ export class Reflector<T extends KubernetesObject> {
         const r = await open.iterator.next();
         if (r.done) throw new WatchListEndedError(`the streaming list of ${this.#name} ended before its initial-events-end bookmark`);
         open.responded = true;
+        if (this.#heardMono !== undefined) this.#heard();
         const ev = r.value;
         if (ev.type === "BOOKMARK") {
           this.#metrics.bookmarks++;
+          this.#lastBookmarkAt = this.#clock.now();
           if (ev.object?.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] === "true") {
             cancelWarning?.();
             this.#metrics.watchLists++;
@@ -542,6 +708,8 @@ export class Reflector<T extends KubernetesObject> {
         signal.removeEventListener("abort", onAbort);
       },
       startedAt: this.#clock.now(),
+      startedMono: this.#mono(),
+      staleClosed: false,
       events: 0,
       responded: respondedEarly,
     };
@@ -550,9 +718,10 @@ export class Reflector<T extends KubernetesObject> {
 
   /** The server answered `open`: if it is the watch being waited for, the reflector is now watching. */
   #responded(open: OpenWatch<T>): void {
-    if (open.responded) return;
+    if (open.responded || open.staleClosed) return;
     open.responded = true;
-    if (this.#current === open && this.#state === "Connecting") this.#setState("Watching");
+    if (this.#heardMono !== undefined) this.#heard();
+    if (this.#current === open && (this.#state === "Connecting" || this.#state === "Stale")) this.#setState("Watching");
   }
 
   #close(open: OpenWatch<T>): void {
@@ -584,7 +753,7 @@ export class Reflector<T extends KubernetesObject> {
       // a watch-list stream (already answered) goes on as the watch; otherwise wait for the response
       open ??= this.#openWatch(signal, { resourceVersion: this.#lastSyncRv });
       this.#current = open;
-      this.#setState(open.responded ? "Watching" : "Connecting");
+      this.#setState(open.responded ? "Watching" : this.stale ? "Stale" : "Connecting");
       let failure: unknown;
       let ended = false;
       try {
@@ -597,6 +766,11 @@ export class Reflector<T extends KubernetesObject> {
       this.#current = undefined;
       this.#close(current);
       if (signal.aborted) return;
+      if (current.staleClosed) {
+        // the watchdog closed a silent watch: report it and re-watch at once from the last RV
+        this.#report(new StaleWatchError(this.#name, this.silentForMs ?? 0), "watch");
+        continue;
+      }
       if (failure === undefined) {
         if (ended && current.events === 0 && this.#clock.now() - current.startedAt < VERY_SHORT_WATCH_MS) {
           throw new VeryShortWatchError(
@@ -628,12 +802,16 @@ export class Reflector<T extends KubernetesObject> {
     for (;;) {
       const r = await open.iterator.next();
       if (r.done) return true;
+      if (open.staleClosed) return true; // closed by the watchdog: whatever was buffered is not applied
       if (!open.responded) this.#responded(open); // an event is proof enough of a response
+      this.#heard();
+      this.#relistedAtOnce = false;
       const ev = r.value;
       const obj = ev.object;
       if (!obj || typeof obj !== "object") continue;
       if (ev.type === "BOOKMARK") {
         this.#metrics.bookmarks++;
+        this.#lastBookmarkAt = this.#clock.now();
         const rv = resourceVersionOf(obj);
         if (rv) {
           this.#lastSyncRv = rv;
@@ -643,6 +821,7 @@ export class Reflector<T extends KubernetesObject> {
       }
       open.events++;
       this.#metrics.events++;
+      this.#lastEventAt = this.#clock.now();
       const item = this.#apply(obj);
       if (ev.type === "ADDED") this.#store.add(item);
       else if (ev.type === "MODIFIED") this.#store.update(item);
@@ -654,7 +833,7 @@ export class Reflector<T extends KubernetesObject> {
 }
 
 function phaseOf(state: ReflectorState): ReflectorPhase {
-  if (state === "Watching" || state === "Connecting") return "watch";
+  if (state === "Watching" || state === "Connecting" || state === "Stale") return "watch";
   if (state === "WatchListing") return "watch-list";
   return "list";
 }

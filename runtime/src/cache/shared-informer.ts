@@ -11,7 +11,9 @@
 // - Cached objects are deep-frozen (option `freeze`, default true).
 // - Snapshots come from a LIST by default; the streaming list (client-go's
 //   default since 1.35) is opt-in (`useWatchList`), see ReflectorOptions.
-// - health() says Watching only once the server answered the current watch.
+// - health() says Watching only once the server answered the current watch,
+//   and `stale` when nothing (event, bookmark, answer) came for staleAfterMs.
+// - A 410 relists at once instead of waiting out the backoff of an outage.
 // - waitForCacheSync rejects instead of hanging when the initial sync cannot
 //   succeed by retrying; see {@link isNonRetryableSyncError} for the rule.
 
@@ -46,7 +48,10 @@ import {
 
 /** Options of a {@link SharedIndexInformer}; the clock, jitter, backoff, paging and watch ones go to its reflector. */
 export interface SharedIndexInformerOptions<T>
-  extends Pick<ReflectorOptions<T>, "clock" | "random" | "backoff" | "pageSize" | "minWatchTimeoutMs" | "useWatchList"> {
+  extends Pick<
+    ReflectorOptions<T>,
+    "clock" | "random" | "backoff" | "pageSize" | "minWatchTimeoutMs" | "useWatchList" | "staleAfterMs" | "monotonicNow"
+  > {
   /** Names the informer in messages and errors, e.g. `configmaps`. */
   name?: string;
   /** Default resync period of handlers (ms); 0 (default) = no resync. Resync replays the cache, it never contacts the server. */
@@ -66,6 +71,8 @@ export interface SharedIndexInformerOptions<T>
   onWatchError?: WatchErrorHandler;
   /** Receives errors thrown by event handlers. Default: console.error. */
   onHandlerError?: (err: unknown, notification: Notification<T>) => void;
+  /** Called on every state change of the reflector (for logs and tests; health() has the current one). */
+  onStateChange?: (state: ReflectorState) => void;
 }
 
 /** Called with every error of the list/watch cycle; the informer keeps retrying afterwards. */
@@ -77,14 +84,29 @@ export interface InformerHealth {
    * The reflector's state. `Watching` (the healthy steady state) only once
    * the server answered the current watch; `Connecting` while a watch waits
    * for its answer (e.g. the transport retrying a refused connection: see
-   * {@link lastError}); `BackingOff` between failed attempts.
+   * {@link lastError}); `BackingOff` between failed attempts; `Stale` after
+   * a silent watch was closed, until its replacement is answered.
    */
   readonly state: ReflectorState;
-  /** Shorthand for `state === "Watching"`. */
+  /** `state === "Watching"` and not {@link stale}. */
   readonly isWatching: boolean;
   /**
+   * True when, after the first sync, nothing (watch event, bookmark, watch
+   * answer or snapshot) came from the server for `staleAfterMs` (default
+   * 2 min; the server sends a bookmark about once a minute). The cache may
+   * lag the server: readiness checks should fail. Measured on a monotonic
+   * clock. The silent watch is closed and re-established automatically.
+   */
+  readonly stale: boolean;
+  /** Monotonic ms since the server was last heard from; undefined before the first sync. */
+  readonly silentForMs: number | undefined;
+  /** When (clock ms, wall, for display) the last ADDED/MODIFIED/DELETED event arrived. */
+  readonly lastEventAt: number | undefined;
+  /** When (clock ms, wall, for display) the last BOOKMARK arrived. */
+  readonly lastBookmarkAt: number | undefined;
+  /**
    * True after the first sync while the informer is not watching (connecting,
-   * backing off or relisting) and not stopped: it lost its watch and is
+   * backing off, relisting or stale) and not stopped: it lost its watch and is
    * getting it back, so the cache may lag the server.
    */
   readonly reconnecting: boolean;
@@ -207,10 +229,15 @@ export class SharedIndexInformer<T extends KubernetesObject> {
   health(): InformerHealth {
     const r = this.#reflector;
     const state = this.#stopped ? "Stopped" : (r?.state ?? "Idle");
+    const stale = !this.#stopped && (r?.stale ?? false);
     return {
       state,
-      isWatching: state === "Watching",
-      reconnecting: this.#synced && state !== "Watching" && state !== "Stopped",
+      isWatching: state === "Watching" && !stale,
+      stale,
+      silentForMs: r?.silentForMs,
+      lastEventAt: r?.lastEventAt,
+      lastBookmarkAt: r?.lastBookmarkAt,
+      reconnecting: this.#synced && (state !== "Watching" || stale) && state !== "Stopped",
       synced: this.#synced,
       stopped: this.#stopped,
       lastSyncResourceVersion: this.lastSyncResourceVersion,
@@ -297,6 +324,8 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       ...(this.#options.pageSize !== undefined ? { pageSize: this.#options.pageSize } : {}),
       ...(this.#options.minWatchTimeoutMs !== undefined ? { minWatchTimeoutMs: this.#options.minWatchTimeoutMs } : {}),
       ...(this.#options.useWatchList !== undefined ? { useWatchList: this.#options.useWatchList } : {}),
+      ...(this.#options.staleAfterMs !== undefined ? { staleAfterMs: this.#options.staleAfterMs } : {}),
+      ...(this.#options.monotonicNow ? { monotonicNow: this.#options.monotonicNow } : {}),
       ...(transform || freeze
         ? {
             transform: (o: T) => {
@@ -308,6 +337,7 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       onError: (err, phase) => this.#onError(err, phase),
       onStateChange: (state) => {
         if (state === "Watching") this.#lastWarned = ""; // healthy again: the next failure is news
+        this.#options.onStateChange?.(state);
       },
     });
     this.#reflector = reflector;

@@ -16,6 +16,9 @@
 //    rejects with the informer's own error (e.g. a 403 ApiError) when the sync
 //    cannot succeed. After `signal` aborts it stops taking keys, lets the
 //    reconciles in flight finish (they see the same signal) and resolves.
+// 4. Given `metrics` (a Registry), it records controller-runtime's
+//    controller_runtime_reconcile_* families and, unless `metricsProvider` is
+//    set, its queue's workqueue_* families there; without one it records nothing.
 
 import type { KubernetesObject, OwnerReference } from "../meta/types.js";
 import type { DeletedFinalStateUnknown } from "../cache/keys.js";
@@ -31,6 +34,8 @@ import {
   type RateLimiter,
 } from "../workqueue/rate-limiters.js";
 import type { MetricsProvider } from "../workqueue/metrics.js";
+import type { Registry } from "../metrics/registry.js";
+import { controllerMetrics, workqueueMetricsProvider, type ControllerMetrics } from "../metrics/kube-metrics.js";
 
 /** A minimal structured logger (the controller and the event recorder log through it). */
 export interface Logger {
@@ -97,8 +102,16 @@ export interface ControllerOptions<K> {
   readonly clock?: Clock;
   /** Identifies a key for dedupe when keys are objects (see `QueueOptions.keyOf`); default the key itself. */
   readonly keyOf?: (key: K) => unknown;
-  /** Receives the queue's metrics (recorded under the controller's name). */
+  /** Receives the queue's metrics (recorded under the controller's name). Default: from `metrics`, if set. */
   readonly metricsProvider?: MetricsProvider;
+  /**
+   * A metrics registry: the controller records controller-runtime's
+   * `controller_runtime_reconcile_total{controller,result}`,
+   * `controller_runtime_reconcile_errors_total`, `controller_runtime_reconcile_time_seconds`,
+   * `controller_runtime_active_workers` and `controller_runtime_max_concurrent_reconciles`
+   * there, and its queue's `workqueue_*` families (unless `metricsProvider` is given).
+   */
+  readonly metrics?: Registry;
 }
 
 /** Options of {@link Controller.enqueueHandler}. */
@@ -158,6 +171,8 @@ export class Controller<K = string> {
   readonly #workers: number;
   readonly #informers: readonly SyncWaitable[];
   readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #metrics: ControllerMetrics | undefined;
   #phase: ControllerStatus["phase"] = "idle";
   #synced = false;
   #liveWorkers = 0;
@@ -173,13 +188,16 @@ export class Controller<K = string> {
     this.#informers = options.informers ?? [];
     this.#logger = options.logger ?? consoleLogger(`controller ${options.name}`);
     const clock = options.clock ?? realClock;
+    this.#clock = clock;
+    this.#metrics = options.metrics ? controllerMetrics(options.metrics, options.name, workers) : undefined;
+    const metricsProvider = options.metricsProvider ?? (options.metrics ? workqueueMetricsProvider(options.metrics) : undefined);
     const rateLimiter =
       options.rateLimiter ?? sampleControllerRateLimiter<K>({ clock, ...(options.keyOf ? { keyOf: options.keyOf } : {}) });
     this.queue = createRateLimitingQueue<K>(rateLimiter, {
       name: options.name,
       clock,
       ...(options.keyOf ? { keyOf: options.keyOf } : {}),
-      ...(options.metricsProvider ? { metricsProvider: options.metricsProvider } : {}),
+      ...(metricsProvider ? { metricsProvider } : {}),
     });
   }
 
@@ -319,6 +337,7 @@ export class Controller<K = string> {
 
   async #worker(signal: AbortSignal): Promise<void> {
     this.#liveWorkers++;
+    this.#metrics?.workers(1);
     try {
       while (!signal.aborted) {
         let next;
@@ -332,17 +351,22 @@ export class Controller<K = string> {
       }
     } finally {
       this.#liveWorkers--;
+      this.#metrics?.workers(-1);
     }
   }
 
   /** One key: reconcile, then apply the result (controller-runtime reconcileHandler). */
   async #process(key: K, signal: AbortSignal): Promise<void> {
     this.#inFlight++;
+    const metrics = this.#metrics;
+    const start = metrics ? this.#clock.monotonicMs() : 0;
+    const seconds = (): number => (this.#clock.monotonicMs() - start) / 1000;
     try {
       let result: ReconcileResult | void;
       try {
         result = await this.#reconcile(key, { signal });
       } catch (err) {
+        metrics?.reconciled("error", seconds());
         this.queue.addRateLimited(key);
         if (!(signal.aborted && err === signal.reason)) {
           this.#logger.error("reconcile failed; requeued with backoff", {
@@ -355,11 +379,14 @@ export class Controller<K = string> {
       }
       const after = result?.requeueAfterMs;
       if (after !== undefined && after > 0) {
+        metrics?.reconciled("requeue_after", seconds());
         this.queue.forget(key);
         this.queue.addAfter(key, after);
       } else if (result?.requeue) {
+        metrics?.reconciled("requeue", seconds());
         this.queue.addRateLimited(key);
       } else {
+        metrics?.reconciled("success", seconds());
         this.queue.forget(key);
       }
     } finally {

@@ -4,11 +4,14 @@
 // 200 "ok" when every check passes, 500 with one `[-]<name> failed: reason
 // withheld` line per failed check otherwise; `?verbose` lists every check;
 // `?exclude=<name>` skips one (repeatable); `/healthz/<name>` runs one.
-// Failure reasons are logged, never served.
+// Failure reasons are logged, never served. Given a metrics Registry it also
+// serves `/metrics` (Prometheus text format 0.0.4, metrics/registry.ts).
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { consoleLogger, type Logger } from "../controller/controller.js";
+import { informersReadyCheck, type HasInformerHealth } from "../cache/readiness.js";
+import { PROMETHEUS_TEXT_CONTENT_TYPE, type Registry } from "../metrics/registry.js";
 
 /** A named check: true (or a promise of true) means healthy; false, a throw or a rejection means not. */
 export type HealthCheck = () => boolean | Promise<boolean>;
@@ -23,10 +26,14 @@ export interface HealthServerOptions {
   readonly checks?: Readonly<Record<string, HealthCheck>>;
   /** Readiness-only checks (e.g. caches synced, workers running), served by `/readyz`. */
   readonly readyChecks?: Readonly<Record<string, HealthCheck>>;
+  /** Informers whose caches `/readyz` checks (as `informers`): each must be synced and not stale. */
+  readonly informers?: readonly HasInformerHealth[];
   /** A check that has not answered after this many ms fails (default 5000). */
   readonly checkTimeoutMs?: number;
   /** Where failing checks' errors are logged; default the console. */
   readonly logger?: Logger;
+  /** Serve this registry at `/metrics` (GET or HEAD); without it `/metrics` is a 404. */
+  readonly metrics?: Registry;
 }
 
 /** A running health server. */
@@ -45,14 +52,19 @@ interface CheckOutcome {
 }
 
 /**
- * Starts an HTTP server for `/healthz`, `/livez` and `/readyz` (GET or HEAD).
+ * Starts an HTTP server for `/healthz`, `/livez` and `/readyz` (GET or HEAD),
+ * and `/metrics` when {@link HealthServerOptions.metrics} is set.
  * Every check named in a response runs for that request; with no checks an
  * endpoint answers "ok". Resolves once listening; rejects if the port cannot
  * be bound.
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const live = options.checks ?? {};
-  const ready = { ...live, ...(options.readyChecks ?? {}) };
+  const ready = {
+    ...live,
+    ...(options.informers?.length ? { informers: informersReadyCheck(...options.informers) } : {}),
+    ...(options.readyChecks ?? {}),
+  };
   const timeoutMs = options.checkTimeoutMs ?? 5_000;
   const logger = options.logger ?? consoleLogger("health");
   const endpoints: Record<string, Readonly<Record<string, HealthCheck>>> = { healthz: live, livez: live, readyz: ready };
@@ -95,6 +107,21 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://health.invalid");
     const head = req.method === "HEAD";
+    if (url.pathname === "/metrics" && options.metrics) {
+      if (req.method !== "GET" && !head) {
+        res.setHeader("allow", "GET, HEAD");
+        send(res, 405, "method not allowed\n", head);
+        return;
+      }
+      const body = options.metrics.expose();
+      res.writeHead(200, {
+        "content-type": PROMETHEUS_TEXT_CONTENT_TYPE,
+        "cache-control": "no-cache, private",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(head ? undefined : body);
+      return;
+    }
     const [, endpoint, single, ...rest] = url.pathname.split("/");
     const checks = endpoint !== undefined ? endpoints[endpoint] : undefined;
     if (!checks || rest.length > 0 || (single !== undefined && single === "")) {

@@ -62,6 +62,12 @@ export interface ControlPlane {
   readonly controllerManager: boolean;
   /** Start-to-ready time in milliseconds. */
   readonly startupMs: number;
+  /**
+   * The running kube-apiserver's process id (a new one after
+   * {@link restartApiServer}; undefined if it could not be spawned), for tests
+   * that pause it with SIGSTOP/SIGCONT. Read-only: stop it with stopApiServer.
+   */
+  readonly apiServerPid: number | undefined;
   /** kube-apiserver alone: stop it (SIGTERM) without touching etcd. */
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port after {@link stopApiServer}. */
@@ -313,6 +319,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       controllerManager,
       startupMs,
+      get apiServerPid() {
+        return apiserver.child.pid;
+      },
       async stopApiServer() {
         await stopProcess(apiserver);
       },

@@ -22,7 +22,10 @@
 //     Retry-After, and on connection resets for GET (any method for watches;
 //     never for streams); one retry after a 401 when the credential rotated,
 //   - server Warning headers -> the warning handler,
-//   - redaction of secrets in every error it raises.
+//   - redaction of secrets in every error it raises,
+//   - request metrics, when a sink is set (metrics/request-metrics.ts): one
+//     result per HTTP attempt and one latency per `do` request, as client-go
+//     rest/request.go (updateURLMetrics in the retry loop; RequestLatency per request).
 // Request building (rest/build-request.ts) does no I/O; this does no building.
 
 import http, { type IncomingMessage } from "node:http";
@@ -32,6 +35,7 @@ import { NetworkError } from "../errors/network-error.js";
 import { featureGatesFor } from "../features/feature-gates.js";
 import { redact, redactWarning, registerConfigSecrets, registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
+import { requestMetricsSink, type RequestMetricsSink } from "../metrics/request-metrics.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
 import { TlsFileSource } from "./cert-rotation.js";
@@ -165,6 +169,17 @@ export class Transport {
    * a NetworkError for transport failures (including the timeout).
    */
   async send(req: HttpRequest, options: SendOptions = {}): Promise<IncomingMessage> {
+    const metrics = requestMetricsSink();
+    if (!metrics || (options.kind ?? "do") !== "do") return this.#send(req, options, metrics);
+    const start = this.#clock.monotonicMs();
+    try {
+      return await this.#send(req, options, metrics);
+    } finally {
+      metrics.latency(req.method, this.#base.host, (this.#clock.monotonicMs() - start) / 1000);
+    }
+  }
+
+  async #send(req: HttpRequest, options: SendOptions, metrics: RequestMetricsSink | undefined): Promise<IncomingMessage> {
     const kind = options.kind ?? "do";
     const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
     const url = this.url(req);
@@ -207,6 +222,7 @@ export class Transport {
       try {
         res = await this.#once(url, req, auth, signal);
       } catch (err) {
+        metrics?.result("<error>", req.method, this.#base.host);
         if (signal?.aborted) return fail(err);
         if (err instanceof ConfigError) throw err;
         const code = (err as NodeJS.ErrnoException)?.code ?? "";
@@ -223,6 +239,7 @@ export class Transport {
       }
       this.#handleWarnings(res.headers.warning);
       const status = res.statusCode ?? 0;
+      metrics?.result(String(status), req.method, this.#base.host);
       if (status === 401 && !authRetried && !hasHeader(req.headers, "authorization")) {
         let rotated = false;
         try {

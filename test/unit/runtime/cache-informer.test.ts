@@ -91,15 +91,14 @@ describe("SharedIndexInformer", () => {
     await settle();
     expect(h.log).toEqual(["add d 0", "update a 0->1", "delete d"]);
 
-    // the watch expires; meanwhile b vanishes, c changes and e appears, unseen
+    // the watch expires; b vanishes, c changes and e appears behind the 410 (the watch never reads them)
     h.log.length = 0;
     t.lw.breakWatches(fakeApiError(410, "Expired", "too old resource version"));
-    await settle();
     t.lw.vanish("ns/b");
     t.lw.modify(cm("c", "2"));
     t.lw.add(cm("e"));
-    await t.clock.advance(1200);
-    await settle();
+    await settle(); // a 410 relists at once: no backoff wait
+
     expect(h.log.sort()).toEqual(["add e 0", "delete ns/b (tombstone of v0)", "update c 0->2"]); // a unchanged: no event
     expect(t.informer.indexer.listKeys().sort()).toEqual(["ns/a", "ns/c", "ns/e"]);
     expect(t.informer.health().metrics.relists).toBe(1);
@@ -120,12 +119,11 @@ describe("SharedIndexInformer", () => {
       if (o.continue) seenDuringRelist.push(t.informer.indexer.listKeys().sort());
     };
     t.lw.breakWatches(fakeApiError(410, "Expired", "too old"));
-    await settle();
     t.lw.vanish("ns/a");
     t.lw.vanish("ns/b");
-    t.lw.add(cm("f"));
-    await t.clock.advance(1200);
-    await settle();
+    t.lw.add(cm("f")); // behind the 410: only the relist sees it
+    await settle(); // a 410 relists at once: no backoff wait
+
     const old = ["ns/a", "ns/b", "ns/c", "ns/d", "ns/e"];
     expect(seenDuringRelist).toEqual([old]); // 4 objects in pages of 2: one continue page
     expect(t.informer.indexer.listKeys().sort()).toEqual(["ns/c", "ns/d", "ns/e", "ns/f"]);
@@ -328,10 +326,8 @@ describe("SharedIndexInformer", () => {
       a.data!.v = "mutated";
     }).toThrow(TypeError);
     t.lw.breakWatches(fakeApiError(410, "Expired", "old"));
-    await settle();
     t.lw.vanish("ns/b");
-    await t.clock.advance(1200);
-    await settle();
+    await settle(); // a 410 relists at once
     expect(deletes).toHaveLength(1);
     expect(isTombstone(deletes[0]!)).toBe(true);
     expect(Object.isFrozen(deletes[0])).toBe(true);

@@ -110,14 +110,11 @@ describe("Reflector", () => {
     expect(t.lw.watchCalls[1]).toMatchObject({ resourceVersion: "6", allowWatchBookmarks: true });
     expect(t.lw.watchCalls[1]!.sendInitialEvents).toBeUndefined();
 
-    // a 410 on the watch: back off, then relist (classic list: the refusal was remembered)
+    // a 410 on the watch: relist at once, no backoff (classic list: the refusal was remembered)
     t.lw.breakWatches(fakeApiError(410, "Expired", "too old resource version"));
     await settle();
-    expect(t.states.slice(3)).toEqual(["BackingOff"]);
     expect(isResourceExpired(t.errors.at(-1))).toBe(true);
-    await t.clock.advance(1200); // 800 * 1.5
-    await settle();
-    expect(t.states.slice(3)).toEqual(["BackingOff", "Listing", "Watching"]);
+    expect(t.states.slice(3)).toEqual(["Listing", "Watching"]);
     // a relist asks for the last synced RV; the RV=0 list came back paginated, so paging stays on (client-go rule)
     expect(t.lw.listCalls[3]).toEqual({ resourceVersion: "6", resourceVersionMatch: "NotOlderThan", limit: 2 });
     expect(t.r.metrics).toMatchObject({ lists: 2, relists: 1, expired: 1 });
@@ -139,7 +136,7 @@ describe("Reflector", () => {
     // the relist at the last RV is unpaginated (the watch cache serves it whole); the one at "" pages again
     expect(t.lw.listCalls[1]).toEqual({ resourceVersion: "2", resourceVersionMatch: "NotOlderThan" });
     expect(t.lw.listCalls[2]).toEqual({ resourceVersion: "", limit: 500 });
-    expect(t.states.filter((s) => s === "BackingOff")).toHaveLength(1); // no backoff between the two lists
+    expect(t.states.filter((s) => s === "BackingOff")).toHaveLength(0); // no backoff after the 410, nor between the two lists
     expect(t.r.state).toBe("Watching");
     t.ac.abort();
     await done;
