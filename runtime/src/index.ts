@@ -295,3 +295,6 @@ export * from "./helpers/index.js";
 
 // metrics: Prometheus registry and exposition, client-go / controller-runtime metric names
 export * from "./metrics/index.js";
+
+// tracing: OpenTelemetry spans (optional peer dependency @opentelemetry/api; off until enableTracing())
+export * from "./tracing/index.js";

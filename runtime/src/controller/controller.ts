@@ -19,6 +19,9 @@
 // 4. Given `metrics` (a Registry), it records controller-runtime's
 //    controller_runtime_reconcile_* families and, unless `metricsProvider` is
 //    set, its queue's workqueue_* families there; without one it records nothing.
+// 5. With tracing enabled (tracing/otel.ts), each reconcile is an INTERNAL
+//    span `reconcile <name>` (key, result), active while the reconcile runs,
+//    so the requests it makes are its children.
 
 import type { KubernetesObject, OwnerReference } from "../meta/types.js";
 import type { DeletedFinalStateUnknown } from "../cache/keys.js";
@@ -36,6 +39,7 @@ import {
 import type { MetricsProvider } from "../workqueue/metrics.js";
 import type { Registry } from "../metrics/registry.js";
 import { controllerMetrics, workqueueMetricsProvider, type ControllerMetrics } from "../metrics/kube-metrics.js";
+import { startReconcileSpan } from "../tracing/otel.js";
 
 /** A minimal structured logger (the controller and the event recorder log through it). */
 export interface Logger {
@@ -361,11 +365,13 @@ export class Controller<K = string> {
     const metrics = this.#metrics;
     const start = metrics ? this.#clock.monotonicMs() : 0;
     const seconds = (): number => (this.#clock.monotonicMs() - start) / 1000;
+    const span = startReconcileSpan(this.name, String(key));
     try {
       let result: ReconcileResult | void;
       try {
-        result = await this.#reconcile(key, { signal });
+        result = await (span ? span.run(() => this.#reconcile(key, { signal })) : this.#reconcile(key, { signal }));
       } catch (err) {
+        span?.end("error", err);
         metrics?.reconciled("error", seconds());
         this.queue.addRateLimited(key);
         if (!(signal.aborted && err === signal.reason)) {
@@ -379,13 +385,16 @@ export class Controller<K = string> {
       }
       const after = result?.requeueAfterMs;
       if (after !== undefined && after > 0) {
+        span?.end("requeue_after");
         metrics?.reconciled("requeue_after", seconds());
         this.queue.forget(key);
         this.queue.addAfter(key, after);
       } else if (result?.requeue) {
+        span?.end("requeue");
         metrics?.reconciled("requeue", seconds());
         this.queue.addRateLimited(key);
       } else {
+        span?.end("success");
         metrics?.reconciled("success", seconds());
         this.queue.forget(key);
       }

@@ -25,7 +25,10 @@
 //   - redaction of secrets in every error it raises,
 //   - request metrics, when a sink is set (metrics/request-metrics.ts): one
 //     result per HTTP attempt and one latency per `do` request, as client-go
-//     rest/request.go (updateURLMetrics in the retry loop; RequestLatency per request).
+//     rest/request.go (updateURLMetrics in the retry loop; RequestLatency per request),
+//   - tracing, when enableTracing() was called (tracing/otel.ts): one CLIENT
+//     span per request (retries are its `retry` events; it ends with the
+//     final response head), and its W3C traceparent/tracestate headers.
 // Request building (rest/build-request.ts) does no I/O; this does no building.
 
 import http, { type IncomingMessage } from "node:http";
@@ -36,6 +39,7 @@ import { featureGatesFor } from "../features/feature-gates.js";
 import { redact, redactWarning, registerConfigSecrets, registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { requestMetricsSink, type RequestMetricsSink } from "../metrics/request-metrics.js";
+import { startRequestSpan, tracingEnabled, type RequestSpan } from "../tracing/otel.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
 import { TlsFileSource } from "./cert-rotation.js";
@@ -169,17 +173,36 @@ export class Transport {
    * a NetworkError for transport failures (including the timeout).
    */
   async send(req: HttpRequest, options: SendOptions = {}): Promise<IncomingMessage> {
+    const span = tracingEnabled() ? startRequestSpan(req.method, this.url(req)) : undefined;
+    if (!span) return this.#measured(req, options, undefined);
+    try {
+      // the caller's own traceparent, if any, wins
+      const res = await this.#measured({ ...req, headers: { ...span.headers, ...req.headers } }, options, span);
+      span.end(res.statusCode ?? 0);
+      return res;
+    } catch (err) {
+      span.fail(err);
+      throw err;
+    }
+  }
+
+  async #measured(req: HttpRequest, options: SendOptions, span: RequestSpan | undefined): Promise<IncomingMessage> {
     const metrics = requestMetricsSink();
-    if (!metrics || (options.kind ?? "do") !== "do") return this.#send(req, options, metrics);
+    if (!metrics || (options.kind ?? "do") !== "do") return this.#send(req, options, metrics, span);
     const start = this.#clock.monotonicMs();
     try {
-      return await this.#send(req, options, metrics);
+      return await this.#send(req, options, metrics, span);
     } finally {
       metrics.latency(req.method, this.#base.host, (this.#clock.monotonicMs() - start) / 1000);
     }
   }
 
-  async #send(req: HttpRequest, options: SendOptions, metrics: RequestMetricsSink | undefined): Promise<IncomingMessage> {
+  async #send(
+    req: HttpRequest,
+    options: SendOptions,
+    metrics: RequestMetricsSink | undefined,
+    span: RequestSpan | undefined,
+  ): Promise<IncomingMessage> {
     const kind = options.kind ?? "do";
     const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
     const url = this.url(req);
@@ -231,6 +254,7 @@ export class Transport {
           (kind === "watch" && (NETWORK_RETRY_CODES.has(code) || code === "ETIMEDOUT"));
         if (retryable && attempt < maxRetries) {
           attempt++;
+          span?.retry(code);
           // client-go synthesises a 500 with Retry-After: 1 for these
           await this.#sleep(1000, signal).catch(fail);
           continue;
@@ -253,6 +277,7 @@ export class Transport {
         }
         if (rotated) {
           authRetried = true;
+          span?.retry("401");
           res.resume();
           continue;
         }
@@ -260,6 +285,7 @@ export class Transport {
       const retryAfter = parseRetryAfter(res.headers["retry-after"]);
       if ((status === 429 || status >= 500) && retryAfter !== undefined && attempt < maxRetries) {
         attempt++;
+        span?.retry(String(status));
         res.resume();
         await this.#sleep(retryAfter * 1000, signal).catch(fail);
         continue;
