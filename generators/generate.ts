@@ -13,9 +13,9 @@ import { emitIndexes } from "./emit/indexes.js";
 import { emitInformers } from "./emit/informers.js";
 import { emitListers } from "./emit/listers.js";
 import { emitTypes } from "./emit/types.js";
-import type { ApiModel } from "./ir/types.js";
 import type { Diagnostic } from "./ir/types.js";
 import { buildModel } from "./ir/build.js";
+import { planModel, type Plan } from "./ir/plan.js";
 import { Diagnostics, SchemaError, UsageError } from "./load/errors.js";
 import { loadInputs } from "./load/index.js";
 import { TemplateSet } from "./render/templates.js";
@@ -69,16 +69,16 @@ export interface GenerateResult {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** Runs the emitters of the chosen artifacts. */
-function emitAll(model: ApiModel, artifacts: ReadonlySet<Artifact>): EmittedFile[] {
+/** Runs the emitters of the chosen artifacts over the model's plan. */
+function emitAll(plan: Plan, artifacts: ReadonlySet<Artifact>): EmittedFile[] {
   return [
-    ...emitTypes(model),
-    ...(artifacts.has("applyconfigurations") ? emitApplyConfigurations(model) : []),
-    ...(artifacts.has("clients") ? emitClients(model) : []),
-    ...(artifacts.has("fakes") ? emitFakes(model) : []),
-    ...(artifacts.has("listers") ? emitListers(model) : []),
-    ...(artifacts.has("informers") ? emitInformers(model) : []),
-    ...emitIndexes(model, artifacts),
+    ...emitTypes(plan),
+    ...(artifacts.has("applyconfigurations") ? emitApplyConfigurations(plan) : []),
+    ...(artifacts.has("clients") ? emitClients(plan) : []),
+    ...(artifacts.has("fakes") ? emitFakes(plan) : []),
+    ...(artifacts.has("listers") ? emitListers(plan) : []),
+    ...(artifacts.has("informers") ? emitInformers(plan) : []),
+    ...emitIndexes(plan, artifacts),
   ];
 }
 
@@ -127,7 +127,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     );
   }
   const templates = new TemplateSet();
-  let rendered: RenderedFile[] = emitAll(model, artifacts).map((f) => ({ path: f.path, content: templates.render(f) }));
+  let rendered: RenderedFile[] = emitAll(planModel(model), artifacts).map((f) => ({ path: f.path, content: templates.render(f) }));
   const types = model.groupVersions.reduce((n, gv) => n + gv.types.length, 0);
   const resources = model.groupVersions.reduce((n, gv) => n + gv.resources.length, 0);
   progress(`generated ${[...artifacts].join(", ")} for ${model.groupVersions.length} group-versions, ${types} types, ${resources} resources in ${seconds(t0)}`);

@@ -4,21 +4,20 @@
 // the module's server-side-apply schema table (list/map semantics per field),
 // which extraction and the fake clientset's apply read. Builds views only.
 
-import type { ApiModel, GroupVersion, ListSemantics, Resource, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
+import type { ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
 import {
   INHERITED_BUILDER_METHODS,
   OBJECT_MEMBERS,
   applyConfigurationName,
   applySchemaTypeName,
-  applyModuleFunctions,
-  builderClassNames,
   builderMethodName,
   uniqueName,
 } from "../ir/naming.js";
+import { builderClassOrThrow, isObjectMeta, type GroupVersionPlan, type Plan } from "../ir/plan.js";
 import { docText, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
-import { ImportCollector, moduleAccessors, unionMembers } from "./ts-type.js";
+import { ImportCollector, unionMembers } from "./ts-type.js";
 import { callArguments, propertyType, literalLayout, mapType, memberChain, objectLiteral, parenthesizedUnion, typeArgumentList, unionType } from "../render/layout.js";
 
 /** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
@@ -95,56 +94,6 @@ interface BuilderView {
   rest?: string;
 }
 
-/** The module's structs by name, for resolving references. */
-type Defs = ReadonlyMap<string, { readonly gv: GroupVersion; readonly types: ReadonlyMap<string, TypeDef> }>;
-
-function lookup(defs: Defs, target: { module: string; name: string }): TypeDef | undefined {
-  return defs.get(target.module)?.types.get(target.name);
-}
-
-const classNames = new WeakMap<GroupVersion, Map<string, string>>();
-
-/** The builder class of a type of `gv` (builderClassNames, derived once per group-version). */
-export function builderClassName(gv: GroupVersion, typeName: string): string {
-  let names = classNames.get(gv);
-  if (!names) classNames.set(gv, (names = builderClassNames(gv.types.map((t) => t.name))));
-  const name = names.get(typeName);
-  if (name === undefined) throw new Error(`internal error: ${gv.names.modulePath} has no type ${typeName}`);
-  return name;
-}
-
-const functionNames = new WeakMap<GroupVersion, ReturnType<typeof applyModuleFunctions>>();
-
-/** The resource of a builder type that gets extraction functions, or undefined. */
-function extractedResource(gv: GroupVersion, def: TypeDef): Resource | undefined {
-  const resource = gv.resources.find((r) => r.typeName === def.name);
-  return resource && isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type) && resource.verbs.includes("patch") ? resource : undefined;
-}
-
-/**
- * The exported functions of gv's applyconfigurations.ts, builder factories
- * and extraction functions (applyModuleFunctions), derived once per
- * group-version; the scaffolded controller calls the same names.
- */
-export function applyFunctionNames(model: ApiModel, gv: GroupVersion): ReturnType<typeof applyModuleFunctions> {
-  let names = functionNames.get(gv);
-  if (!names) {
-    const builders = gv.types.filter(hasBuilder);
-    const extracts = builders.flatMap((def) => {
-      const resource = extractedResource(gv, def);
-      return resource ? [{ typeName: def.name, status: resource.subresources.some((s) => s.name === "status") }] : [];
-    });
-    names = applyModuleFunctions(builders.map((d) => d.name), extracts, moduleAccessors(model).values());
-    functionNames.set(gv, names);
-  }
-  return names;
-}
-
-/** True when a TypeDef gets a builder: an object type that is not a list kind. */
-export function hasBuilder(def: TypeDef): boolean {
-  return !def.alias && !def.listOf;
-}
-
 /**
  * How server-side apply merges a list: the explicit `x-kubernetes-list-type`,
  * else what the strategic-merge markers imply (kube-openapi's schema
@@ -162,11 +111,11 @@ function applyListType(list: ListSemantics): { listType: "atomic" | "set" | "map
 /** Resolves references for one module: TypeScript text for builder fields, and schema nodes. */
 class ApplyTypes {
   readonly imports: ImportCollector;
-  readonly #defs: Defs;
+  readonly #plan: Plan;
 
-  constructor(imports: ImportCollector, defs: Defs) {
+  constructor(imports: ImportCollector, plan: Plan) {
     this.imports = imports;
-    this.#defs = defs;
+    this.#plan = plan;
   }
 
   /** The TypeScript type a builder field holds: builders for structs, plain types otherwise. */
@@ -201,14 +150,14 @@ class ApplyTypes {
     if ("runtime" in target) {
       return [RUNTIME_BUILDERS.has(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`];
     }
-    const def = lookup(this.#defs, target);
+    const owner = this.#plan.module(target.module);
+    const def = owner?.types.get(target.name);
     if (def?.alias) return this.members(def.alias);
     // A list kind has no builder (as in client-go); a field holding one is applied as plain JSON.
     if (def?.listOf) return ["{ [key: string]: rt.JsonValue }"];
-    const gv = this.#defs.get(target.module)?.gv;
-    if (!gv) throw new Error(`internal error: no module ${target.module}`);
+    if (!owner) throw new Error(`internal error: no module ${target.module}`);
     const ref = this.imports.reference(target);
-    return [ref.slice(0, ref.length - target.name.length) + builderClassName(gv, target.name)];
+    return [ref.slice(0, ref.length - target.name.length) + builderClassOrThrow(owner, target.name)];
   }
 
   /** The schema node (TypeScript text of an ApplyNode) for a value. */
@@ -238,16 +187,12 @@ class ApplyTypes {
       if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
       return `rt.struct${callArguments([stringLiteral(target.runtime)])}`;
     }
-    const def = lookup(this.#defs, target);
+    const def = this.#plan.module(target.module)?.types.get(target.name);
     if (def?.alias) return this.node(def.alias);
     if (def?.listOf) return "rt.UNTYPED";
     this.imports.reference(target); // records the module whose schema this one needs
     return `rt.struct${callArguments([stringLiteral(applySchemaTypeName(target.module, target.name))])}`;
   }
-}
-
-function isObjectMeta(ref: TypeRef | undefined): boolean {
-  return ref?.kind === "ref" && "runtime" in ref.target && ref.target.runtime === "ObjectMeta";
 }
 
 /**
@@ -260,8 +205,9 @@ function schemaFieldNode(field: string, node: string): string {
   return OBJECT_MEMBERS.includes(field) && !node.startsWith("rt.") ? `${node} satisfies rt.ApplyNode` : node;
 }
 
-function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, functions: ReturnType<typeof applyModuleFunctions>): BuilderView {
-  const className = builderClassName(gv, def.name);
+function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): BuilderView {
+  const gv = p.gv;
+  const className = builderClassOrThrow(p, def.name);
   const withMeta = isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type);
   const base = withMeta ? (def.gvk ? "rt.ObjectApplyConfiguration" : "rt.MetadataApplyConfiguration") : undefined;
   const inherited = new Set(withMeta ? ["metadata", ...(def.gvk ? ["apiVersion", "kind"] : [])] : []);
@@ -292,8 +238,8 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
         element,
       };
     });
-  const resource = gv.resources.find((r) => r.typeName === def.name);
-  const factoryName = functions.factories.get(def.name)!;
+  const resource = p.resourceOfType.get(def.name);
+  const factoryName = p.factories.get(def.name)!;
   const typeMeta = def.gvk ? [`.withApiVersion(${stringLiteral(def.gvk.apiVersion)})`, `.withKind(${stringLiteral(def.gvk.kind)})`] : [];
   const calls: string[] = [...typeMeta];
   const params: string[] = [];
@@ -306,7 +252,7 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
     }
   }
   const extracts: ExtractView[] = [];
-  const fns = functions.extracts.get(def.name);
+  const fns = p.extracts.get(def.name);
   if (fns) {
     const main = fns.main;
     const extraction = `.extractApplyConfiguration<${typeArgumentList([className])}>${callArguments(["applySchema", stringLiteral(applySchemaTypeName(gv.names.modulePath, def.name)), "obj", "fieldManager", "options"])}`;
@@ -332,15 +278,13 @@ function builderView(gv: GroupVersion, def: TypeDef, types: ApplyTypes, function
 }
 
 /** Emits `applyconfigurations.ts` for every group-version with object types. */
-export function emitApplyConfigurations(model: ApiModel): EmittedFile[] {
-  const accessors = moduleAccessors(model);
-  const defs: Defs = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, { gv, types: new Map(gv.types.map((t) => [t.name, t])) }]));
+export function emitApplyConfigurations(plan: Plan): EmittedFile[] {
   const files: EmittedFile[] = [];
-  for (const gv of model.groupVersions.filter((g) => g.types.some(hasBuilder))) {
-    const imports = new ImportCollector(gv.names.modulePath, accessors);
-    const types = new ApplyTypes(imports, defs);
-    const functions = applyFunctionNames(model, gv);
-    const builders = gv.types.filter(hasBuilder).map((d) => builderView(gv, d, types, functions));
+  for (const p of plan.groupVersions.filter((g) => g.has.applyconfigurations)) {
+    const gv = p.gv;
+    const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
+    const types = new ApplyTypes(imports, plan);
+    const builders = p.builderTypes.map((d) => builderView(p, d, types));
     const deps = imports.moduleImports("applyconfigurations.js");
     files.push({
       path: `${gv.names.modulePath}/applyconfigurations.ts`,

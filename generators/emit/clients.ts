@@ -5,17 +5,11 @@
 
 import { stringLiteral } from "../ir/escape.js";
 import { callArguments, literalLayout, typeArgumentList, unionType } from "../render/layout.js";
-import type { ApiModel, GroupVersion, Resource, Subresource, TypeTarget } from "../ir/types.js";
-import {
-  groupClientClassName,
-  resourceClientNames,
-  resourceGetters,
-  subresourceMethodName,
-  type ResourceClientNames,
-} from "../ir/naming.js";
-import { builderClassName, hasBuilder } from "./applyconfigurations.js";
+import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
+import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
+import { builderClassOrThrow, type GroupVersionPlan, type Plan, type ResourcePlan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
-import { ImportCollector, moduleAccessors } from "./ts-type.js";
+import { ImportCollector } from "./ts-type.js";
 
 interface MethodView {
   doc: string[];
@@ -64,15 +58,15 @@ const VERB_METHODS: Record<string, readonly string[]> = {
   patch: ["patch", "apply"],
 };
 
-function typeMetaOf(model: ApiModel, target: TypeTarget): string {
+function typeMetaOf(plan: Plan, target: TypeTarget): string {
   if ("runtime" in target) return target.runtime === "Scale" ? literalLayout({ apiVersion: "autoscaling/v1", kind: "Scale" }) : "";
-  const gv = model.groupVersions.find((g) => g.names.modulePath === target.module);
-  const def = gv?.types.find((t) => t.name === target.name);
-  if (!gv || !def) return "";
-  return literalLayout({ apiVersion: def.gvk?.apiVersion ?? gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
+  const owner = plan.module(target.module);
+  const def = owner?.types.get(target.name);
+  if (!owner || !def) return "";
+  return literalLayout({ apiVersion: def.gvk?.apiVersion ?? owner.gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
 }
 
-function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
+function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
   if (s.name === "status") return []; // updateStatus and applyStatus are ResourceClient verbs; patch takes a subresource
   const path = `${r.plural}/{name}/${s.name}`;
   if (s.stream) {
@@ -88,7 +82,7 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
     ];
   }
   const body = s.kind ? imports.reference(s.kind) : self;
-  const meta = s.kind ? typeMetaOf(model, s.kind) : "";
+  const meta = s.kind ? typeMetaOf(plan, s.kind) : "";
   const withMeta = (args: string[]): string => callArguments(meta ? [...args, meta] : args, meta !== "");
   const methods: MethodView[] = [];
   if (s.name === "scale" && s.kind && s.verbs.includes("patch")) {
@@ -132,18 +126,19 @@ function subresourceMethods(model: ApiModel, r: Resource, s: Subresource, self: 
   return methods;
 }
 
-function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, getter: string, imports: ImportCollector): ResourceView {
-  const names = resourceClientNames(getter);
+function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports: ImportCollector): ResourceView {
+  const { gv } = p;
+  const r = rp.resource;
+  const { getter, clientType, implClass, infoConst } = rp.names;
+  const names: ResourceClientNames = { getter, clientType, implClass, infoConst };
   const type = `t.${r.typeName}`;
-  const hasList = gv.types.some((t) => t.name === r.listKind);
-  const listType = hasList ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
+  const listType = rp.listType ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
   const verbs = r.verbs.flatMap((v) => (Object.hasOwn(VERB_METHODS, v) ? VERB_METHODS[v]! : []));
   const status = r.subresources.find((s) => s.name === "status");
   if (status?.verbs.includes("update")) verbs.push("updateStatus");
   if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");
-  const methods = r.subresources.flatMap((s) => subresourceMethods(model, r, s, type, imports));
-  const kindDef = gv.types.find((t) => t.name === r.typeName);
-  const applyType = kindDef && hasBuilder(kindDef) ? `ac.${builderClassName(gv, r.typeName)}` : "rt.ApplyConfigurationLike";
+  const methods = r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports));
+  const applyType = rp.hasBuilder ? `ac.${builderClassOrThrow(p, r.typeName)}` : "rt.ApplyConfigurationLike";
   const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
   return {
     ...names,
@@ -166,26 +161,20 @@ function resourceView(model: ApiModel, gv: GroupVersion, r: Resource, getter: st
   };
 }
 
-/** True when a group-version gets a client module. */
-export function hasClient(gv: GroupVersion): boolean {
-  return gv.resources.length > 0;
-}
-
 /** Emits `client.ts` per group-version with resources, and the root `clientset.ts`. */
-export function emitClients(model: ApiModel): EmittedFile[] {
-  const accessors = moduleAccessors(model);
+export function emitClients(plan: Plan): EmittedFile[] {
   const files: EmittedFile[] = [];
-  const withClients = model.groupVersions.filter(hasClient);
-  for (const gv of withClients) {
-    const imports = new ImportCollector(gv.names.modulePath, accessors, "t");
-    const getters = resourceGetters(gv.resources);
-    const resources = gv.resources.map((r, i) => resourceView(model, gv, r, getters[i]!, imports));
+  const withClients = plan.groupVersions.filter((p) => p.has.client);
+  for (const p of withClients) {
+    const { gv } = p;
+    const imports = new ImportCollector(gv.names.modulePath, plan.accessors, "t");
+    const resources = p.resources.map((rp) => resourceView(plan, p, rp, imports));
     files.push({
       path: `${gv.names.modulePath}/client.ts`,
       template: "client",
       view: {
         apiVersion: gv.names.apiVersion,
-        clientClass: groupClientClassName(gv.names),
+        clientClass: p.clientClass,
         stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
         applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
         imports: imports.moduleImports("types.js"),
@@ -197,9 +186,9 @@ export function emitClients(model: ApiModel): EmittedFile[] {
     path: "clientset.ts",
     template: "clientset",
     view: {
-      groups: withClients.map((gv) => ({
+      groups: withClients.map(({ gv, clientClass }) => ({
         accessor: gv.names.accessor,
-        clientClass: groupClientClassName(gv.names),
+        clientClass,
         apiVersion: gv.names.apiVersion,
         path: `./${gv.names.modulePath}/client.js`,
       })),

@@ -7,12 +7,11 @@
 
 import { objectKey, stringLiteral } from "../ir/escape.js";
 import { literalLayout, objectLiteral } from "../render/layout.js";
-import type { ApiModel, Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
+import type { Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
-import { hasBuilder } from "./applyconfigurations.js";
-import { hasClient } from "./clients.js";
+import type { Plan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
-import { ImportCollector, moduleAccessors } from "./ts-type.js";
+import { ImportCollector } from "./ts-type.js";
 
 /** The runtime's ValidationNode, as plain data. */
 type ValidationNode = { [key: string]: Json };
@@ -27,7 +26,7 @@ const CONSTRAINTS = [
 class ValidationTable {
   readonly types = new Map<string, { properties: [string, ValidationNode][]; required: string[]; preserveUnknown: boolean; additional?: ValidationNode }>();
 
-  constructor(private readonly model: ApiModel) {}
+  constructor(private readonly plan: Plan) {}
 
   /** Adds `def` of `gv` (and what it reaches) and returns its qualified name. */
   add(gv: GroupVersion, def: TypeDef): string {
@@ -74,11 +73,11 @@ class ValidationTable {
       case "ref": {
         const target = t.target;
         if ("runtime" in target) return target.runtime === "Time" || target.runtime === "MicroTime" ? { type: "string" } : {};
-        const owner = this.model.groupVersions.find((g) => g.names.modulePath === target.module) ?? gv;
-        const def = owner.types.find((d) => d.name === target.name);
+        const owner = this.plan.module(target.module) ?? this.plan.groupVersion(gv);
+        const def = owner.types.get(target.name);
         if (!def) return {};
-        if (def.alias) return this.node(owner, def.alias);
-        return { type: "object", ref: this.add(owner, def) };
+        if (def.alias) return this.node(owner.gv, def.alias);
+        return { type: "object", ref: this.add(owner.gv, def) };
       }
     }
   }
@@ -108,21 +107,19 @@ function propertyLine(key: string, node: ValidationNode): { key: string; node: s
 }
 
 /** Emits `fake.ts`. */
-export function emitFakes(model: ApiModel): EmittedFile[] {
-  const imports = new ImportCollector(".", moduleAccessors(model));
+export function emitFakes(plan: Plan): EmittedFile[] {
+  const imports = new ImportCollector(".", plan.accessors);
+  const withClients = plan.groupVersions.filter((p) => p.has.client);
   const kinds = [
-    ...new Set(
-      model.groupVersions.filter(hasClient).flatMap((gv) => gv.resources.map((r) => imports.reference({ module: gv.names.modulePath, name: r.typeName }))),
-    ),
+    ...new Set(withClients.flatMap(({ gv }) => gv.resources.map((r) => imports.reference({ module: gv.names.modulePath, name: r.typeName })))),
   ];
   const schemaImports = new Map<string, { alias: string; path: string }>();
   const tables = new Map<string, ValidationTable>();
-  const resources = model.groupVersions.filter(hasClient).flatMap((gv) =>
-    gv.resources.map((r) => {
+  const resources = withClients.flatMap(({ gv, resources: planned }) =>
+    planned.map(({ resource: r, kindType: def, hasBuilder }) => {
       const scale = r.subresources.find((s) => s.name === "scale")?.scale;
-      const def = gv.types.find((t) => t.name === r.typeName);
       let apply: string | undefined;
-      if (def && hasBuilder(def)) {
+      if (hasBuilder) {
         const alias = applyModuleAlias(gv.names.accessor);
         schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
         apply = objectLiteral([`schema: ${alias}.applySchema`, `type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))}`]);
@@ -130,7 +127,7 @@ export function emitFakes(model: ApiModel): EmittedFile[] {
       let validation: string | undefined;
       if (r.crd && def && !def.alias) {
         const tableName = `${gv.names.accessor}Validation`;
-        if (!tables.has(tableName)) tables.set(tableName, new ValidationTable(model));
+        if (!tables.has(tableName)) tables.set(tableName, new ValidationTable(plan));
         const root = tables.get(tableName)!.add(gv, def);
         validation = objectLiteral([`schema: ${tableName}`, `type: ${stringLiteral(root)}`]);
       }

@@ -5,25 +5,24 @@
 // `informers.ts` with the generated SharedInformerFactory (client-go
 // informers/factory.go). Builds views; the templates only print them.
 
-import type { ApiModel } from "../ir/types.js";
-import { groupClientClassName, groupInformersClassName } from "../ir/naming.js";
+import type { Plan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
-import { hasListers, listableResources } from "./listers.js";
 
 /** Emits `informers.ts` per group-version with listable resources, and the root `informers.ts`. */
-export function emitInformers(model: ApiModel): EmittedFile[] {
-  const withInformers = model.groupVersions.filter(hasListers);
-  const files: EmittedFile[] = withInformers.map((gv) => {
-    const resources = listableResources(gv);
-    return {
-      path: `${gv.names.modulePath}/informers.ts`,
-      template: "informers",
-      view: {
-        apiVersion: gv.names.apiVersion,
-        informersClass: groupInformersClassName(gv.names),
-        clientClass: groupClientClassName(gv.names),
-        resources: resources.map(({ resource: r, ...names }) => ({
-          ...names,
+export function emitInformers(plan: Plan): EmittedFile[] {
+  const withInformers = plan.groupVersions.filter((p) => p.has.listers);
+  const files: EmittedFile[] = withInformers.map(({ gv, listable, informersClass, clientClass }) => ({
+    path: `${gv.names.modulePath}/informers.ts`,
+    template: "informers",
+    view: {
+      apiVersion: gv.names.apiVersion,
+      informersClass,
+      clientClass,
+      resources: listable.map(({ resource: r, names }) => {
+        const { namespaceAccessor: _, ...lister } = names.lister;
+        return {
+          getter: names.getter,
+          ...lister,
           group: gv.group,
           version: gv.version,
           plural: r.plural,
@@ -33,17 +32,17 @@ export function emitInformers(model: ApiModel): EmittedFile[] {
           getterDoc: r.namespaced
             ? [`The shared informer of ${r.plural}, in the factory's namespace (all when it has none): the same one on every call.`]
             : [`The shared informer of ${r.plural} (cluster-scoped): the same one on every call.`],
-        })),
-      },
-    };
-  });
+        };
+      }),
+    },
+  }));
   files.push({
     path: "informers.ts",
     template: "informer-factory",
     view: {
-      groups: withInformers.map((gv) => ({
+      groups: withInformers.map(({ gv, informersClass }) => ({
         accessor: gv.names.accessor,
-        informersClass: groupInformersClassName(gv.names),
+        informersClass,
         apiVersion: gv.names.apiVersion,
         path: `./${gv.names.modulePath}/informers.js`,
       })),

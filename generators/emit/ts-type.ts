@@ -4,7 +4,7 @@
 
 import { posix } from "node:path";
 import { stringLiteral } from "../ir/escape.js";
-import type { ApiModel, TypeRef, TypeTarget } from "../ir/types.js";
+import type { TypeRef, TypeTarget } from "../ir/types.js";
 import { flatText, mapType, parenthesizedUnion, unionType } from "../render/layout.js";
 
 /** Collects what a module refers to while its types are rendered. */
@@ -51,11 +51,6 @@ export class ImportCollector {
 export function relativeImport(fromModule: string, toFile: string): string {
   const rel = posix.relative(fromModule, toFile);
   return rel.startsWith(".") ? rel : `./${rel}`;
-}
-
-/** modulePath -> accessor for every module. */
-export function moduleAccessors(model: ApiModel): Map<string, string> {
-  return new Map(model.groupVersions.map((gv) => [gv.names.modulePath, gv.names.accessor]));
 }
 
 function literal(v: unknown): string {

@@ -2,10 +2,11 @@
 // an interface for every kind and nested type. Builds views; the templates
 // only print them.
 
-import type { ApiModel, GroupVersion, TypeDef } from "../ir/types.js";
+import type { TypeDef } from "../ir/types.js";
+import type { GroupVersionPlan, Plan } from "../ir/plan.js";
 import { propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc, typeDoc } from "./docs.js";
-import { ImportCollector, moduleAccessors, typeLayout, unionMembers } from "./ts-type.js";
+import { ImportCollector, typeLayout, unionMembers } from "./ts-type.js";
 import { propertyType } from "../render/layout.js";
 import type { EmittedFile } from "./emitted.js";
 
@@ -24,14 +25,14 @@ interface TypeView {
   index?: string;
 }
 
-function deprecationNotes(gv: GroupVersion, t: TypeDef): string[] {
-  const r = gv.resources.find((x) => x.typeName === t.name);
+function deprecationNotes(p: GroupVersionPlan, t: TypeDef): string[] {
+  const r = p.resourceOfType.get(t.name);
   if (!r?.crd?.deprecated) return [];
-  return [`@deprecated ${r.crd.deprecationWarning ?? `${gv.names.apiVersion} ${r.kind} is deprecated.`}`];
+  return [`@deprecated ${r.crd.deprecationWarning ?? `${p.gv.names.apiVersion} ${r.kind} is deprecated.`}`];
 }
 
-function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeView {
-  const doc = typeDoc(t, deprecationNotes(gv, t));
+function typeView(p: GroupVersionPlan, t: TypeDef, imports: ImportCollector): TypeView {
+  const doc = typeDoc(t, deprecationNotes(p, t));
   if (t.alias) return { doc, name: t.name, alias: typeLayout(t.alias, imports), fields: [] };
   const fields = t.fields.map((f): FieldView => {
     const literal = t.gvk && (f.name === "apiVersion" || f.name === "kind") ? stringLiteral(t.gvk[f.name]) : undefined;
@@ -52,12 +53,12 @@ function typeView(gv: GroupVersion, t: TypeDef, imports: ImportCollector): TypeV
 }
 
 /** Emits one types.ts per group-version. */
-export function emitTypes(model: ApiModel): EmittedFile[] {
-  const accessors = moduleAccessors(model);
+export function emitTypes(plan: Plan): EmittedFile[] {
   const files: EmittedFile[] = [];
-  for (const gv of model.groupVersions) {
-    const imports = new ImportCollector(gv.names.modulePath, accessors);
-    const types = gv.types.map((t) => typeView(gv, t, imports));
+  for (const p of plan.groupVersions) {
+    const { gv } = p;
+    const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
+    const types = gv.types.map((t) => typeView(p, t, imports));
     files.push({
       path: `${gv.names.modulePath}/types.ts`,
       template: "types",

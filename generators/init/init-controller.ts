@@ -9,12 +9,11 @@ import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { applyFunctionNames, hasBuilder } from "../emit/applyconfigurations.js";
 import { literalExpression } from "../ir/escape.js";
-import { listableResources } from "../emit/listers.js";
 import { generate } from "../generate.js";
 import { buildModel } from "../ir/build.js";
-import { builderMethodName, listerNamespaceAccessor } from "../ir/naming.js";
+import { builderMethodName } from "../ir/naming.js";
+import { hasBuilder, planModel, type GroupVersionPlan } from "../ir/plan.js";
 import type { ApiModel, Diagnostic, Field, GroupVersion, Resource, TypeDef } from "../ir/types.js";
 import { Diagnostics, SchemaError, UsageError } from "../load/errors.js";
 import { loadInputs } from "../load/index.js";
@@ -134,13 +133,14 @@ function isConditions(f: Field): boolean {
   );
 }
 
-function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef, builders: ReadonlyMap<string, string>): StatusView {
+function statusView(p: GroupVersionPlan, resource: Resource, kindDef: TypeDef): StatusView {
+  const { gv } = p;
   const none: StatusView = { present: false, live: false, builder: "", observedGeneration: false, conditions: false, todo: false, setters: "" };
   if (!resource.subresources.some((s) => s.name === "status")) return none;
   const ref = kindDef.fields.find((f) => f.name === "status")?.type;
   if (ref?.kind !== "ref" || !("module" in ref.target) || ref.target.module !== gv.names.modulePath) return none;
   const name = ref.target.name;
-  const def = gv.types.find((t) => t.name === name);
+  const def = p.types.get(name);
   if (!def || !hasBuilder(def)) return none;
   const observedGeneration = def.fields.some(isObservedGeneration);
   const conditions = def.fields.some(isConditions);
@@ -148,7 +148,7 @@ function statusView(gv: GroupVersion, resource: Resource, kindDef: TypeDef, buil
   return {
     present: true,
     live: !others.some((f) => f.required),
-    builder: builders.get(def.name)!,
+    builder: p.factories.get(def.name)!,
     observedGeneration,
     conditions,
     todo: others.length > 0,
@@ -200,9 +200,10 @@ export async function initController(options: InitControllerOptions): Promise<In
   const first = crds[0];
   if (!first) throw SchemaError.at(options.crd, "", "the file holds no CustomResourceDefinition");
   const { gv, resource, schema } = pickVersion(model, first);
-  const kindDef = gv.types.find((t) => t.name === resource.typeName);
-  const listable = listableResources(gv).find((r) => r.resource === resource);
-  if (!kindDef || !listable) {
+  const planned = planModel(model).groupVersion(gv);
+  const kindDef = planned.types.get(resource.typeName);
+  const lister = planned.listable.find((r) => r.resource === resource)?.names;
+  if (!kindDef || !lister) {
     throw SchemaError.at(options.crd, first.pointerPrefix, `${resource.kind} cannot be listed and watched, so no informer can feed a controller`);
   }
 
@@ -214,8 +215,7 @@ export async function initController(options: InitControllerOptions): Promise<In
   const safeFile = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
   const derived = `${resource.plural}.${gv.group}.yaml`;
   const crdFile = safeFile.test(original) ? original : safeFile.test(derived) ? derived : "crd.yaml";
-  const builders = applyFunctionNames(model, gv).factories;
-  const status = statusView(gv, resource, kindDef, builders);
+  const status = statusView(planned, resource, kindDef);
   const sampleName = "example";
   const sample = {
     apiVersion: gv.names.apiVersion,
@@ -235,10 +235,10 @@ export async function initController(options: InitControllerOptions): Promise<In
     crdFile,
     modulePath: gv.names.modulePath,
     groupAccessor: gv.names.accessor,
-    getter: listable.getter,
-    listerAccessor: listerNamespaceAccessor(listable.getter),
+    getter: lister.getter,
+    listerAccessor: lister.lister.namespaceAccessor,
     namespaced: resource.namespaced,
-    builder: builders.get(resource.typeName)!,
+    builder: planned.factories.get(resource.typeName)!,
     builderArgs: resource.namespaced ? "name, namespace" : "name",
     controllerName,
     annotation: `${gv.group}/reconciled-generation`,

@@ -280,7 +280,7 @@ const GROUP_CLIENT_MEMBERS = ["executor", "forConfig", "new"];
  * The clientset getter of every resource of a group-version, in order: the
  * resourceGetterName, suffixed (`constructor2`) when it is taken by another
  * resource or would clash with a member of the client class or of every object.
- * Clients, listers and informers all use these.
+ * The plan (ir/plan.ts) derives them once; clients, listers and informers read them there.
  */
 export function resourceGetters(resources: readonly { readonly kind: string; readonly plural: string }[]): string[] {
   const taken = new Set<string>([...OBJECT_MEMBERS, ...GROUP_CLIENT_MEMBERS]);

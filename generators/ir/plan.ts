@@ -1,0 +1,195 @@
+// The plan: every fact emitters share about the model's resources and
+// group-versions, derived once after the IR is built (planModel) and then only
+// read. Names come from naming.ts; this module decides which names each
+// resource and group-version gets (getters made unique in the module, lister
+// names for listable resources, builder classes, applyconfigurations
+// functions) and which artifacts a group-version has, so clients, listers,
+// informers, fakes, indexes and `kubegen init` all read one answer.
+//
+// The plan is kept beside the IR, not in it: it holds Maps and is keyed by
+// the IR's own objects, so the IR stays plain JSON and its dump (the goldens'
+// ir.json) does not change with what emitters derive from it.
+
+import {
+  applyModuleFunctions,
+  builderClassNames,
+  groupClientClassName,
+  groupInformersClassName,
+  listerNames,
+  listerNamespaceAccessor,
+  resourceClientNames,
+  resourceGetters,
+  uniqueName,
+  type ListerNames,
+  type ResourceClientNames,
+} from "./naming.js";
+import type { ApiModel, GroupVersion, Resource, TypeDef, TypeRef } from "./types.js";
+
+/** Lister and informer names of a listable resource. */
+export interface ResourceListerNames extends ListerNames {
+  /** The lister's one-namespace accessor (`lister.deployments("ns")`; listerNamespaceAccessor). */
+  readonly namespaceAccessor: string;
+}
+
+/** The names of one resource: its client's, and (when it is listable) its lister's and informer's. */
+export interface ResourceNames extends ResourceClientNames {
+  /** Set only for resources that serve list and watch. */
+  readonly lister?: ResourceListerNames;
+}
+
+/** The derived facts of one resource. */
+export interface ResourcePlan {
+  readonly resource: Resource;
+  readonly names: ResourceNames;
+  /** The TypeDef of the kind, when the module declares it. */
+  readonly kindType?: TypeDef;
+  /** The TypeDef of the list kind, when the module declares it. */
+  readonly listType?: TypeDef;
+  /** The kind's type gets a builder (so the client's apply takes it). */
+  readonly hasBuilder: boolean;
+}
+
+/** A listable resource's plan, with its lister names. */
+export interface ListableResourcePlan extends ResourcePlan {
+  readonly names: ResourceNames & { readonly lister: ResourceListerNames };
+}
+
+/** The exported functions of one resource kind's extraction (`extractDeployment`, `extractDeploymentStatus`). */
+export interface ExtractFunctionNames {
+  readonly main: string;
+  readonly status?: string;
+}
+
+/** The derived facts of one group-version. */
+export interface GroupVersionPlan {
+  readonly gv: GroupVersion;
+  /** The module's types by name. */
+  readonly types: ReadonlyMap<string, TypeDef>;
+  /** Parallel to `gv.resources`. */
+  readonly resources: readonly ResourcePlan[];
+  /** The resources that get a lister and an informer, in order. */
+  readonly listable: readonly ListableResourcePlan[];
+  /** The first resource whose kind is each type name. */
+  readonly resourceOfType: ReadonlyMap<string, Resource>;
+  /** The types that get an apply-configuration builder, in order. */
+  readonly builderTypes: readonly TypeDef[];
+  /** The builder class of every type by type name (builderClassNames). */
+  readonly builderClasses: ReadonlyMap<string, string>;
+  /** The builder factory of every builder type by type name (applyModuleFunctions). */
+  readonly factories: ReadonlyMap<string, string>;
+  /** The extraction functions of every kind that gets them, by type name. */
+  readonly extracts: ReadonlyMap<string, ExtractFunctionNames>;
+  /** The group-version client class (`AppsV1Client`) and informers class (`AppsV1Informers`). */
+  readonly clientClass: string;
+  readonly informersClass: string;
+  /** Which per-module artifacts the group-version has content for. */
+  readonly has: { readonly applyconfigurations: boolean; readonly client: boolean; readonly listers: boolean };
+}
+
+/** Every derived fact of one run, keyed by the IR's objects. */
+export interface Plan {
+  readonly model: ApiModel;
+  /** modulePath -> import alias (the module's accessor), for every module. */
+  readonly accessors: ReadonlyMap<string, string>;
+  /** Parallel to `model.groupVersions`. */
+  readonly groupVersions: readonly GroupVersionPlan[];
+  /** The plan of a group-version of the model; throws for one that is not. */
+  groupVersion(gv: GroupVersion): GroupVersionPlan;
+  /** The plan of a module by its path, or undefined. */
+  module(modulePath: string): GroupVersionPlan | undefined;
+}
+
+/** True when a TypeDef gets a builder: an object type that is not a list kind. */
+export function hasBuilder(def: TypeDef): boolean {
+  return !def.alias && !def.listOf;
+}
+
+/** True when a reference is the runtime's ObjectMeta. */
+export function isObjectMeta(ref: TypeRef | undefined): boolean {
+  return ref?.kind === "ref" && "runtime" in ref.target && ref.target.runtime === "ObjectMeta";
+}
+
+/** True when a resource can feed an informer: it serves list and watch. */
+export function isListable(r: Resource): boolean {
+  return r.verbs.includes("list") && r.verbs.includes("watch");
+}
+
+function planGroupVersion(gv: GroupVersion, accessors: ReadonlyMap<string, string>): GroupVersionPlan {
+  const types = new Map(gv.types.map((t) => [t.name, t]));
+  const resourceOfType = new Map<string, Resource>();
+  for (const r of gv.resources) if (!resourceOfType.has(r.typeName)) resourceOfType.set(r.typeName, r);
+  const builderTypes = gv.types.filter(hasBuilder);
+  const builderClasses = builderClassNames(gv.types.map((t) => t.name));
+
+  // Getters are unique in the module; lister type names are unique among the listable resources.
+  const getters = resourceGetters(gv.resources);
+  const listerKinds = new Set<string>();
+  const resources = gv.resources.map((r, i): ResourcePlan => {
+    const getter = getters[i]!;
+    const lister = isListable(r)
+      ? { ...listerNames(uniqueName(r.typeName, listerKinds), getter), namespaceAccessor: listerNamespaceAccessor(getter) }
+      : undefined;
+    const kindType = types.get(r.typeName);
+    const listType = types.get(r.listKind);
+    return {
+      resource: r,
+      names: { ...resourceClientNames(getter), ...(lister ? { lister } : {}) },
+      ...(kindType ? { kindType } : {}),
+      ...(listType ? { listType } : {}),
+      hasBuilder: kindType !== undefined && hasBuilder(kindType),
+    };
+  });
+  const listable = resources.filter((p): p is ListableResourcePlan => p.names.lister !== undefined);
+
+  // Extraction functions for kinds with ObjectMeta that can be patched (applied).
+  const extractSpecs = builderTypes.flatMap((def) => {
+    const r = resourceOfType.get(def.name);
+    if (!r || !isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type) || !r.verbs.includes("patch")) return [];
+    return [{ typeName: def.name, status: r.subresources.some((s) => s.name === "status") }];
+  });
+  const functions = applyModuleFunctions(
+    builderTypes.map((d) => d.name),
+    extractSpecs,
+    accessors.values(),
+  );
+  return {
+    gv,
+    types,
+    resources,
+    listable,
+    resourceOfType,
+    builderTypes,
+    builderClasses,
+    factories: functions.factories,
+    extracts: functions.extracts,
+    clientClass: groupClientClassName(gv.names),
+    informersClass: groupInformersClassName(gv.names),
+    has: { applyconfigurations: builderTypes.length > 0, client: gv.resources.length > 0, listers: listable.length > 0 },
+  };
+}
+
+/** Derives the plan of a model (once per run, after buildModel). */
+export function planModel(model: ApiModel): Plan {
+  const accessors = new Map(model.groupVersions.map((gv) => [gv.names.modulePath, gv.names.accessor]));
+  const groupVersions = model.groupVersions.map((gv) => planGroupVersion(gv, accessors));
+  const byGv = new Map(groupVersions.map((p) => [p.gv, p]));
+  const byPath = new Map(groupVersions.map((p) => [p.gv.names.modulePath, p]));
+  return {
+    model,
+    accessors,
+    groupVersions,
+    groupVersion(gv) {
+      const p = byGv.get(gv);
+      if (!p) throw new Error(`internal error: ${gv.names.modulePath} is not in the planned model`);
+      return p;
+    },
+    module: (modulePath) => byPath.get(modulePath),
+  };
+}
+
+/** The builder class of a type of a planned group-version; throws for a type it does not declare. */
+export function builderClassOrThrow(p: GroupVersionPlan, typeName: string): string {
+  const name = p.builderClasses.get(typeName);
+  if (name === undefined) throw new Error(`internal error: ${p.gv.names.modulePath} has no type ${typeName}`);
+  return name;
+}
