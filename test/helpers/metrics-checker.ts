@@ -1,41 +1,16 @@
 // The metrics checker: test/metrics-checker, a Go program that parses a
 // Prometheus text exposition with Prometheus' own parser (expfmt) and prints
-// the families as JSON. `make envtest` builds it (test/metrics-checker/build.sh)
-// into a cache folder named by a hash of its sources; this finds it the same
-// way, or takes KUBEGEN_METRICS_CHECKER. Tests skip without it, except under
+// the families as JSON. `make envtest` builds it; go-checker.ts finds it
+// (or KUBEGEN_METRICS_CHECKER names it). Tests skip without it, except under
 // CI=true, where a missing checker is a failure.
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { accessSync, constants, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findGoChecker, type CheckerLookup } from "./go-checker.js";
 
-const source = join(dirname(fileURLToPath(import.meta.url)), "..", "metrics-checker");
-
-export type CheckerLookup = { found: true; path: string } | { found: false; reason: string };
-
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type { CheckerLookup } from "./go-checker.js";
 
 /** Where the metrics checker binary is, or why it is not there. */
-export function findMetricsChecker(env = process.env): CheckerLookup {
-  if (env.KUBEGEN_METRICS_CHECKER) {
-    const p = env.KUBEGEN_METRICS_CHECKER;
-    return executable(p) ? { found: true, path: p } : { found: false, reason: `KUBEGEN_METRICS_CHECKER=${p} is missing or not executable` };
-  }
-  const root = env.KUBEGEN_METRICS_CHECKER_DIR ?? join(homedir(), ".cache", "kubegen", "metrics-checker");
-  const hash = createHash("sha256");
-  for (const f of ["main.go", "go.mod", "go.sum"]) hash.update(readFileSync(join(source, f)));
-  const path = join(root, hash.digest("hex").slice(0, 16), "metrics-checker");
-  if (executable(path)) return { found: true, path };
-  return { found: false, reason: `the metrics checker is not built for the current sources (${path}): run \`make envtest\`` };
+export function findMetricsChecker(env: NodeJS.ProcessEnv = process.env): CheckerLookup {
+  return findGoChecker("metrics-checker", env);
 }
 
 /** One parsed family, as the checker prints it. */

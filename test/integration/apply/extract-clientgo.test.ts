@@ -3,11 +3,9 @@
 // and for every (object, manager, subresource) pair kubegen's generated extract<Kind> must return
 // exactly the JSON that client-go v0.36's generated Extract<Kind>From returns (built-ins), or that
 // managedfields.ExtractInto with the group-version's OpenAPI v3 schema returns (a CRD). client-go
-// runs in test/clientgo-checker, a Go program `make envtest` builds; see findClientGoChecker below.
+// runs in test/clientgo-checker, a Go program `make envtest` builds (found by test/helpers/go-checker.ts).
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,37 +15,8 @@ import type * as CoreV1 from "../../../.tmp/generated/k8s-1.36/core/v1/index.js"
 import { generateApplyModules } from "../../helpers/apply-clients.js";
 import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
 import { installCrd } from "../../helpers/crd.js";
-import { generatedDir, generateFresh, importGenerated, removeGenerated, repoRoot } from "../../helpers/generated.js";
-
-const checkerSource = join(repoRoot, "test/clientgo-checker");
-
-type CheckerLookup = { found: true; path: string } | { found: false; reason: string };
-
-/**
- * The checker binary: `KUBEGEN_CLIENTGO_CHECKER` when set, else the one test/clientgo-checker/
- * build.sh (run by `make envtest`) put in its cache under the hash of the sources it was built
- * from, so a stale build is never used.
- */
-function findClientGoChecker(env = process.env): CheckerLookup {
-  const executable = (p: string): boolean => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (env.KUBEGEN_CLIENTGO_CHECKER) {
-    const p = env.KUBEGEN_CLIENTGO_CHECKER;
-    return executable(p) ? { found: true, path: p } : { found: false, reason: `KUBEGEN_CLIENTGO_CHECKER=${p} is missing or not executable` };
-  }
-  const root = env.KUBEGEN_CLIENTGO_CHECKER_DIR ?? join(homedir(), ".cache", "kubegen", "clientgo-checker");
-  const hash = createHash("sha256");
-  for (const f of ["main.go", "go.mod", "go.sum"]) hash.update(readFileSync(join(checkerSource, f)));
-  const path = join(root, hash.digest("hex").slice(0, 16), "clientgo-checker");
-  if (executable(path)) return { found: true, path };
-  return { found: false, reason: `the client-go checker is not built for the current sources (${path}): run \`make envtest\`` };
-}
+import { generatedDir, generateFresh, importGenerated, removeGenerated } from "../../helpers/generated.js";
+import { findGoChecker } from "../../helpers/go-checker.js";
 
 interface CheckerCase {
   id: string;
@@ -142,7 +111,7 @@ spec:
 `;
 
 const cp = controlPlane();
-const checker = findClientGoChecker();
+const checker = findGoChecker("clientgo-checker");
 if (cp && !checker.found && process.env.CI !== "true") console.warn(`skipping the client-go extraction comparison: ${checker.reason}`);
 const namespace = useTestNamespace(cp, "cgx");
 const outs: string[] = [];
