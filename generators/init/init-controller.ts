@@ -19,6 +19,7 @@ import { Diagnostics, SchemaError, UsageError } from "../load/errors.js";
 import { loadInputs } from "../load/index.js";
 import type { CrdInput, Schema } from "../load/schema.js";
 import { isUrl } from "../load/sources.js";
+import { CONFIG_FILES, deployView } from "./deploy-view.js";
 import { packageJson, packedDependencies, registryDependencies, type ToolVersions } from "./package-json.js";
 import { sampleBody } from "./sample-object.js";
 import { InitTemplates } from "./templates.js";
@@ -246,6 +247,8 @@ export async function initController(options: InitControllerOptions): Promise<In
     sample: literalExpression(sample, 2, 4),
     sampleName,
     testTitle: `reconciles a new ${resource.kind}`,
+    informerResource: `${resource.plural}.${gv.group}`,
+    deploy: deployView(name, { group: gv.group, plural: resource.plural, appliesStatus: status.live, leaseName: controllerName }),
   };
 
   const templates = new InitTemplates();
@@ -257,8 +260,15 @@ export async function initController(options: InitControllerOptions): Promise<In
     ["vitest.config.ts", templates.render("vitest.config.ts", view)],
     ["src/controller.ts", templates.render("controller.ts", view)],
     ["src/main.ts", templates.render("main.ts", view)],
+    ["src/manager.ts", templates.render("manager.ts", view)],
+    ["test/control-plane.ts", templates.render("control-plane.ts", view)],
+    ["test/support.ts", templates.render("test-support.ts", view)],
     ["test/controller.test.ts", templates.render("controller.test.ts", view)],
+    ["test/deploy.test.ts", templates.render("deploy.test.ts", view)],
     ["test/tsconfig.json", templates.render("test-tsconfig.json", view)],
+    ["Dockerfile", templates.render("Dockerfile", view)],
+    [".dockerignore", templates.render("dockerignore", view)],
+    ...CONFIG_FILES.map((f): [string, string] => [`config/${f}`, templates.render(`config/${f}`, view)]),
   ];
   const crdBytes = await readFile(crdPath);
   let generatedFiles = 0;

@@ -99,3 +99,15 @@ export function literalExpression(value: unknown, indent = 0, start = 0): string
   };
   return print(value, 0);
 }
+
+/**
+ * A YAML double-quoted scalar holding exactly `s`, for text written into YAML
+ * (the scaffold's config/ manifests; the `yaml` helper of templates/init).
+ * JSON's escaping is a valid YAML double-quoted scalar; the characters YAML
+ * does not allow unescaped (DEL, C1 controls, the BOM, U+FFFE and U+FFFF),
+ * and U+2028, U+2029 (line breaks to YAML 1.1 readers), become `\uXXXX`.
+ * Quoted always, so `yes`, `on`, `0x10`, `~` or `null` stay strings.
+ */
+export function yamlString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -121,20 +121,27 @@ function text(value: unknown, helper: string): string {
 }
 
 /** Compile options every kubegen template is compiled with. */
-const COMPILE_OPTIONS: Parameters<typeof Handlebars.compile>[1] = {
+const COMPILE_OPTIONS = {
   strict: true,
   noEscape: true,
   knownHelpersOnly: true,
   knownHelpers: { str: true, comment: true, ...Object.fromEntries(Object.keys(LAYOUT_HELPERS).map((h) => [h, true])) },
   preventIndent: true,
-};
+} satisfies Parameters<typeof Handlebars.compile>[1];
 
-/** A Handlebars environment with the escaping helpers, and a compiler with kubegen's options. */
-export function templateEnvironment(): { env: typeof Handlebars; compile: (source: string) => Handlebars.TemplateDelegate } {
+/**
+ * A Handlebars environment with the escaping helpers, and a compiler with
+ * kubegen's options. `extra` adds escaping helpers of one template family
+ * (init's `yaml`); they become known helpers of that environment only.
+ */
+export function templateEnvironment(
+  extra: Readonly<Record<string, (value: unknown) => string>> = {},
+): { env: typeof Handlebars; compile: (source: string) => Handlebars.TemplateDelegate } {
   const env = Handlebars.create();
-  for (const [name, fn] of Object.entries(HELPERS)) env.registerHelper(name, fn);
+  for (const [name, fn] of Object.entries({ ...HELPERS, ...extra })) env.registerHelper(name, fn);
   for (const [name, fn] of Object.entries(LAYOUT_HELPERS)) env.registerHelper(name, fn as Handlebars.HelperDelegate);
-  return { env, compile: (source) => env.compile(source, COMPILE_OPTIONS) };
+  const options = { ...COMPILE_OPTIONS, knownHelpers: { ...COMPILE_OPTIONS.knownHelpers, ...Object.fromEntries(Object.keys(extra).map((h) => [h, true])) } };
+  return { env, compile: (source) => env.compile(source, options) };
 }
 
 /** A compiled template set. */

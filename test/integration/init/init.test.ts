@@ -3,19 +3,25 @@
 // the repository, whose kubegen scaffolds projects with `--packages`. Each
 // project runs `npm install` (its kubegen dependencies are the tarballs, by
 // relative file: path), builds, type-checks and passes its own test, which
-// starts its own control plane. The Foo project's main.ts then runs against
-// the shared control plane: health endpoints, a Lease with --leader-elect, a
-// reconcile, and a clean exit on SIGTERM that releases the Lease.
+// starts its own control plane: the controller test, and the deploy test
+// (config/ dry-run and applied, then the manager run with only the
+// ServiceAccount's token, so the generated RBAC is exactly enough). The Foo
+// project's main.ts then runs against the shared control plane: health and
+// metrics endpoints, a Lease with --leader-elect, a reconcile, and a clean
+// exit on SIGTERM that releases the Lease. A third project is scaffolded from
+// a real third-party CRD in ../shared/crds and passes its own tests too.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type RestConfig } from "@kubegen/runtime";
 import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
 import { installCrd } from "../../helpers/crd.js";
 import { childEnv, npmInstall, packedTarballs, sh, type CommandResult } from "../../helpers/packages.js";
+import { sharedData } from "../../helpers/shared-data.js";
 
 const cp = controlPlane();
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -66,9 +72,74 @@ describe.skipIf(!cp)("kubegen init controller", () => {
       start: "node dist/main.js",
     });
     expect(readFileSync(join(project, "crd/foos.yaml"), "utf8")).toBe(readFileSync(fooCrd, "utf8"));
-    for (const f of [".gitignore", "README.md", "tsconfig.json", "src/main.ts", "src/controller.ts", "test/controller.test.ts", "src/generated/index.ts"]) {
+    for (const f of [
+      ".gitignore",
+      ".dockerignore",
+      "Dockerfile",
+      "README.md",
+      "tsconfig.json",
+      "src/main.ts",
+      "src/manager.ts",
+      "src/controller.ts",
+      "test/controller.test.ts",
+      "test/deploy.test.ts",
+      "src/generated/index.ts",
+    ]) {
       expect(existsSync(join(project, f)), f).toBe(true);
     }
+  });
+
+  it("writes config/: a Namespace, ServiceAccount, exactly the RBAC the code uses, and a hardened Deployment", () => {
+    const docs = configDocuments(project);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ""}/${d.metadata.name}`)).toEqual([
+      "Namespace//foo-controller-system",
+      "ServiceAccount/foo-controller-system/foo-controller",
+      "ClusterRole//foo-controller",
+      "ClusterRoleBinding//foo-controller",
+      "Role/foo-controller-system/foo-controller-leader-election",
+      "RoleBinding/foo-controller-system/foo-controller-leader-election",
+      "Deployment/foo-controller-system/foo-controller",
+    ]);
+    const kind = (k: string) => docs.find((d) => d.kind === k)!;
+    const group = "samplecontroller.kubegen.dev";
+    expect(kind("ClusterRole").rules).toEqual([
+      { apiGroups: [group], resources: ["foos"], verbs: ["list", "watch"] },
+      { apiGroups: [group], resources: ["foos"], verbs: ["patch"] },
+      { apiGroups: [group], resources: ["foos/status"], verbs: ["patch"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+    ]);
+    expect(kind("Role").rules).toEqual([
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["foo-controller"], verbs: ["get", "update"] },
+    ]);
+    const pod = kind("Deployment").spec.template.spec;
+    expect(pod.serviceAccountName).toBe("foo-controller");
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    const [container] = pod.containers;
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.args).toContain("--leader-elect");
+    expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container.resources.limits.memory).toBeTruthy();
+    expect(readFileSync(join(project, "README.md"), "utf8")).toContain("kubectl apply -f crd/ -f config/");
+  });
+
+  it("writes a multi-stage Dockerfile that runs production dependencies as a numeric non-root user", () => {
+    const dockerfile = readFileSync(join(project, "Dockerfile"), "utf8");
+    const from = dockerfile.match(/^FROM .*$/gm) ?? [];
+    expect(from).toEqual(["FROM ${NODE_IMAGE} AS build", "FROM ${NODE_IMAGE}"]);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-slim$/m);
+    const [build, runtime] = dockerfile.split(/^FROM \$\{NODE_IMAGE\}$/m);
+    expect(build).toMatch(/^RUN npm ci$/m);
+    expect(build).toMatch(/^RUN npm run build$/m);
+    expect(runtime).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    const users = runtime!.match(/^USER (\d+)(?::(\d+))?$/m);
+    expect(users, "USER must be numeric").not.toBeNull();
+    expect(Number(users![1])).toBeGreaterThan(0);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+    expect(runtime).toMatch(/^CMD \["--leader-elect"\]$/m);
+    expect(readFileSync(join(project, ".dockerignore"), "utf8").split("\n")).toEqual(expect.arrayContaining(["node_modules/", "dist/"]));
   });
 
   it("installs, builds and type-checks", () => {
@@ -82,10 +153,10 @@ describe.skipIf(!cp)("kubegen init controller", () => {
     expect(typecheck.code, typecheck.output).toBe(0);
   }, 900_000);
 
-  it("passes its own test against a control plane it starts", () => {
+  it("passes its own tests against a control plane it starts: the controller, and config/ deployed with only its RBAC", () => {
     const test = run("npm", ["test"]);
     expect(test.code, test.output).toBe(0);
-    expect(test.output).toMatch(/1 passed/);
+    expect(test.output).toMatch(/(?<!\d)3 passed/);
   }, 600_000);
 
   it("regenerates src/generated with npm run generate, changing nothing", () => {
@@ -117,7 +188,7 @@ describe.skipIf(!cp)("kubegen init controller", () => {
       child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
       child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
 
-      const health = await until(() => /serving \/healthz and \/readyz url="([^"]+)"/.exec(output)?.[1]);
+      const health = await until(() => /serving \/healthz, \/readyz and \/metrics url="([^"]+)"/.exec(output)?.[1]);
       expect((await fetch(`${health}/healthz`)).status).toBe(200);
 
       const lease = await until<{ spec: { holderIdentity: string } }>(async () => {
@@ -139,6 +210,11 @@ describe.skipIf(!cp)("kubegen init controller", () => {
       });
       expect(reconciled).toBe("1");
       expect((await fetch(`${health}/readyz`)).status).toBe(200);
+      const metrics = await fetch(`${health}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(/^controller_runtime_reconcile_total\{controller="foo-controller",result="success"\} [1-9]/m);
+      expect(text).toMatch(/^leader_election_master_status\{name="foo-controller"\} 1$/m);
 
       // The event the reconcile recorded (events.k8s.io/v1).
       const events = await until(async () => {
@@ -216,9 +292,64 @@ describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with condition
     expect(typecheck.code, typecheck.output).toBe(0);
     const test = sh(out, "npm", ["test"]);
     expect(test.code, test.output).toBe(0);
-    expect(test.output).toMatch(/1 passed/);
+    expect(test.output).toMatch(/(?<!\d)3 passed/);
   }, 900_000);
 });
+
+// A real third-party CRD, read from ../shared at run time (never copied into
+// the repository): cert-manager's Issuer, namespaced, with a status
+// subresource and conditions. Its project must pass its own tests with only
+// the RBAC it generated. It shares the Widget project's node_modules (the
+// same dependencies, by the same relative tarball paths), which saves an npm
+// install; its own control plane start is the cost.
+const ISSUER_CRD = "cert-manager/cert-manager.io_issuers.yaml";
+
+function sharedCrd(rel: string): string | undefined {
+  const shared = sharedData();
+  const file = shared && join(shared, "crds", rel);
+  if (file && existsSync(file)) return file;
+  if (process.env.CI === "true") throw new Error(`the init test needs ../shared/crds/${rel} under CI=true`);
+  console.warn(`skipping the third-party CRD scaffold: ../shared/crds/${rel} is not present`);
+  return undefined;
+}
+
+const issuerCrd = cp ? sharedCrd(ISSUER_CRD) : undefined;
+
+describe.skipIf(!cp || !issuerCrd)("kubegen init controller: a third-party CRD (cert-manager Issuer)", () => {
+  it("scaffolds a project whose tests pass with only its generated RBAC (issuers, issuers/status, events, leases)", () => {
+    const out = join(work, "issuer-controller");
+    const init = kubegen(work, "init", "controller", "--crd", issuerCrd!, "--out", out, "--packages", packedTarballs().dir, "-q");
+    expect(init.code, init.output).toBe(0);
+    const role = configDocuments(out).find((d) => d.kind === "ClusterRole")!;
+    expect(role.rules).toEqual([
+      { apiGroups: ["cert-manager.io"], resources: ["issuers"], verbs: ["list", "watch"] },
+      { apiGroups: ["cert-manager.io"], resources: ["issuers"], verbs: ["patch"] },
+      { apiGroups: ["cert-manager.io"], resources: ["issuers/status"], verbs: ["patch"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+    ]);
+    const widgetModules = join(work, "widget-controller/node_modules");
+    if (existsSync(widgetModules)) symlinkSync(widgetModules, join(out, "node_modules"), "dir");
+    else expect(npmInstall(out).code).toBe(0);
+    const typecheck = sh(out, "npm", ["run", "typecheck"]);
+    expect(typecheck.code, typecheck.output).toBe(0);
+    const test = sh(out, "npm", ["test"]);
+    expect(test.code, test.output).toBe(0);
+    expect(test.output).toMatch(/(?<!\d)3 passed/);
+  }, 900_000);
+});
+
+type Manifest = { kind: string; metadata: { name: string; namespace?: string }; [field: string]: any };
+
+/** Every document of a project's config/*.yaml, in file order. */
+function configDocuments(dir: string): Manifest[] {
+  const files = ["00-namespace.yaml", "10-service-account.yaml", "20-rbac.yaml", "30-deployment.yaml"];
+  return files.flatMap((f) =>
+    parseAllDocuments(readFileSync(join(dir, "config", f), "utf8")).map((d) => {
+      if (d.errors.length > 0) throw new Error(`config/${f}: ${d.errors[0]!.message}`);
+      return d.toJS() as Manifest;
+    }),
+  );
+}
 
 /** Polls `read` every 100 ms until it returns something other than undefined (the test's timeout bounds it). */
 async function until<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
