@@ -58,10 +58,12 @@ verify-codegen: generate ## Regenerate the sample-controller's committed code an
 	@git diff --exit-code --stat -- $(EXAMPLE)/src/generated || { echo "verify-codegen: $(EXAMPLE)/src/generated is stale; commit the regenerated files" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- $(EXAMPLE)/src/generated)" || { echo "verify-codegen: untracked generated files in $(EXAMPLE)/src/generated" >&2; git status --short -- $(EXAMPLE)/src/generated >&2; exit 1; }
 
-envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last), and the Go checkers (client-go extraction, Prometheus expfmt)
+envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into the cache (KUBEGEN_WITH_KCM=0 skips the last), the test kubelet (test/kubelet) and the Go checkers (client-go extraction, Prometheus expfmt, client-go streaming)
 	@bash test/envtest/build.sh >/dev/null
 	@bash test/envtest/build-checker.sh test/clientgo-checker >/dev/null
 	@bash test/envtest/build-checker.sh test/metrics-checker >/dev/null
+	@bash test/envtest/build-checker.sh test/streaming-checker >/dev/null
+	@bash test/envtest/build-kubelet.sh >/dev/null
 
 test: verify-codegen typecheck ## Check generated code is fresh, type-check, then run unit, golden, corpus and integration tests
 	$(TEST_ENV) npx vitest run

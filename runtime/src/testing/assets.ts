@@ -1,5 +1,5 @@
 // Finding the control-plane binaries (kube-apiserver, etcd, optionally
-// kube-controller-manager). Follows the envtest convention: explicit
+// kube-controller-manager and kubegen's test kubelet). Follows the envtest convention: explicit
 // TEST_ASSET_* paths win, then KUBEBUILDER_ASSETS, then kubegen's own build
 // cache (`make envtest`, ~/.cache/kubegen/envtest/<versions>/).
 
@@ -13,6 +13,11 @@ export interface ControlPlaneAssets {
   readonly etcd: string;
   /** Present when kube-controller-manager was built or provided. */
   readonly kubeControllerManager?: string;
+  /**
+   * kubegen's test kubelet (`kubegen-test-kubelet`, built from test/kubelet by `make envtest`),
+   * present when built or named by `KUBEGEN_TEST_KUBELET`. Needed by `startControlPlane({ kubelet: true })`.
+   */
+  readonly testKubelet?: string;
   /** Where each path came from, for messages. */
   readonly source: string;
 }
@@ -36,7 +41,19 @@ function executable(path: string): boolean {
   }
 }
 
-function fromFolder(dir: string, source: string): AssetLookup {
+/** The file name of kubegen's test kubelet in an asset folder. */
+export const TEST_KUBELET_BINARY = "kubegen-test-kubelet";
+
+// KUBEGEN_TEST_KUBELET names the binary explicitly; otherwise it is looked for beside the others.
+function testKubelet(env: NodeJS.ProcessEnv, dir: string | undefined): { testKubelet?: string } {
+  const named = env.KUBEGEN_TEST_KUBELET;
+  if (named) return executable(named) ? { testKubelet: named } : {};
+  if (dir === undefined) return {};
+  const inFolder = join(dir, TEST_KUBELET_BINARY);
+  return executable(inFolder) ? { testKubelet: inFolder } : {};
+}
+
+function fromFolder(dir: string, source: string, env: NodeJS.ProcessEnv): AssetLookup {
   const kubeApiserver = join(dir, "kube-apiserver");
   const etcd = join(dir, "etcd");
   const missing = [kubeApiserver, etcd].filter((p) => !executable(p));
@@ -46,7 +63,13 @@ function fromFolder(dir: string, source: string): AssetLookup {
   const kcm = join(dir, "kube-controller-manager");
   return {
     found: true,
-    assets: { kubeApiserver, etcd, source, ...(executable(kcm) ? { kubeControllerManager: kcm } : {}) },
+    assets: {
+      kubeApiserver,
+      etcd,
+      source,
+      ...(executable(kcm) ? { kubeControllerManager: kcm } : {}),
+      ...testKubelet(env, dir),
+    },
   };
 }
 
@@ -56,7 +79,8 @@ function fromFolder(dir: string, source: string): AssetLookup {
  * Order: `TEST_ASSET_KUBE_APISERVER` + `TEST_ASSET_ETCD` (+ optional
  * `TEST_ASSET_KUBE_CONTROLLER_MANAGER`), then `KUBEBUILDER_ASSETS`, then the
  * newest complete folder in kubegen's cache (or the one named by
- * `KUBEGEN_ENVTEST_ASSETS`).
+ * `KUBEGEN_ENVTEST_ASSETS`). The test kubelet is `KUBEGEN_TEST_KUBELET` when set,
+ * else `kubegen-test-kubelet` in the chosen folder.
  */
 export function findControlPlaneAssets(env: NodeJS.ProcessEnv = process.env): AssetLookup {
   const apiserver = env.TEST_ASSET_KUBE_APISERVER;
@@ -70,11 +94,17 @@ export function findControlPlaneAssets(env: NodeJS.ProcessEnv = process.env): As
     const kcm = env.TEST_ASSET_KUBE_CONTROLLER_MANAGER;
     return {
       found: true,
-      assets: { kubeApiserver: apiserver, etcd, source: "TEST_ASSET_*", ...(kcm && executable(kcm) ? { kubeControllerManager: kcm } : {}) },
+      assets: {
+        kubeApiserver: apiserver,
+        etcd,
+        source: "TEST_ASSET_*",
+        ...(kcm && executable(kcm) ? { kubeControllerManager: kcm } : {}),
+        ...testKubelet(env, undefined),
+      },
     };
   }
-  if (env.KUBEBUILDER_ASSETS) return fromFolder(env.KUBEBUILDER_ASSETS, "KUBEBUILDER_ASSETS");
-  if (env.KUBEGEN_ENVTEST_ASSETS) return fromFolder(env.KUBEGEN_ENVTEST_ASSETS, "KUBEGEN_ENVTEST_ASSETS");
+  if (env.KUBEBUILDER_ASSETS) return fromFolder(env.KUBEBUILDER_ASSETS, "KUBEBUILDER_ASSETS", env);
+  if (env.KUBEGEN_ENVTEST_ASSETS) return fromFolder(env.KUBEGEN_ENVTEST_ASSETS, "KUBEGEN_ENVTEST_ASSETS", env);
 
   const root = envtestCacheRoot(env);
   let entries: string[] = [];
@@ -86,7 +116,7 @@ export function findControlPlaneAssets(env: NodeJS.ProcessEnv = process.env): As
   // Newest Kubernetes version first (folder names are k8s-vX.Y.Z-etcd-vA.B.C).
   entries.sort((a, b) => b.localeCompare(a, "en", { numeric: true }));
   for (const name of entries) {
-    const found = fromFolder(join(root, name), `kubegen's envtest cache`);
+    const found = fromFolder(join(root, name), `kubegen's envtest cache`, env);
     if (found.found) return found;
   }
   return {

@@ -1,8 +1,9 @@
 // startControlPlane(): a real etcd + kube-apiserver (and optionally
-// kube-controller-manager) on free loopback ports, with its own PKI, RBAC,
-// static tokens and service-account keys, for integration tests and for users
-// who want a disposable cluster. Mirrors what controller-runtime's envtest does,
-// without Go.
+// kube-controller-manager and kubegen's test kubelet, a Node whose pods run as
+// local processes, for exec/attach/port-forward/logs) on free loopback ports,
+// with its own PKI, RBAC, static tokens and service-account keys, for
+// integration tests and for users who want a disposable cluster. Mirrors what
+// controller-runtime's envtest does, without Go.
 
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -14,8 +15,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findControlPlaneAssets, type ControlPlaneAssets } from "./assets.js";
-import { createTestPki, TEST_USERS, type TestPki } from "./pki.js";
-import { killNow, logTail, startProcess, startWatchdog, stopProcess, type ManagedProcess } from "./processes.js";
+import { createKubeletPki, createTestPki, KUBELET_CLIENT_USER, TEST_USERS, type TestPki } from "./pki.js";
+import {
+  KUBELET_PIDS_FILE,
+  killNow,
+  killRecordedGroups,
+  logTail,
+  startProcess,
+  startWatchdog,
+  stopProcess,
+  type ManagedProcess,
+} from "./processes.js";
+
+/** The name of the Node the test kubelet registers. */
+export const TEST_NODE_NAME = "kubegen-test-node";
 
 /** Options for {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -25,12 +38,32 @@ export interface ControlPlaneOptions {
   readonly controllerManager?: boolean;
   /** Controllers kube-controller-manager runs. Default: garbagecollector and namespace. */
   readonly controllers?: readonly string[];
+  /**
+   * Also start kubegen's test kubelet (built from test/kubelet by `make envtest`): it registers
+   * the Node {@link TEST_NODE_NAME} and runs the containers of pods bound to it (`spec.nodeName`)
+   * as local processes, so pods/exec, attach, portforward and log work through the API server.
+   * Throws, before starting anything, when the binary is missing.
+   */
+  readonly kubelet?: boolean;
   /** Extra kube-apiserver flags, e.g. `["--feature-gates=Foo=true"]`. */
   readonly apiServerFlags?: readonly string[];
   /** How long to wait for each component to become ready. Default 90 s. */
   readonly readyTimeoutMs?: number;
   /** Where progress lines go. Default: stderr. */
   readonly log?: (line: string) => void;
+}
+
+/** The test kubelet of a control plane started with `kubelet: true`. */
+export interface TestKubelet {
+  /** The Node it registered (Ready, InternalIP 127.0.0.1); bind pods to it with `spec.nodeName`. */
+  readonly nodeName: string;
+  /** Its HTTPS endpoint, e.g. `https://127.0.0.1:41235` (client certificate {@link clientCertPath} only). */
+  readonly url: string;
+  /** The client certificate and key kube-apiserver uses to call it (PEM files). */
+  readonly clientCertPath: string;
+  readonly clientKeyPath: string;
+  /** Its log file. */
+  readonly logFile: string;
 }
 
 /** A running control plane and the credentials to talk to it. */
@@ -60,6 +93,8 @@ export interface ControlPlane {
   readonly dir: string;
   /** True when kube-controller-manager is running. */
   readonly controllerManager: boolean;
+  /** The test kubelet, when started with `kubelet: true`. */
+  readonly kubelet: TestKubelet | undefined;
   /** Start-to-ready time in milliseconds. */
   readonly startupMs: number;
   /**
@@ -72,7 +107,7 @@ export interface ControlPlane {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port after {@link stopApiServer}. */
   restartApiServer(): Promise<void>;
-  /** Stops every process and removes {@link dir}. Safe to call more than once. */
+  /** Stops every process (the kubelet and its pods first) and removes {@link dir}. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
@@ -138,6 +173,18 @@ async function waitUntil(
   );
 }
 
+// A Node is usable for streaming when it is Ready and advertises the kubelet's port.
+function nodeReady(body: string, port: number): boolean {
+  const node = JSON.parse(body) as {
+    status?: {
+      conditions?: Array<{ type: string; status: string }>;
+      daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+    };
+  };
+  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  return ready && node.status?.daemonEndpoints?.kubeletEndpoint?.Port === port;
+}
+
 /** The version a kube-apiserver binary was built as (`kube-apiserver --version`). */
 export async function binaryVersion(kubeApiserver: string): Promise<string> {
   const { stdout } = await execFileP(kubeApiserver, ["--version"]);
@@ -198,6 +245,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const found = options.assets ? undefined : findControlPlaneAssets();
   if (found && !found.found) throw new Error(`cannot start a test control plane: ${found.reason}`);
   const assets: ControlPlaneAssets = options.assets ?? (found as { assets: ControlPlaneAssets }).assets;
+  if (options.kubelet && !assets.testKubelet) {
+    const named = process.env.KUBEGEN_TEST_KUBELET;
+    throw new Error(
+      "cannot start a test control plane with kubelet: true: " +
+        (named
+          ? `KUBEGEN_TEST_KUBELET=${named} is missing or not executable`
+          : `the test kubelet (kubegen-test-kubelet) is not beside the binaries from ${assets.source}. ` +
+            "Run `make envtest` (test/envtest/build-kubelet.sh builds it from test/kubelet into the envtest cache folder), " +
+            "or set KUBEGEN_TEST_KUBELET to its path"),
+    );
+  }
 
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), "kubegen-cp-"));
@@ -206,6 +264,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   let stopped = false;
   const onExit = (): void => {
     for (const p of procs) killNow(p);
+    killRecordedGroups(dir);
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
@@ -218,13 +277,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (stopped) return;
     stopped = true;
     process.removeListener("exit", onExit);
-    // Reverse start order: controller-manager, apiserver, then etcd.
-    for (const p of [...procs].reverse()) await stopProcess(p);
+    // Reverse start order: kubelet (it ends its pods' processes), controller-manager,
+    // apiserver, then etcd. Pod processes a killed kubelet left behind go too.
+    for (const p of [...procs].reverse()) {
+      await stopProcess(p);
+      if (p.name === "kubelet") killRecordedGroups(dir);
+    }
     await rm(dir, { recursive: true, force: true });
   };
 
   try {
     const [version, pki] = await Promise.all([binaryVersion(assets.kubeApiserver), createTestPki(dir)]);
+    const kubeletPki = options.kubelet ? await createKubeletPki(dir, TEST_NODE_NAME) : undefined;
     const [etcdPort, etcdPeerPort, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
 
@@ -264,6 +328,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       // No kube-controller-manager creates default service accounts, so pods
       // would be refused by the ServiceAccount admission plugin.
       "--disable-admission-plugins=ServiceAccount",
+      // How kube-apiserver reaches the test kubelet: by the Node's InternalIP, verifying its
+      // serving certificate with the test CA, presenting its own client certificate.
+      ...(kubeletPki
+        ? [
+            `--kubelet-client-certificate=${kubeletPki.clientCertFile}`,
+            `--kubelet-client-key=${kubeletPki.clientKeyFile}`,
+            `--kubelet-certificate-authority=${pki.caCertFile}`,
+            "--kubelet-preferred-address-types=InternalIP",
+          ]
+        : []),
       ...(options.apiServerFlags ?? []),
     ];
     const tls: https.RequestOptions = { ca: pki.caPem, cert: pki.clientCert, key: pki.clientKey };
@@ -301,6 +375,43 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log("control plane: kube-controller-manager requested but not built (run `make envtest`); running without it");
     }
 
+    let kubelet: TestKubelet | undefined;
+    if (kubeletPki && assets.testKubelet) {
+      const port = await freePort();
+      const proc = startProcess(dir, "kubelet", assets.testKubelet, [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--node-name=${TEST_NODE_NAME}`,
+        "--address=127.0.0.1",
+        `--port=${port}`,
+        `--tls-cert-file=${kubeletPki.servingCertFile}`,
+        `--tls-private-key-file=${kubeletPki.servingKeyFile}`,
+        `--client-ca-file=${pki.caCertFile}`,
+        `--allowed-user=${KUBELET_CLIENT_USER}`,
+        `--root-dir=${join(dir, "kubelet")}`,
+        `--pids-file=${join(dir, KUBELET_PIDS_FILE)}`,
+      ]);
+      procs.push(proc);
+      const url = `https://127.0.0.1:${port}`;
+      const kubeletTls: https.RequestOptions = {
+        ca: pki.caPem,
+        cert: kubeletPki.clientCert,
+        key: kubeletPki.clientKey,
+      };
+      await waitUntil("the test kubelet", proc, timeout, async () => {
+        const health = await probe(`${url}/healthz`, kubeletTls);
+        if (health.status !== 200) return false;
+        const node = await probe(`${server}/api/v1/nodes/${TEST_NODE_NAME}`, tls);
+        return node.status === 200 && nodeReady(node.body, port);
+      });
+      kubelet = {
+        nodeName: TEST_NODE_NAME,
+        url,
+        clientCertPath: kubeletPki.clientCertFile,
+        clientKeyPath: kubeletPki.clientKeyFile,
+        logFile: proc.logFile,
+      };
+    }
+
     const startupMs = Date.now() - started;
     log(`control plane: kube-apiserver ${version} ready at ${server} in ${startupMs} ms`);
 
@@ -318,6 +429,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       etcdUrl,
       dir,
       controllerManager,
+      kubelet,
       startupMs,
       get apiServerPid() {
         return apiserver.child.pid;

@@ -1,6 +1,7 @@
 // Throwaway credentials for a test control plane: a CA, a serving certificate,
 // an admin client certificate in system:masters, service-account signing keys
-// and a static token file. Certificates are made with the `openssl` CLI
+// and a static token file; for a test kubelet, its serving certificate and the
+// API server's kubelet client certificate (createKubeletPki). Certificates are made with the `openssl` CLI
 // (Node has no X.509 issuing API); keys for service accounts with node:crypto.
 
 import { execFile } from "node:child_process";
@@ -59,6 +60,45 @@ async function issue(dir: string, name: string, subject: string, extensions: str
     ...extensions.flatMap((e) => ["-addext", e]),
   ]);
   return { cert, key };
+}
+
+/** The common name of the client certificate kube-apiserver presents to the test kubelet. */
+export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
+
+/** Credentials between kube-apiserver and the test kubelet, all signed by the test CA. */
+export interface KubeletPki {
+  /** The kubelet's serving certificate (SAN IP 127.0.0.1, the node name, localhost) and key. */
+  readonly servingCertFile: string;
+  readonly servingKeyFile: string;
+  /** What kube-apiserver presents to the kubelet (`--kubelet-client-certificate`/`-key`), CN {@link KUBELET_CLIENT_USER}. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+}
+
+/**
+ * Issues the kubelet's credentials in `dir`, which must already hold the CA from
+ * {@link createTestPki}. The kubelet authorises only {@link KUBELET_CLIENT_USER}.
+ */
+export async function createKubeletPki(dir: string, nodeName: string): Promise<KubeletPki> {
+  const serving = await issue(dir, "kubelet-serving", `/CN=system:node:${nodeName}`, [
+    `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${nodeName}`,
+    "extendedKeyUsage=serverAuth",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+  ]);
+  const client = await issue(dir, "apiserver-kubelet-client", `/CN=${KUBELET_CLIENT_USER}`, [
+    "extendedKeyUsage=clientAuth",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+  ]);
+  return {
+    servingCertFile: serving.cert,
+    servingKeyFile: serving.key,
+    clientCertFile: client.cert,
+    clientKeyFile: client.key,
+    clientCert: await readFile(client.cert, "utf8"),
+    clientKey: await readFile(client.key, "utf8"),
+  };
 }
 
 /** Creates all credentials in `dir` (which must exist and be private to the caller). */

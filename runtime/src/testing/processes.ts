@@ -2,6 +2,9 @@
 // in its own process group with its output in a log file, stopping it with
 // SIGTERM then SIGKILL, and a detached watchdog that kills everything and
 // removes the temporary folder if the test runner dies without cleaning up.
+// The test kubelet's pod processes run in process groups of their own; it keeps
+// their ids in `<dir>/kubelet-pids` (exactly the live ones), which the watchdog
+// and killRecordedGroups also kill.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, openSync, closeSync, readFileSync } from "node:fs";
@@ -66,6 +69,23 @@ export function killNow(p: ManagedProcess): void {
   killGroup(p.child.pid, "SIGKILL");
 }
 
+/** The file in which the test kubelet lists the process groups of the pods it runs. */
+export const KUBELET_PIDS_FILE = "kubelet-pids";
+
+/** SIGKILLs the process groups the test kubelet listed in `dir` (its pods' processes), if any. */
+export function killRecordedGroups(dir: string): void {
+  let text = "";
+  try {
+    text = readFileSync(join(dir, KUBELET_PIDS_FILE), "utf8");
+  } catch {
+    return; // no kubelet, or nothing running
+  }
+  for (const line of text.split("\n")) {
+    const pid = Number(line);
+    if (Number.isInteger(pid) && pid > 1) killGroup(pid, "SIGKILL");
+  }
+}
+
 /** The last `lines` lines of a process's log, for error messages. */
 export function logTail(p: ManagedProcess, lines = 25): string {
   try {
@@ -76,8 +96,8 @@ export function logTail(p: ManagedProcess, lines = 25): string {
 }
 
 // The watchdog is a tiny detached Node process. It polls the parent PID; when
-// the parent is gone it kills every process group listed in `<dir>/pids` and
-// removes `dir`. It exits by itself once `dir` has been removed by a normal stop.
+// the parent is gone it kills every process group listed in `<dir>/pids` (and
+// `<dir>/kubelet-pids`) and removes `dir`. It exits by itself once `dir` has been removed by a normal stop.
 const WATCHDOG = `
 const fs = require("node:fs");
 const [parent, dir] = process.argv.slice(1);
@@ -86,7 +106,9 @@ setInterval(() => {
   if (!fs.existsSync(dir)) process.exit(0);
   if (alive(Number(parent))) return;
   let pids = [];
-  try { pids = fs.readFileSync(dir + "/pids", "utf8").split("\\n").filter(Boolean).map(Number); } catch {}
+  for (const f of ["/pids", "/kubelet-pids"]) {
+    try { pids.push(...fs.readFileSync(dir + f, "utf8").split("\\n").filter(Boolean).map(Number)); } catch {}
+  }
   for (const pid of pids) { try { process.kill(-pid, "SIGKILL"); } catch {} }
   setTimeout(() => { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} process.exit(0); }, 500);
 }, 500);
