@@ -298,3 +298,24 @@ export * from "./metrics/index.js";
 
 // tracing: OpenTelemetry spans (optional peer dependency @opentelemetry/api; off until enableTracing())
 export * from "./tracing/index.js";
+
+// stream: exec and attach over WebSocket (v5.channel.k8s.io, v4 fallback), with the REST transport's auth, TLS and proxy
+export {
+  execPod,
+  attachPod,
+  execCapture,
+  ExitCodeError,
+  isExitCodeError,
+  OutputLimitError,
+  DEFAULT_CAPTURE_MAX_BYTES,
+} from "./stream/exec.js";
+export type {
+  StreamTarget,
+  PodStreamOptions,
+  PodExecStreamOptions,
+  PodAttachStreamOptions,
+  PodStreamSession,
+  ExecCaptureOptions,
+  ExecCaptureResult,
+} from "./stream/exec.js";
+export type { TerminalSize } from "./stream/channel-protocol.js";

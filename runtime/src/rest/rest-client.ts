@@ -183,30 +183,41 @@ export class RestClient {
     });
   }
 
-  async #errorFrom(res: IncomingMessage, ctx: RequestContext): Promise<ApiError> {
-    const code = res.statusCode ?? 0;
-    let body: Buffer;
-    try {
-      body = await readAll(res, MAX_ERROR_BODY);
-    } catch {
-      body = Buffer.alloc(0);
-    }
-    const text = body.toString("utf8");
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (isStatus(parsed) && parsed.status !== "Success") {
-        const status: Status = { ...parsed, code: parsed.code || code };
-        return new ApiError(status, ctx);
-      }
-    } catch {
-      // not JSON: fall through to a synthesised Status
-    }
-    const type = String(res.headers["content-type"] ?? "");
-    const textual = type === "" || /^(text\/|application\/(json|yaml|xml))/.test(type);
-    const trimmed = text.trim();
-    const message = textual && trimmed.length <= MAX_ERROR_TEXT ? redact(trimmed, this.transport.authenticator.secrets()) : "";
-    return new ApiError(genericServerResponseStatus(code, ctx, message, parseRetryAfter(res.headers["retry-after"])), ctx);
+  #errorFrom(res: IncomingMessage, ctx: RequestContext): Promise<ApiError> {
+    return apiErrorFromResponse(res, ctx, this.transport.authenticator.secrets());
   }
+}
+
+/**
+ * The ApiError for a non-2xx response (its body is read, at most 1 MiB): the
+ * server's Status when the body is one, else a Status synthesised from the
+ * code as apimachinery's NewGenericServerResponse does, quoting a short
+ * textual body with `secrets` (and every registered secret) redacted. Used
+ * by RestClient and by the WebSocket dialer for a refused upgrade.
+ */
+export async function apiErrorFromResponse(res: IncomingMessage, ctx: RequestContext, secrets: Iterable<string> = []): Promise<ApiError> {
+  const code = res.statusCode ?? 0;
+  let body: Buffer;
+  try {
+    body = await readAll(res, MAX_ERROR_BODY);
+  } catch {
+    body = Buffer.alloc(0);
+  }
+  const text = body.toString("utf8");
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isStatus(parsed) && parsed.status !== "Success") {
+      const status: Status = { ...parsed, code: parsed.code || code };
+      return new ApiError(status, ctx);
+    }
+  } catch {
+    // not JSON: fall through to a synthesised Status
+  }
+  const type = String(res.headers["content-type"] ?? "");
+  const textual = type === "" || /^(text\/|application\/(json|yaml|xml))/.test(type);
+  const trimmed = text.trim();
+  const message = textual && trimmed.length <= MAX_ERROR_TEXT ? redact(trimmed, secrets) : "";
+  return new ApiError(genericServerResponseStatus(code, ctx, message, parseRetryAfter(res.headers["retry-after"])), ctx);
 }
 
 function ok(res: IncomingMessage): boolean {

@@ -62,6 +62,20 @@ export interface HttpRequest {
   body?: string | Buffer;
 }
 
+/** What {@link Transport.upgradeOptions} returns: how to open an upgraded connection to the API server. */
+export interface UpgradeOptions {
+  /** The full https:// (or http://) URL. */
+  url: URL;
+  /** User-Agent, impersonation and Authorization headers (lower-case names). Never log them. */
+  headers: Record<string, string | string[]>;
+  /** The agent that opens the connection: TLS settings and proxy included. */
+  agent: http.Agent;
+  /** The credential used, for 401 handling. */
+  auth: AuthState;
+  /** Every secret known to the transport, for redaction of error texts. */
+  secrets: string[];
+}
+
 /** What kind of call a request is: it decides throttling, timeouts and which failures are retried. */
 export type RequestKind = "do" | "watch" | "stream";
 
@@ -293,6 +307,54 @@ export class Transport {
       // a caller that chose its own Accept-Encoding gets the body as the server sent it (as in Go)
       return hasHeader(req.headers, "accept-encoding") ? res : decodeResponse(res, { method: req.method, url: url.toString() });
     }
+  }
+
+  /**
+   * What an upgraded connection (the WebSocket of exec and attach) needs to
+   * reach the API server exactly as this transport's requests do: the URL,
+   * the headers (User-Agent, impersonation, the credential) and an agent that
+   * carries the TLS settings (CA, client certificate, server name; rotated
+   * files are picked up as for requests) and the proxy. HTTP(S) proxies are
+   * reached with CONNECT for http:// servers too, since an upgrade cannot be
+   * forwarded in absolute form. Not rate limited: client-go's streaming
+   * executors are not either. After a 401, pass `auth` to
+   * `authenticator.afterUnauthorized()` to learn whether a retry is worth it.
+   * Rejects with the signal's reason on abort, a ConfigError for unusable
+   * TLS files or credentials settings, and a NetworkError when the
+   * credential cannot be obtained.
+   */
+  async upgradeOptions(req: Pick<HttpRequest, "path" | "query">, signal?: AbortSignal): Promise<UpgradeOptions> {
+    const url = this.url(req);
+    const secrets = (): string[] => [...this.#auth.secrets(), ...(this.#proxy?.secrets() ?? [])];
+    let auth: AuthState;
+    try {
+      signal?.throwIfAborted();
+      auth = await this.#auth.credentials(signal);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (err instanceof ConfigError) throw err;
+      throw new NetworkError(`GET ${url}: ${redact((err as Error)?.message ?? String(err), secrets())}`, {
+        method: "GET",
+        url: url.toString(),
+        code: (err as NodeJS.ErrnoException)?.code,
+        cause: err,
+      });
+    }
+    const headers: Record<string, string | string[]> = {
+      "user-agent": this.#userAgent,
+      ...lowerKeys(impersonationHeaders(this.config)),
+    };
+    if (auth.authorization) headers.authorization = auth.authorization;
+    const isHttps = url.protocol === "https:";
+    const proxy = this.#proxy;
+    let agent: http.Agent;
+    if (!isHttps && proxy && !proxy.isSocks) {
+      const ca = proxy.scheme === "https" ? this.#tls.current().ca : undefined;
+      agent = new TunnelHttpAgent(tunnelDialer(proxy, { proxyCa: ca }), {});
+    } else {
+      agent = this.#agent(isHttps, auth.clientCert);
+    }
+    return { url, headers, agent, auth, secrets: secrets() };
   }
 
   /** Closes pooled connections. The transport stays usable (new connections are opened on demand). */

@@ -1,0 +1,398 @@
+// exec and attach with kubegen's own client (runtime/src/stream) through a real kube-apiserver
+// v1.36 and the test kubelet (startControlPlane({ kubelet: true }); one control plane for this
+// file). The API server translates v5.channel.k8s.io to SPDY for the kubelet, so this is the path
+// a real cluster takes. Covered: stdout, stdin with the v5 close, stderr apart, exit codes (also
+// of a killed process), the server's InternalError for a missing command, 404 for a missing pod,
+// a missing container, TTY with resize, attach, RBAC denial (403) for the `limited` user and an
+// impersonated one, client-certificate auth from the kubeconfig, abort mid-stream (no socket
+// left), a connection dropped by a proxy the test controls (NetworkError, no hanging stream),
+// 200 MiB of stdout in bounded memory, and no token or key in any error.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import { inspect } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ApiError,
+  attachPod,
+  execCapture,
+  execPod,
+  ExitCodeError,
+  isForbidden,
+  isNetworkError,
+  isNotFound,
+  loadConfig,
+  newRestConfig,
+  PROTOCOL_V5,
+  RestClient,
+  type RestConfig,
+} from "@kubegen/runtime";
+import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
+import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
+
+const assets = findAssetsWithKubelet();
+const ci = process.env.CI === "true";
+if (!assets.found && !ci) console.warn(`skipping the exec/attach integration test: ${assets.reason}`);
+
+const T = 90_000; // per test: generous, for a 2-core machine that is busy elsewhere too
+
+async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+/** Resolves with everything `stream` emitted once `text` appears in it. */
+function waitForText(stream: NodeJS.ReadableStream, text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => {
+      stream.off("data", onData);
+      reject(new Error(`no ${String(text)} within ${timeoutMs} ms; got ${JSON.stringify(seen)}`));
+    }, timeoutMs);
+    const onData = (c: Buffer | string): void => {
+      seen += c.toString();
+      if (typeof text === "string" ? seen.includes(text) : text.test(seen)) {
+        clearTimeout(timer);
+        stream.off("data", onData);
+        resolve(seen);
+      }
+    };
+    stream.on("data", onData);
+  });
+}
+
+/** TCP sockets of this process (TLS sockets included). */
+const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+
+describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver and the test kubelet", () => {
+  let cp: ControlPlane;
+  let admin: RestConfig;
+  let rc: RestClient;
+  const ns = `exec-${randomBytes(4).toString("hex")}`;
+  const pod = "main";
+  const errors: unknown[] = []; // every error seen, checked for secrets at the end
+  const fileStart = Date.now();
+  const target = <E extends object>(extra: E): E & { namespace: string; name: string } => ({ namespace: ns, name: pod, ...extra });
+  const fresh = (): RestConfig => newRestConfig(cp.server, { caData: cp.caPem, bearerToken: cp.adminToken, warningHandler: null });
+  const caught = async (p: Promise<unknown>): Promise<unknown> => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    errors.push(err);
+    return err;
+  };
+
+  async function createPod(name: string, container: Record<string, unknown>): Promise<void> {
+    await rc.request({
+      version: "v1",
+      resource: "pods",
+      namespace: ns,
+      verb: "create",
+      body: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name },
+        spec: { nodeName: cp.kubelet!.nodeName, containers: [{ name: "c", image: "kubegen.invalid/none", ...container }] },
+      },
+    });
+    await eventually(`pod ${name} running`, 60_000, async () => {
+      const p = await rc.request<any>({ version: "v1", resource: "pods", namespace: ns, name, verb: "get" });
+      return p.status?.phase === "Running" && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+    });
+  }
+
+  beforeAll(async () => {
+    if (!assets.found) {
+      throw new Error(`the exec/attach integration test needs (CI=true, so this is a failure): ${assets.reason}`);
+    }
+    cp = await startControlPlane({ assets: assets.assets, kubelet: true, readyTimeoutMs: 90_000, log: () => {} });
+    admin = fresh();
+    rc = new RestClient(admin);
+    await rc.request({ version: "v1", resource: "namespaces", verb: "create", body: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } });
+    await createPod(pod, { name: "main", command: ["sh", "-c", "echo started; cat"], stdin: true });
+    console.log(`exec test: control plane with kubelet and a running pod in ${Date.now() - fileStart} ms`);
+  }, 180_000);
+
+  afterAll(async () => {
+    rc?.close();
+    await cp?.stop();
+    console.log(`exec test: whole file ${Date.now() - fileStart} ms`);
+  }, 60_000);
+
+  it("exec echo hello: stdout, exit 0, over v5", { timeout: T }, async () => {
+    expect(await execCapture(admin, target({ command: ["echo", "hello"] }))).toEqual({ stdout: "hello\n", stderr: "", exitCode: 0 });
+    const s = await execPod(rc, target({ command: ["echo", "hi"], stdout: true }));
+    expect(s.protocol).toBe(PROTOCOL_V5);
+    const out: Buffer[] = [];
+    for await (const c of s.stdout!) out.push(c as Buffer);
+    await s.done;
+    expect(Buffer.concat(out).toString()).toBe("hi\n");
+    expect(s.closed).toBe(true);
+  });
+
+  it("stdin round trip through cat: ending stdin (the v5 close) ends the command", { timeout: T }, async () => {
+    const text = `line one\n${"x".repeat(100_000)}\nlast`;
+    expect(await execCapture(rc, target({ command: ["cat"], stdin: text }))).toEqual({ stdout: text, stderr: "", exitCode: 0 });
+    // the Writable form
+    const s = await execPod(rc, target({ command: ["cat"], stdin: true, stdout: true }));
+    const got = waitForText(s.stdout!, "ping\n");
+    s.stdin!.write("ping\n");
+    await got;
+    s.stdin!.end();
+    await s.done;
+  });
+
+  it("stderr is kept apart from stdout", { timeout: T }, async () => {
+    const r = await execCapture(rc, target({ command: ["sh", "-c", "echo out; echo err >&2; echo out2"] }));
+    expect(r).toEqual({ stdout: "out\nout2\n", stderr: "err\n", exitCode: 0 });
+  });
+
+  it("sh -c 'exit 3': ExitCodeError with exitCode 3", { timeout: T }, async () => {
+    const s = await execPod(rc, target({ command: ["sh", "-c", "exit 3"], stdout: new PassThrough() }));
+    const err = await caught(s.done);
+    expect(err).toBeInstanceOf(ExitCodeError);
+    expect((err as ExitCodeError).exitCode).toBe(3);
+    expect((err as ExitCodeError).message).toBe("command terminated with exit code 3");
+    expect((err as ExitCodeError).status.reason).toBe("NonZeroExitCode");
+    expect((await execCapture(rc, target({ command: ["sh", "-c", "echo a; exit 3"] }))).exitCode).toBe(3);
+  });
+
+  it("a missing command: ApiError with the server's InternalError message", { timeout: T }, async () => {
+    const s = await execPod(rc, target({ command: ["kubegen-no-such-command"], stdout: true }));
+    s.stdout!.resume();
+    const err = await caught(s.done);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).reason).toBe("InternalError");
+    expect((err as ApiError).code).toBe(500);
+    expect((err as ApiError).message).toContain('exec: "kubegen-no-such-command": executable file not found in $PATH');
+  });
+
+  it("a missing pod: 404 ApiError from the handshake", { timeout: T }, async () => {
+    const err = await caught(execPod(rc, { namespace: ns, name: "no-such-pod", command: ["true"], stdout: true }));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(isNotFound(err)).toBe(true);
+    expect((err as ApiError).message).toBe('pods "no-such-pod" not found');
+  });
+
+  it("a missing container: an ApiError naming it", { timeout: T }, async () => {
+    const err = await caught(execPod(rc, target({ container: "nope", command: ["true"], stdout: true })));
+    expect(err).toBeInstanceOf(ApiError);
+    console.log(`exec test: missing container -> ${(err as ApiError).code} ${(err as ApiError).reason}: ${(err as ApiError).message}`);
+    expect((err as ApiError).code).toBe(400);
+    expect((err as ApiError).message).toContain("nope");
+  });
+
+  it("TTY with resize: stty size follows the sizes sent on channel 4", { timeout: T }, async () => {
+    const s = await execPod(
+      rc,
+      target({
+        command: ["sh", "-c", "while read a; do stty size; done"],
+        tty: true,
+        stdin: true,
+        stdout: true,
+        terminalSize: { width: 101, height: 33 },
+      }),
+    );
+    let out = "";
+    s.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    // The size reaches the kubelet on its own stream, stdin on another: ask again until it shows.
+    const sizeBecomes = async (want: string): Promise<void> => {
+      for (let i = 0; i < 100; i++) {
+        const from = out.length;
+        s.stdin!.write("go\n");
+        await eventually("an stty answer", 30_000, async () => (/\d+ \d+\r\n/.test(out.slice(from)) ? true : undefined));
+        if (out.slice(from).includes(`${want}\r\n`)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`stty size never printed ${want}: ${JSON.stringify(out)}`);
+    };
+    await sizeBecomes("33 101");
+    s.resize({ width: 120, height: 40 });
+    await sizeBecomes("40 120");
+    s.stdin!.write("\x04"); // ^D: EOF on a terminal, so `read` fails and the loop ends
+    await s.done;
+    expect(out).toMatch(/33 101\r\n[\s\S]*40 120\r\n/);
+  });
+
+  it("attach to a container running cat with stdin: true", { timeout: T }, async () => {
+    const word = `attached-${randomBytes(3).toString("hex")}`;
+    const s = await attachPod(rc, target({ container: "main", stdin: true, stdout: true, stderr: true }));
+    s.stderr!.resume();
+    const seen = waitForText(s.stdout!, word);
+    s.stdin!.write(`${word}\n`);
+    expect(await seen).toContain(word);
+    s.close(); // detach
+    await s.done;
+    expect(s.closed).toBe(true);
+    // the container still runs
+    expect(await execCapture(rc, target({ command: ["echo", "still"] }))).toMatchObject({ stdout: "still\n" });
+  });
+
+  it("the limited user gets a typed 403; so does an impersonated user; a client certificate works", { timeout: T }, async () => {
+    const limited = await loadConfig({ kubeconfigPath: cp.kubeconfigPath, context: "limited" });
+    const err = await caught(execPod(limited, target({ command: ["true"], stdout: true })));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(isForbidden(err)).toBe(true);
+    // a WebSocket upgrade is a GET: RBAC checks `get` on pods/exec first (and `create` since 1.35)
+    expect((err as ApiError).message).toMatch(/User "kubegen-limited" cannot (get|create) resource "pods\/exec"/);
+
+    const imp = newRestConfig(cp.server, { caData: cp.caPem, bearerToken: cp.adminToken, impersonate: { user: "kubegen-nobody" } });
+    const err2 = await caught(execPod(imp, target({ command: ["true"], stdout: true })));
+    expect(isForbidden(err2)).toBe(true);
+    expect((err2 as ApiError).message).toContain('User "kubegen-nobody"');
+
+    const certAdmin = await loadConfig({ kubeconfigPath: cp.kubeconfigPath, context: "admin" });
+    expect(certAdmin.bearerToken).toBeUndefined();
+    expect(await execCapture(certAdmin, target({ command: ["echo", "cert"] }))).toEqual({ stdout: "cert\n", stderr: "", exitCode: 0 });
+  });
+
+  it("an exec credential plugin and a token file authenticate the WebSocket too", { timeout: T }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubegen-exec-auth-"));
+    try {
+      const plugin = join(dir, "plugin.sh");
+      const cred = { apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: cp.adminToken } };
+      writeFileSync(plugin, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(cred)}\nEOF\n`, { mode: 0o700 });
+      const viaPlugin = newRestConfig(cp.server, {
+        caData: cp.caPem,
+        warningHandler: null,
+        exec: { command: plugin, apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Never" },
+      });
+      expect(await execCapture(viaPlugin, target({ command: ["echo", "plugin"] }))).toMatchObject({ stdout: "plugin\n" });
+      const tokenFile = join(dir, "token");
+      writeFileSync(tokenFile, cp.adminToken, { mode: 0o600 });
+      const viaFile = newRestConfig(cp.server, { caData: cp.caPem, warningHandler: null, bearerTokenFile: tokenFile });
+      expect(await execCapture(viaFile, target({ command: ["echo", "file"] }))).toMatchObject({ stdout: "file\n" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("abort mid-stream: rejects with the AbortError and leaves no socket open", { timeout: T }, async () => {
+    const config = fresh(); // its own transport: no pooled sockets
+    const before = tcpHandles();
+    const ac = new AbortController();
+    const s = await execPod(config, target({ command: ["sh", "-c", "echo ready; sleep 60"], stdout: true, signal: ac.signal }));
+    s.stdout!.on("error", () => {});
+    await waitForText(s.stdout!, "ready");
+    expect(tcpHandles()).toBeGreaterThan(before);
+    const stdoutClosed = new Promise((r) => s.stdout!.once("close", r));
+    ac.abort();
+    const err = await caught(s.done);
+    expect((err as Error).name).toBe("AbortError");
+    expect(s.closed).toBe(true);
+    await stdoutClosed;
+    await eventually("the socket released", 5_000, async () => (tcpHandles() <= before ? true : undefined));
+    // and an abort before connecting never dials
+    const err2 = await caught(execPod(config, target({ command: ["true"], stdout: true, signal: AbortSignal.abort() })));
+    expect((err2 as Error).name).toBe("AbortError");
+  });
+
+  it("a process killed mid-stream: ExitCodeError 137, the output before it kept", { timeout: T }, async () => {
+    const r = await execCapture(rc, target({ command: ["sh", "-c", "echo x; kill -9 $$"] }));
+    expect(r).toEqual({ stdout: "x\n", stderr: "", exitCode: 137 });
+  });
+
+  it("the connection dropped by a proxy: NetworkError, no hanging stream", { timeout: T }, async () => {
+    const tunnels = new Set<net.Socket>();
+    const proxy = http.createServer();
+    proxy.on("connect", (req, socket: net.Socket, head) => {
+      const [host, port] = (req.url ?? "").split(":");
+      const up = net.connect(Number(port), host, () => {
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        up.write(head);
+        up.pipe(socket);
+        socket.pipe(up);
+      });
+      tunnels.add(socket).add(up);
+      up.on("error", () => socket.destroy());
+      socket.on("error", () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const config = fresh();
+      config.proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const s = await execPod(config, target({ command: ["sh", "-c", "echo ready; sleep 60"], stdout: true, stderr: new PassThrough() }));
+      expect(tunnels.size).toBe(2); // it went through the proxy
+      const errored = new Promise<unknown>((r) => s.stdout!.once("error", r));
+      await waitForText(s.stdout!, "ready");
+      for (const t of tunnels) t.destroy();
+      const err = await caught(s.done);
+      expect(isNetworkError(err)).toBe(true);
+      expect((err as Error).message).toContain("closed before the command's status arrived");
+      expect(await errored).toBe(err); // a Readable with an error listener gets the error
+      expect(s.closed).toBe(true);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it("200 MiB of stdout streams in bounded memory (a slow reader holds the server back)", { timeout: 240_000 }, async () => {
+    const size = 200 * 1024 * 1024;
+    let got = 0;
+    let chunks = 0;
+    const slow = new Writable({
+      highWaterMark: 64 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        got += chunk.length;
+        // every other chunk waits for a timer: slower than the server, so backpressure must hold
+        if (++chunks % 2 === 0) setTimeout(cb, 1);
+        else cb();
+      },
+    });
+    let drains = 0; // 'drain' follows only a write() that returned false: the session waited
+    slow.on("drain", () => drains++);
+    global.gc?.();
+    const base = process.memoryUsage();
+    let peakRss = base.rss;
+    let peakBuffers = base.arrayBuffers;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+    }, 50);
+    const t0 = Date.now();
+    try {
+      const s = await execPod(rc, target({ command: ["head", "-c", String(size), "/dev/zero"], stdout: slow }));
+      await s.done;
+    } finally {
+      clearInterval(sampler);
+    }
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    console.log(
+      `exec test: 200 MiB stdout in ${Date.now() - t0} ms; peak RSS growth ${mb(peakRss - base.rss)} MiB, ` +
+        `peak ArrayBuffer growth ${mb(peakBuffers - base.arrayBuffers)} MiB (RSS before ${mb(base.rss)} MiB), ${drains} drains`,
+    );
+    expect(got).toBe(size); // `done` waits until the Writable took every chunk
+    expect(drains).toBeGreaterThan(0);
+    expect(peakBuffers - base.arrayBuffers).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("no token or key appears in any error's message, JSON or inspect output", () => {
+    expect(errors.length).toBeGreaterThanOrEqual(8);
+    const keyLines = cp.clientKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(Error);
+      for (const text of [(err as Error).message, String((err as Error).stack), JSON.stringify(err), inspect(err, { depth: 8 })]) {
+        expect(text).not.toContain(cp.adminToken);
+        expect(text).not.toContain(cp.limitedToken);
+        for (const l of keyLines) expect(text).not.toContain(l);
+      }
+    }
+  });
+});
