@@ -1,8 +1,13 @@
-// The applyconfigurations artifact (client-go applyconfiguration-gen): one
-// `<group>/<version>/applyconfigurations.ts` per group-version with a builder
-// class and factory per struct type, extract functions per resource kind, and
-// the module's server-side-apply schema table (list/map semantics per field),
-// which extraction and the fake clientset's apply read. Builds views only.
+// The applyconfigurations artifact (client-go applyconfiguration-gen): a
+// `<group>/<version>/applyconfigurations/` folder per group-version with one
+// file per struct type (plan.typeFiles names it), holding its builder class and
+// factory, the extract functions of a resource kind, and the type's
+// server-side-apply schema struct (list/map semantics per field), plus an
+// index.ts that re-exports them all and defines the module's merged schema
+// table, which extraction and the fake clientset's apply read. Struct nodes
+// link to each other by imported identifiers (siblings by name, other
+// group-versions through their folder's index), read only lazily, so a bundle
+// keeps only the structs a program reaches. Builds views only.
 
 import type { ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
 import {
@@ -13,12 +18,12 @@ import {
   builderMethodName,
   uniqueName,
 } from "../ir/naming.js";
-import { builderClassOrThrow, isObjectMeta, type GroupVersionPlan, type Plan } from "../ir/plan.js";
+import { builderClassOrThrow, isObjectMeta, typeFileOrThrow, type GroupVersionPlan, type Plan } from "../ir/plan.js";
 import { docText, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, unionMembers } from "./ts-type.js";
-import { callArguments, propertyType, literalLayout, mapType, memberChain, objectLiteral, parenthesizedUnion, typeArgumentList, unionType } from "../render/layout.js";
+import { callArguments, importSpecifiers, propertyType, literalLayout, mapType, memberChain, objectLiteral, parenthesizedUnion, typeArgumentList, unionType } from "../render/layout.js";
 
 /** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
 const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
@@ -88,6 +93,8 @@ interface BuilderView {
   factory: FactoryView;
   extracts: ExtractView[];
   typeName: string;
+  /** The exported struct node (`deploymentSpecApplySchema`). */
+  schemaConst: string;
   schemaName: string;
   schemaFields: { key: string; node: string }[];
   atomic: boolean;
@@ -108,14 +115,30 @@ function applyListType(list: ListSemantics): { listType: "atomic" | "set" | "map
   return { listType: "atomic", keys: [] };
 }
 
-/** Resolves references for one module: TypeScript text for builder fields, and schema nodes. */
+/** Resolves references for one type's file: TypeScript text for builder fields, and schema nodes. */
 class ApplyTypes {
   readonly imports: ImportCollector;
   readonly #plan: Plan;
+  readonly #self: GroupVersionPlan;
+  readonly #file: string;
+  /** Sibling file -> the names this file imports from it (`type` for names used as types only). */
+  readonly locals = new Map<string, Map<string, "type" | "value">>();
 
-  constructor(imports: ImportCollector, plan: Plan) {
+  constructor(imports: ImportCollector, plan: Plan, self: GroupVersionPlan, file: string) {
     this.imports = imports;
     this.#plan = plan;
+    this.#self = self;
+    this.#file = file;
+  }
+
+  /** Records a name this file takes from the sibling file of `typeName` (nothing for its own). */
+  #local(typeName: string, name: string, use: "type" | "value"): string {
+    const file = typeFileOrThrow(this.#self, typeName);
+    if (file === this.#file) return name;
+    const names = this.locals.get(file) ?? new Map<string, "type" | "value">();
+    this.locals.set(file, names);
+    if (names.get(name) !== "value") names.set(name, use);
+    return name;
   }
 
   /** The TypeScript type a builder field holds: builders for structs, plain types otherwise. */
@@ -156,8 +179,10 @@ class ApplyTypes {
     // A list kind has no builder (as in client-go); a field holding one is applied as plain JSON.
     if (def?.listOf) return ["{ [key: string]: rt.JsonValue }"];
     if (!owner) throw new Error(`internal error: no module ${target.module}`);
+    const className = builderClassOrThrow(owner, target.name);
+    if (owner === this.#self) return [this.#local(target.name, className, "type")];
     const ref = this.imports.reference(target);
-    return [ref.slice(0, ref.length - target.name.length) + builderClassOrThrow(owner, target.name)];
+    return [ref.slice(0, ref.length - target.name.length) + className];
   }
 
   /** The schema node (TypeScript text of an ApplyNode) for a value. */
@@ -187,11 +212,26 @@ class ApplyTypes {
       if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
       return `rt.struct${callArguments([stringLiteral(target.runtime)])}`;
     }
-    const def = this.#plan.module(target.module)?.types.get(target.name);
+    const owner = this.#plan.module(target.module);
+    const def = owner?.types.get(target.name);
     if (def?.alias) return this.node(def.alias);
     if (def?.listOf) return "rt.UNTYPED";
-    this.imports.reference(target); // records the module whose schema this one needs
-    return `rt.struct${callArguments([stringLiteral(applySchemaTypeName(target.module, target.name))])}`;
+    const node = owner?.applyStructs.get(target.name);
+    if (!owner || node === undefined) throw new Error(`internal error: no apply struct for ${target.module}.${target.name}`);
+    if (owner === this.#self) return this.#local(target.name, node, "value");
+    const ref = this.imports.reference(target); // `alias.Name`: the module's folder index exports the node
+    return ref.slice(0, ref.length - target.name.length) + node;
+  }
+
+  /** The named imports from sibling files, sorted by file: `import type` when every name is a type, else `type` per type-only name. */
+  localImports(): { path: string; names: string; typeOnly: boolean }[] {
+    return [...this.locals.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([file, names]) => {
+        const typeOnly = [...names.values()].every((u) => u === "type");
+        const specifiers = [...names.entries()].map(([n, u]) => (u === "type" && !typeOnly ? `type ${n}` : n));
+        return { path: `./${file}.js`, names: importSpecifiers(specifiers), typeOnly };
+      });
   }
 }
 
@@ -251,11 +291,13 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
       calls.push(".withNamespace(namespace)");
     }
   }
+  const schemaConst = p.applyStructs.get(def.name)!;
   const extracts: ExtractView[] = [];
   const fns = p.extracts.get(def.name);
   if (fns) {
     const main = fns.main;
-    const extraction = `.extractApplyConfiguration<${typeArgumentList([className])}>${callArguments(["applySchema", stringLiteral(applySchemaTypeName(gv.names.modulePath, def.name)), "obj", "fieldManager", "options"])}`;
+    const schemaOf = `rt.applySchemaOf${callArguments([schemaConst])}`;
+    const extraction = `.extractApplyConfiguration<${typeArgumentList([className])}>${callArguments([schemaOf, `${schemaConst}.type`, "obj", "fieldManager", "options"])}`;
     extracts.push({ name: main, main, value: memberChain("rt", [extraction, ...typeMeta]), doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
     if (fns.status) {
       const status = `${main}${callArguments(["obj", "fieldManager", objectLiteral([`subresource: ${stringLiteral("status")}`])], true)}`;
@@ -270,6 +312,7 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
     factory: { name: factoryName, params, value: memberChain(`new ${className}()`, calls) },
     extracts,
     typeName: def.name,
+    schemaConst,
     schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
     schemaFields: def.fields.map((f) => ({ key: objectKey(f.name), node: schemaFieldNode(f.name, types.node(f.type)) })),
     atomic: def.mapType === "atomic",
@@ -277,24 +320,45 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
   };
 }
 
-/** Emits `applyconfigurations.ts` for every group-version with object types. */
+/** The folder of a group-version's apply configurations, relative to --out. */
+export const APPLY_FOLDER = "applyconfigurations";
+
+/**
+ * Emits the `applyconfigurations/` folder of every group-version with object types: one file per
+ * builder type and the folder's index.ts.
+ */
 export function emitApplyConfigurations(plan: Plan): EmittedFile[] {
   const files: EmittedFile[] = [];
   for (const p of plan.groupVersions.filter((g) => g.has.applyconfigurations)) {
     const gv = p.gv;
-    const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
-    const types = new ApplyTypes(imports, plan);
-    const builders = p.builderTypes.map((d) => builderView(p, d, types));
-    const deps = imports.moduleImports("applyconfigurations.js");
+    const folder = `${gv.names.modulePath}/${APPLY_FOLDER}`;
+    const entries: { file: string; schemaConst: string }[] = [];
+    for (const def of p.builderTypes) {
+      const file = typeFileOrThrow(p, def.name);
+      const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
+      const types = new ApplyTypes(imports, plan, p, file);
+      const builder = builderView(p, def, types);
+      entries.push({ file, schemaConst: builder.schemaConst });
+      files.push({
+        path: `${folder}/${file}.ts`,
+        template: "applyconfiguration",
+        view: {
+          apiVersion: gv.names.apiVersion,
+          typesImport: builder.extracts.length > 0,
+          imports: imports.moduleImports(`${APPLY_FOLDER}/index.js`, folder),
+          locals: types.localImports(),
+          builder,
+        },
+      });
+    }
     files.push({
-      path: `${gv.names.modulePath}/applyconfigurations.ts`,
+      path: `${folder}/index.ts`,
       template: "applyconfigurations",
       view: {
         apiVersion: gv.names.apiVersion,
-        typesImport: builders.some((b) => b.extracts.length > 0),
-        imports: deps,
-        deps: deps.map((d) => `${d.alias}.applySchema`),
-        builders,
+        files: entries.map((e) => `./${e.file}.js`),
+        schemas: entries.map((e) => ({ path: `./${e.file}.js`, name: e.schemaConst })),
+        roots: entries.map((e) => e.schemaConst),
       },
     });
   }

@@ -9,6 +9,7 @@ import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
 import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
 import { builderClassOrThrow, type GroupVersionPlan, type Plan, type ResourcePlan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
+import { TYPES_INDEX } from "./types.js";
 import { ImportCollector } from "./ts-type.js";
 
 interface MethodView {
@@ -177,7 +178,7 @@ export function emitClients(plan: Plan): EmittedFile[] {
         clientClass: p.clientClass,
         stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
         applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
-        imports: imports.moduleImports("types.js"),
+        imports: imports.moduleImports(TYPES_INDEX),
         resources,
       },
     });

@@ -9,8 +9,10 @@ import { objectKey, stringLiteral } from "../ir/escape.js";
 import { literalLayout, objectLiteral } from "../render/layout.js";
 import type { Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
+import { APPLY_FOLDER } from "./applyconfigurations.js";
 import type { Plan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
+import { TYPES_INDEX } from "./types.js";
 import { ImportCollector } from "./ts-type.js";
 
 /** The runtime's ValidationNode, as plain data. */
@@ -121,7 +123,7 @@ export function emitFakes(plan: Plan): EmittedFile[] {
       let apply: string | undefined;
       if (hasBuilder) {
         const alias = applyModuleAlias(gv.names.accessor);
-        schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/applyconfigurations.js` });
+        schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/${APPLY_FOLDER}/index.js` });
         apply = objectLiteral([`schema: ${alias}.applySchema`, `type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))}`]);
       }
       let validation: string | undefined;
@@ -164,7 +166,7 @@ export function emitFakes(plan: Plan): EmittedFile[] {
       view: {
         resources,
         kinds,
-        imports: imports.moduleImports("types.js"),
+        imports: imports.moduleImports(TYPES_INDEX),
         schemaImports: [...schemaImports.values()],
         validationTables,
         validationNodeType: validationTables.some((t) => t.types.some((ty) => ty.properties.some((p) => p.node.includes(" satisfies ValidationNode")))),

@@ -4,6 +4,8 @@
 // SharedInformerFactory. Builds views only.
 
 import type { Plan } from "../ir/plan.js";
+import { APPLY_FOLDER } from "./applyconfigurations.js";
+import { TYPES_INDEX } from "./types.js";
 import type { Artifact } from "./artifacts.js";
 import type { EmittedFile } from "./emitted.js";
 
@@ -16,12 +18,12 @@ export function emitIndexes(plan: Plan, artifacts: ReadonlySet<Artifact>): Emitt
     template: "module-index",
     view: {
       apiVersion: gv.names.apiVersion,
-      typeExports: ["types"],
+      typeExports: [`./${TYPES_INDEX}`],
       valueExports: [
-        ...(artifacts.has("applyconfigurations") && has.applyconfigurations ? ["applyconfigurations"] : []),
-        ...(clients && has.client ? ["client"] : []),
-        ...(artifacts.has("listers") && has.listers ? ["lister"] : []),
-        ...(informers && has.listers ? ["informers"] : []),
+        ...(artifacts.has("applyconfigurations") && has.applyconfigurations ? [`./${APPLY_FOLDER}/index.js`] : []),
+        ...(clients && has.client ? ["./client.js"] : []),
+        ...(artifacts.has("listers") && has.listers ? ["./lister.js"] : []),
+        ...(informers && has.listers ? ["./informers.js"] : []),
       ],
     },
   }));

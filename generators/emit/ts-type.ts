@@ -5,7 +5,7 @@
 import { posix } from "node:path";
 import { stringLiteral } from "../ir/escape.js";
 import type { TypeRef, TypeTarget } from "../ir/types.js";
-import { flatText, mapType, parenthesizedUnion, unionType } from "../render/layout.js";
+import { flatText, importSpecifiers, mapType, parenthesizedUnion, unionType } from "../render/layout.js";
 
 /** Collects what a module refers to while its types are rendered. */
 export class ImportCollector {
@@ -13,6 +13,8 @@ export class ImportCollector {
   readonly #accessors: ReadonlyMap<string, string>;
   readonly #modules = new Map<string, string>();
   readonly #selfAlias: string | undefined;
+  #siblings: { readonly files: ReadonlyMap<string, string>; readonly file: string } | undefined;
+  readonly #locals = new Map<string, Set<string>>();
   runtime = false;
 
   /**
@@ -26,11 +28,30 @@ export class ImportCollector {
     this.#selfAlias = selfAlias;
   }
 
+  /**
+   * Writes for one file of a one-file-per-type folder: the module's own types are
+   * imported by name from their sibling files (`files`: type name -> file base
+   * name), except those of `file` itself.
+   */
+  perTypeFile(files: ReadonlyMap<string, string>, file: string): this {
+    this.#siblings = { files, file };
+    return this;
+  }
+
   /** A name for `target` usable in this module. */
   reference(target: TypeTarget): string {
     if ("runtime" in target) {
       this.runtime = true;
       return `rt.${target.runtime}`;
+    }
+    if (target.module === this.#modulePath && this.#siblings) {
+      const file = this.#siblings.files.get(target.name);
+      if (file === undefined) throw new Error(`kubegen internal error: ${this.#modulePath} has no type ${target.name}`);
+      if (file !== this.#siblings.file) {
+        const names = this.#locals.get(file) ?? new Set<string>();
+        this.#locals.set(file, names.add(target.name));
+      }
+      return target.name;
     }
     if (target.module === this.#modulePath) return this.#selfAlias ? `${this.#selfAlias}.${target.name}` : target.name;
     const alias = this.#accessors.get(target.module);
@@ -39,11 +60,21 @@ export class ImportCollector {
     return `${alias}.${target.name}`;
   }
 
-  /** Imports of other modules' `file` (e.g. `types.js`), sorted by path. */
-  moduleImports(file: string): { alias: string; path: string }[] {
+  /**
+   * Imports of other modules' `file` (e.g. `types/index.js`), sorted by path,
+   * written from `from` (the module's folder unless given).
+   */
+  moduleImports(file: string, from = this.#modulePath): { alias: string; path: string }[] {
     return [...this.#modules.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([module, alias]) => ({ alias, path: relativeImport(this.#modulePath, `${module}/${file}`) }));
+      .map(([module, alias]) => ({ alias, path: relativeImport(from, `${module}/${file}`) }));
+  }
+
+  /** The sibling files a per-type file imports its module's types from, sorted by file, with the braces of the names (perTypeFile). */
+  siblingImports(): { path: string; names: string }[] {
+    return [...this.#locals.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([file, names]) => ({ path: `./${file}.js`, names: importSpecifiers([...names].sort()) }));
   }
 }
 

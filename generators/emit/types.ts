@@ -1,9 +1,12 @@
-// The types artifact: one `<group>/<version>/types.ts` per group-version with
-// an interface for every kind and nested type. Builds views; the templates
-// only print them.
+// The types artifact: a `<group>/<version>/types/` folder per group-version
+// with one file per kind and nested type (an interface, or an alias; the file
+// plan.typeFiles names), importing the module's other types by name from
+// their files and other group-versions' through their folder's index, and an
+// index.ts that re-exports them all. Builds views; the templates only print
+// them.
 
 import type { TypeDef } from "../ir/types.js";
-import type { GroupVersionPlan, Plan } from "../ir/plan.js";
+import { typeFileOrThrow, type GroupVersionPlan, type Plan } from "../ir/plan.js";
 import { propertyKey, stringLiteral } from "../ir/escape.js";
 import { fieldDoc, typeDoc } from "./docs.js";
 import { ImportCollector, typeLayout, unionMembers } from "./ts-type.js";
@@ -52,22 +55,39 @@ function typeView(p: GroupVersionPlan, t: TypeDef, imports: ImportCollector): Ty
   return { doc, name: t.name, fields, ...(index ? { index } : {}) };
 }
 
-/** Emits one types.ts per group-version. */
+/** The folder of a group-version's types, relative to the module's folder. */
+export const TYPES_FOLDER = "types";
+/** The types' index, relative to the module's folder: what other files import the types from. */
+export const TYPES_INDEX = `${TYPES_FOLDER}/index.js`;
+
+/** Emits the `types/` folder of every group-version: one file per type and the folder's index.ts. */
 export function emitTypes(plan: Plan): EmittedFile[] {
   const files: EmittedFile[] = [];
   for (const p of plan.groupVersions) {
     const { gv } = p;
-    const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
-    const types = gv.types.map((t) => typeView(p, t, imports));
+    const folder = `${gv.names.modulePath}/${TYPES_FOLDER}`;
+    const names: string[] = [];
+    for (const t of gv.types) {
+      const file = typeFileOrThrow(p, t.name);
+      const imports = new ImportCollector(gv.names.modulePath, plan.accessors).perTypeFile(p.typeFiles, file);
+      const type = typeView(p, t, imports);
+      names.push(file);
+      files.push({
+        path: `${folder}/${file}.ts`,
+        template: "type",
+        view: {
+          apiVersion: gv.names.apiVersion,
+          runtime: imports.runtime,
+          imports: imports.moduleImports(TYPES_INDEX, folder),
+          siblings: imports.siblingImports(),
+          type,
+        },
+      });
+    }
     files.push({
-      path: `${gv.names.modulePath}/types.ts`,
+      path: `${folder}/index.ts`,
       template: "types",
-      view: {
-        apiVersion: gv.names.apiVersion,
-        runtime: imports.runtime,
-        imports: imports.moduleImports("types.js"),
-        types,
-      },
+      view: { apiVersion: gv.names.apiVersion, files: names.map((n) => `./${n}.js`) },
     });
   }
   return files;

@@ -403,17 +403,18 @@ export function builderFactoryName(typeName: string): string {
 }
 
 /**
- * Module-level names of applyconfigurations.ts that no export may take: its
- * import aliases (`rt`, `t`), its schema table, and `then`, since a module
+ * Module-level names of the apply configurations that no export may take: the
+ * import aliases of their files (`rt`, `t`), the folder's schema table, and `then`, since a module
  * that exports `then` is a thenable and `await import()` of it never settles.
  */
 const APPLY_MODULE_NAMES = ["rt", "t", "applySchema", "then"];
 
 /**
- * The exported functions of one group-version's applyconfigurations.ts: the
- * builder factory of each type (builderFactoryName), then the extraction
- * functions of each kind (extractFunctionName, with `status` for the status
- * subresource), all unique in the module and clear of `moduleAliases` (the
+ * The exported functions and constants of one group-version's apply
+ * configurations: the builder factory of each type (builderFactoryName), then
+ * the extraction functions of each kind (extractFunctionName, with `status`
+ * for the status subresource), then each type's apply-schema struct
+ * (applyStructName), all unique in the module and clear of `moduleAliases` (the
  * model's module accessors, which the module imports other modules as).
  * Suffixed (`then2`, `coreV12`) where they would clash.
  */
@@ -421,7 +422,11 @@ export function applyModuleFunctions(
   typeNames: readonly string[],
   extracts: readonly { readonly typeName: string; readonly status: boolean }[],
   moduleAliases: Iterable<string>,
-): { factories: Map<string, string>; extracts: Map<string, { main: string; status?: string }> } {
+): {
+  factories: Map<string, string>;
+  extracts: Map<string, { main: string; status?: string }>;
+  schemas: Map<string, string>;
+} {
   const taken = new Set<string>([...APPLY_MODULE_NAMES, ...moduleAliases]);
   const factories = new Map(typeNames.map((t) => [t, uniqueName(builderFactoryName(t), taken)]));
   const fns = new Map(
@@ -430,7 +435,54 @@ export function applyModuleFunctions(
       return [e.typeName, e.status ? { main, status: uniqueName(extractFunctionName(e.typeName, "status"), taken) } : { main }];
     }),
   );
-  return { factories, extracts: fns };
+  const schemas = new Map(typeNames.map((t) => [t, uniqueName(applyStructName(t), taken)]));
+  return { factories, extracts: fns, schemas };
+}
+
+/** The exported apply-schema struct of a type (`deploymentSpecApplySchema`), before collision suffixes. */
+export function applyStructName(typeName: string): string {
+  return `${lowerFirst(typeName)}ApplySchema`;
+}
+
+/**
+ * Base names a type's file may not take: the folder's own `index`, and the
+ * device names Windows reserves whatever the extension (`con.ts` cannot be
+ * created there).
+ */
+const RESERVED_FILE_NAMES = new Set([
+  "index", "con", "prn", "aux", "nul",
+  ..."123456789".split("").flatMap((d) => [`com${d}`, `lpt${d}`]),
+]);
+
+/** The longest base name a type's file gets (before a collision suffix); the rest is cut. */
+const MAX_FILE_NAME = 100;
+
+/**
+ * The file of every type of a group-version in a one-file-per-type folder
+ * (`applyconfigurations/`), by type name, without the extension: kebab-case
+ * (`DeploymentSpec` -> `deployment-spec`, `HTTPGetAction` -> `http-get-action`),
+ * lower-case only, so two type names that differ only by case still get two
+ * files on a case-insensitive file system (`foo-bar`, `foo-bar2`, in the
+ * module's type order). Type names are identifiers already ([A-Za-z0-9]), so
+ * a file name holds only [a-z0-9-]; `index` and Windows device names take a
+ * `-type` suffix.
+ */
+export function typeFileNames(typeNames: readonly string[]): Map<string, string> {
+  const taken = new Set<string>();
+  return new Map(
+    typeNames.map((t) => {
+      let base = t
+        .replace(/[^A-Za-z0-9]+/g, "-")
+        .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1-$2")
+        .toLowerCase()
+        .slice(0, MAX_FILE_NAME)
+        .replace(/^-+|-+$/g, "");
+      if (base === "") base = "type";
+      if (RESERVED_FILE_NAMES.has(base)) base = `${base}-type`;
+      return [t, uniqueName(base, taken)];
+    }),
+  );
 }
 
 /** A builder's setter for a wire field (`replicas` -> `withReplicas`, `x-foo` -> `withXFoo`). */

@@ -3,7 +3,8 @@
 // read. Names come from naming.ts; this module decides which names each
 // resource and group-version gets (getters made unique in the module, lister
 // names for listable resources, builder classes, applyconfigurations
-// functions) and which artifacts a group-version has, so clients, listers,
+// functions and schema structs, the file of each type in the one-file-per-type
+// folders) and which artifacts a group-version has, so clients, listers,
 // informers, fakes, indexes and `kubegen init` all read one answer.
 //
 // The plan is kept beside the IR, not in it: it holds Maps and is keyed by
@@ -19,6 +20,7 @@ import {
   listerNamespaceAccessor,
   resourceClientNames,
   resourceGetters,
+  typeFileNames,
   uniqueName,
   type ListerNames,
   type ResourceClientNames,
@@ -79,6 +81,13 @@ export interface GroupVersionPlan {
   readonly factories: ReadonlyMap<string, string>;
   /** The extraction functions of every kind that gets them, by type name. */
   readonly extracts: ReadonlyMap<string, ExtractFunctionNames>;
+  /** The apply-schema struct constant of every builder type by type name (`deploymentSpecApplySchema`). */
+  readonly applyStructs: ReadonlyMap<string, string>;
+  /**
+   * The file (base name, no extension) of every type in the module's one-file-per-type
+   * folders by type name (typeFileNames: kebab-case, unique ignoring case).
+   */
+  readonly typeFiles: ReadonlyMap<string, string>;
   /** The group-version client class (`AppsV1Client`) and informers class (`AppsV1Informers`). */
   readonly clientClass: string;
   readonly informersClass: string;
@@ -162,6 +171,8 @@ function planGroupVersion(gv: GroupVersion, accessors: ReadonlyMap<string, strin
     builderClasses,
     factories: functions.factories,
     extracts: functions.extracts,
+    applyStructs: functions.schemas,
+    typeFiles: typeFileNames(gv.types.map((t) => t.name)),
     clientClass: groupClientClassName(gv.names),
     informersClass: groupInformersClassName(gv.names),
     has: { applyconfigurations: builderTypes.length > 0, client: gv.resources.length > 0, listers: listable.length > 0 },
@@ -190,6 +201,13 @@ export function planModel(model: ApiModel): Plan {
 /** The builder class of a type of a planned group-version; throws for a type it does not declare. */
 export function builderClassOrThrow(p: GroupVersionPlan, typeName: string): string {
   const name = p.builderClasses.get(typeName);
+  if (name === undefined) throw new Error(`internal error: ${p.gv.names.modulePath} has no type ${typeName}`);
+  return name;
+}
+
+/** The file (base name) of a type of a planned group-version; throws for a type it does not declare. */
+export function typeFileOrThrow(p: GroupVersionPlan, typeName: string): string {
+  const name = p.typeFiles.get(typeName);
   if (name === undefined) throw new Error(`internal error: ${p.gv.names.modulePath} has no type ${typeName}`);
   return name;
 }

@@ -490,3 +490,8 @@ export function literalLayout(value: unknown): string {
 export function propertyAssignment(key: string, value: string, isString: boolean): string {
   return isString && key.length >= FORMAT_OPTIONS.tabWidth + 3 ? `${key}:` + group(indent(MARK.line + value)) : `${key}: ${value}`;
 }
+
+/** The braces of an import, `{ a, b }`: broken one name a line when it does not fit, except with one name (prettier never breaks those). */
+export function importSpecifiers(names: readonly string[]): string {
+  return names.length === 1 ? `{ ${names[0]!} }` : objectLiteral(names);
+}

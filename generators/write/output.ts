@@ -145,7 +145,7 @@ async function isGenerated(path: string): Promise<boolean> {
   }
 }
 
-/** Throws (a kubegen bug, not user input) unless every path is a plain relative `/`-path. */
+/** Throws (a kubegen bug, not user input) unless every path is a plain relative `/`-path, and no two differ only by case. */
 function validatePaths(files: readonly RenderedFile[]): Map<string, string> {
   const wanted = new Map<string, string>();
   for (const f of files) {
@@ -162,6 +162,17 @@ function validatePaths(files: readonly RenderedFile[]): Map<string, string> {
     const before = wanted.get(p);
     if (before !== undefined && before !== f.content) throw new Error(`internal error: two different files rendered for ${p}`);
     wanted.set(p, f.content);
+  }
+  // A case-insensitive file system (macOS, Windows) would make them one file or one folder.
+  const folded = new Map<string, string>();
+  for (const p of wanted.keys()) {
+    for (let i = p.indexOf("/"); ; i = p.indexOf("/", i + 1)) {
+      const entry = i === -1 ? p : p.slice(0, i);
+      const other = folded.get(entry.toLowerCase());
+      if (other !== undefined && other !== entry) throw new Error(`internal error: ${other} and ${entry} differ only by case`);
+      folded.set(entry.toLowerCase(), entry);
+      if (i === -1) break;
+    }
   }
   for (const p of wanted.keys()) {
     for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) {

@@ -241,8 +241,8 @@ export * from "./cache/index.js";
 
 // apply: server-side-apply builders, the apply schema, and extraction of a manager's fields
 export { SCALAR, UNTYPED, struct, lookupStruct } from "./apply/schema.js";
-export type { ApplyNode, ApplyStruct, ApplySchema } from "./apply/schema.js";
-export { defineApplySchema } from "./apply/define-schema.js";
+export type { ApplyNode, ApplyStruct, ApplyStructNode, ApplySchema } from "./apply/schema.js";
+export { applySchemaOf, defineApplySchema } from "./apply/define-schema.js";
 export { META_APPLY_TYPES, metaApplySchema } from "./apply/meta-schema.js";
 export {
   MetadataApplyConfiguration,

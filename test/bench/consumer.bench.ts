@@ -2,6 +2,9 @@
 // One program that lists the pods of `default`, written three times:
 //   kubegen-clientset  the generated root Clientset (every group-version)
 //   kubegen-core-v1    only <out>/core/v1/client.js (CoreV1Client)
+//   kubegen-apps-v1-index  AppsV1Client through <out>/apps/v1/index.js (the whole
+//                      module's exports: builders, listers, informers), which lists
+//                      deployments instead (the smoke run expects "0 deployments")
 //   client-node        @kubernetes/client-node 2.x (KubeConfig + CoreV1Api)
 // and, type-checked only, a controller (kubegen-controller: informers, listers
 // and apply builders for apps/v1 and core/v1), plus the `-js` twin of each
@@ -17,9 +20,11 @@
 //     peak RSS of a fresh process (/usr/bin/time -v), median of BENCH_RUNS (3);
 //   esbuild (platform node, format esm, bundle, minify): bytes, gzip bytes
 //     (zlib default level) and modules in the bundle (metafile inputs);
-//   for kubegen-core-v1: bundled inputs by generated folder (must be core/v1 only).
+//   for kubegen-core-v1 and kubegen-apps-v1-index: bundled inputs by generated
+//     folder (must be their own group-version only).
 // With KUBEGEN_ENVTEST_ASSETS set, every bundle is also run against a real
 // control plane to prove it works (its output must list the pod created there).
+// BENCH_KUBEGEN=<kubegen.js> generates with another build (an older checkout's) to compare layouts.
 // Run: node --import tsx test/bench/consumer.bench.ts   (after make build and
 // npm ci --prefix test/bench; make bench does both)
 import { execFileSync } from "node:child_process";
@@ -50,6 +55,13 @@ import { loadConfig } from "@kubegen/runtime";
 const core = CoreV1Client.forConfig(await loadConfig());
 const pods = await core.pods("default").list();
 for (const p of pods.items) console.log(p.metadata?.name);
+`,
+  "kubegen-apps-v1-index": `import { AppsV1Client } from "./gen/apps/v1/index.js";
+import { loadConfig } from "@kubegen/runtime";
+
+const apps = AppsV1Client.forConfig(await loadConfig());
+const list = await apps.deployments("default").list();
+console.log(String(list.items.length) + " deployments");
 `,
   "client-node": `import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 
@@ -223,12 +235,21 @@ function inputsByFolder(work: string, meta: Metafile): Map<string, number> {
   return byFolder;
 }
 
+/** As inputsByFolder, counting only the inputs that put bytes in the bundle (esbuild reads, then drops, unused modules). */
+function inputsWithBytesByFolder(work: string, meta: Metafile): Map<string, number> {
+  const output = Object.values(meta.outputs)[0]!;
+  const kept = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f);
+  const all = inputsByFolder(work, { ...meta, inputs: Object.fromEntries(kept.map((f) => [f, meta.inputs[f]!])) });
+  return all;
+}
+
 /** Median wall time of `kubegen generate` (all artifacts of v1.36) per emit mode; the last run of each stays in gen/ and genjs/. */
 const generateMs: Record<"ts" | "js", number> = { ts: NaN, js: NaN };
 
 function prepare(): string {
   const work = mkdtempSync(join(tmpdir(), "kubegen-consumer-"));
-  const kubegen = join(repo, "generators/bin/kubegen.js");
+  // BENCH_KUBEGEN=<path to kubegen.js> measures another build's output (e.g. an older checkout's) against this runtime.
+  const kubegen = process.env.BENCH_KUBEGEN ?? join(repo, "generators/bin/kubegen.js");
   for (const mode of ["ts", "js"] as const) {
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -272,7 +293,8 @@ async function smoke(bundles: Map<Program, BundleResult>): Promise<string> {
         encoding: "utf8",
         env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
       });
-      results.push(`${name} ${out.trim() === "bench-pod" ? "ok" : `FAILED (printed ${JSON.stringify(out.trim())})`}`);
+      const want = name === "kubegen-apps-v1-index" ? "0 deployments" : "bench-pod";
+      results.push(`${name} ${out.trim() === want ? "ok" : `FAILED (printed ${JSON.stringify(out.trim())})`}`);
     }
     return results.join(", ");
   } finally {
@@ -360,6 +382,15 @@ async function main(): Promise<void> {
     const genFolders = [...core.keys()].filter((f) => f.startsWith("gen/"));
     console.log(`  kubegen-core-v1 bundled inputs by folder: ${[...core].map(([f, n]) => `${f}=${n}`).join(", ")}`);
     console.log(`  core/v1 only: ${genFolders.every((f) => f === "gen/core/v1") ? "yes, no other group-version's module" : `NO: ${genFolders.join(", ")}`}`);
+    // Through the module index, whose apply configurations link to core/v1's: only apps/v1 code may be bundled.
+    const apps = bundles.get("kubegen-apps-v1-index")!;
+    const appsInputs = inputsWithBytesByFolder(work, apps.metafile);
+    const appsFolders = [...appsInputs.keys()].filter((f) => f.startsWith("gen/"));
+    console.log(
+      `  kubegen-apps-v1-index (AppsV1Client via apps/v1/index.js): ${apps.bytes} B, gzip ${apps.gzip} B; inputs with bytes in the bundle by folder: ` +
+        [...appsInputs].map(([f, n]) => `${f}=${n}`).join(", "),
+    );
+    console.log(`  apps/v1 only: ${appsFolders.every((f) => f === "gen/apps/v1") ? "yes, no other group-version's code" : `NO: ${appsFolders.join(", ")}`}`);
     const all = inputsByFolder(work, ours.metafile);
     console.log(`  (root clientset, for contrast: ${[...all.keys()].filter((f) => f.startsWith("gen/")).length} generated folders)`);
     console.log(`  bundles run against a real server: ${await smoke(bundles)}`);

@@ -2,7 +2,8 @@
 // friends, core/v1 ObjectReference, autoscaling/v1 Scale), by their bare RuntimeType names, with
 // the list/map semantics kube-apiserver v1.36 publishes for them (`x-kubernetes-list-type`,
 // `x-kubernetes-list-map-keys`, `x-kubernetes-map-type` in its OpenAPI). Generated schema tables
-// refer to these names (`struct("ObjectMeta")`) and defineApplySchema merges this table in.
+// refer to these names (`struct("ObjectMeta")`), and applySchemaOf and defineApplySchema merge
+// this table in.
 
 import {
   ConditionApplyConfiguration,

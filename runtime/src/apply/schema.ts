@@ -1,8 +1,9 @@
 // The schema server-side apply needs, and nothing more: for every field, whether it is a scalar,
 // a struct, a list (atomic, set, or map keyed by some of its items' fields) or a map (granular or
 // atomic). It mirrors structured-merge-diff's schema (sigs.k8s.io/structured-merge-diff/schema),
-// reduced to what extraction and the fake clientset's apply use. The generator emits one table per
-// group-version (`applySchema` in its applyconfigurations.ts); the types kubegen's runtime owns
+// reduced to what extraction and the fake clientset's apply use. The generator emits one struct
+// node per type (in `<group>/<version>/applyconfigurations/<type>.ts`) and a merged table per
+// group-version (`applySchema` in that folder's index.ts); the types kubegen's runtime owns
 // (ObjectMeta and friends) are described here once.
 
 /** The shape of one value, as server-side apply sees it. */
@@ -14,8 +15,8 @@ export type ApplyNode =
    * key, lists are atomic, other values are leaves; structured-merge-diff's "deduced" type.
    */
   | { readonly kind: "untyped" }
-  /** A named struct: look `type` up in the schema's `types`. */
-  | { readonly kind: "struct"; readonly type: string }
+  /** A named struct: look `type` up in the schema's `types` (generated structs carry their definition). */
+  | ApplyStructNode
   /**
    * A list. `atomic` is owned and replaced whole; `set` holds unique scalars, each owned alone;
    * `map` holds items keyed by the fields in `keys` (all of them, in this order).
@@ -28,6 +29,19 @@ export type ApplyNode =
     }
   /** A map with string keys: `granular` merges per key, `atomic` is owned and replaced whole. */
   | { readonly kind: "map"; readonly mapType: "granular" | "atomic"; readonly values: ApplyNode };
+
+/**
+ * A named struct node. Generated modules declare each of their structs as one, with `define`
+ * returning its fields (read lazily by applySchemaOf, so modules may import each other in a
+ * cycle); nodes without `define` name a struct the schema's table holds (the runtime's meta
+ * types, hand-written tables).
+ */
+export interface ApplyStructNode {
+  readonly kind: "struct";
+  /** The qualified name (`apps/v1.DeploymentSpec`): the struct's key in a schema's `types`. */
+  readonly type: string;
+  readonly define?: () => ApplyStruct;
+}
 
 /** A struct: its fields, and whether apply replaces it whole. */
 export interface ApplyStruct {

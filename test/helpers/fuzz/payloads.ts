@@ -147,6 +147,17 @@ export const AWKWARD_KINDS: readonly string[] = [
   "Informer",
   "Rt",
   "T",
+  // Awkward as file names in the one-file-per-type folders (types/, applyconfigurations/):
+  // the folder's own index, Windows device names, and names equal but for case.
+  "Index",
+  "Types",
+  "Applyconfigurations",
+  "Con",
+  "Nul",
+  "Com1",
+  "FooBar",
+  "FOOBar",
+  "Foobar",
 ];
 
 /** Plurals, singulars and versions that are valid DNS-1035 labels but awkward. */

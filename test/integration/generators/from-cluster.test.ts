@@ -51,7 +51,7 @@ describe.skipIf(!cp)("generate from a live cluster", () => {
     const out = join(work, "v3-folder");
     const r = await generate({ openapi: [folder], out });
     expect(r.resources).toBeGreaterThan(20);
-    expect(existsSync(join(out, "batch/v1/types.ts"))).toBe(true);
+    expect(existsSync(join(out, "batch/v1/types/index.ts"))).toBe(true);
     expect(typecheck([out]).errors).toEqual([]);
   }, 120_000);
 

@@ -4,7 +4,7 @@
 // through the API). Every module must export the same names both ways, and
 // group-versions whose schemas the server hands back unchanged (property
 // order included: the server sorts properties) must give byte-identical
-// types.ts and applyconfigurations.ts. A third run reads the whole cluster
+// types/ and applyconfigurations/ files. A third run reads the whole cluster
 // (built-in groups too) and must type those CRD group-versions the same.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +17,14 @@ import { buildModel, Diagnostics, loadInputs } from "../../../generators/index.j
 import { kubegenIn } from "../../helpers/cli.js";
 import { controlPlane, rawRequest } from "../../helpers/cluster.js";
 import { sharedData } from "../../helpers/shared-data.js";
+
+/** A module's one-file-per-type files (types/ and applyconfigurations/), relative to the module's folder, sorted. */
+function perTypeFiles(root: string, module: string): string[] {
+  return ["types", "applyconfigurations"].flatMap((folder) => {
+    const dir = join(root, module, folder);
+    return existsSync(dir) ? readdirSync(dir).sort().map((f) => `${folder}/${f}`) : [];
+  });
+}
 
 const cp = controlPlane();
 const shared = sharedData();
@@ -181,7 +189,9 @@ describe.skipIf(!cp || !shared)("one API from CRD files and from the cluster", (
       const identical: string[] = [];
       const reordered: string[] = [];
       for (const [module, same] of schemas.modules) {
-        for (const f of ["types.ts", "applyconfigurations.ts"]) {
+        const own = perTypeFiles(filesOut, module);
+        expect(perTypeFiles(join(work, "cluster"), module), module).toEqual(own);
+        for (const f of own) {
           const x = readFileSync(join(filesOut, module, f), "utf8");
           const y = readFileSync(join(work, "cluster", module, f), "utf8");
           if (same) expect(y, `${module}/${f}`).toBe(x);
@@ -192,7 +202,7 @@ describe.skipIf(!cp || !shared)("one API from CRD files and from the cluster", (
       expect(identical.length).toBeGreaterThan(reordered.length);
       console.log(
         `one-api: ${fileCrds.length} CRDs from ${SETS.length} sets, ${schemas.modules.size} group-versions, ${fromFiles.size} modules, ` +
-          `${names} exported names compared (difference: none); types.ts and applyconfigurations.ts byte-identical for ${identical.length} ` +
+          `${names} exported names compared (difference: none); types/ and applyconfigurations/ byte-identical for ${identical.length} ` +
           `group-versions; ${reordered.length} came back changed by the server (names only): ${reordered.join(", ")}`,
       );
     },
@@ -206,13 +216,15 @@ describe.skipIf(!cp || !shared)("one API from CRD files and from the cluster", (
       if (!existsSync(filesOut)) expect((await kubegenIn(work, "generate", "--quiet", "--crd", dirs.join(","), "--out", "files")).code).toBe(0);
       const all = await kubegenIn(work, "generate", "--quiet", "--from-cluster", "--kubeconfig", cp!.kubeconfigPath, "--out", "cluster-all", "--only", "applyconfigurations");
       expect(all.code, all.stderr).toBe(0);
-      const files = [...schemas.modules.keys()].flatMap((m) => ["types.ts", "applyconfigurations.ts"].map((f) => join(m, f)));
+      const files = [...schemas.modules.keys()].flatMap((m) => perTypeFiles(filesOut, m).map((f) => join(m, f)));
       const a = exportedNames(filesOut, files.map((f) => join(filesOut, f)));
       const b = exportedNames(join(work, "cluster-all"), files.map((f) => join(work, "cluster-all", f)));
       expect(exportDiff(a, b, "--crd", "--from-cluster (whole cluster)")).toEqual([]);
       for (const [module, same] of schemas.modules) {
         if (!same) continue;
-        expect(readFileSync(join(work, "cluster-all", module, "types.ts"), "utf8"), module).toBe(readFileSync(join(filesOut, module, "types.ts"), "utf8"));
+        for (const f of perTypeFiles(filesOut, module).filter((x) => x.startsWith("types/"))) {
+          expect(readFileSync(join(work, "cluster-all", module, f), "utf8"), `${module}/${f}`).toBe(readFileSync(join(filesOut, module, f), "utf8"));
+        }
       }
     },
     600_000,

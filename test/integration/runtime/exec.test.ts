@@ -28,11 +28,11 @@ import {
   isNotFound,
   loadConfig,
   newRestConfig,
-  PROTOCOL_V5,
   RestClient,
   type RestConfig,
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
+import { PROTOCOL_V5 } from "../../../runtime/src/stream/channel-protocol.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();

@@ -146,19 +146,34 @@ describe("kubegen generate: artifacts", () => {
       "fake.ts",
       "index.ts",
       "informers.ts",
-      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/client.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
       "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
-      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-list.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/index.ts",
     ]);
   });
 
   it("--only types leaves clients out, and the index files export types only", async () => {
     const dir = join(work, "types-only");
     expect((await kubegen("generate", "--crd", fooCrd, "--out", dir, "--only", "types", "-q")).code).toBe(0);
-    expect(files(dir)).toEqual(["index.ts", "samplecontroller.kubegen.dev/v1alpha1/index.ts", "samplecontroller.kubegen.dev/v1alpha1/types.ts"]);
+    expect(files(dir)).toEqual([
+      "index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/index.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-list.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/index.ts",
+    ]);
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("Clientset");
   });
 
@@ -180,7 +195,11 @@ describe("kubegen generate: artifacts", () => {
       "index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
-      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-list.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/index.ts",
     ]);
     expect(readFileSync(join(dir, "samplecontroller.kubegen.dev/v1alpha1/index.ts"), "utf8")).toContain('export * from "./lister.js";');
     expect(readFileSync(join(dir, "index.ts"), "utf8")).not.toContain("SharedInformerFactory");
@@ -195,12 +214,19 @@ describe("kubegen generate: artifacts", () => {
       "clientset.ts",
       "index.ts",
       "informers.ts",
-      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/client.ts",
       "samplecontroller.kubegen.dev/v1alpha1/index.ts",
       "samplecontroller.kubegen.dev/v1alpha1/informers.ts",
       "samplecontroller.kubegen.dev/v1alpha1/lister.ts",
-      "samplecontroller.kubegen.dev/v1alpha1/types.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-list.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-spec.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo-status.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/foo.ts",
+      "samplecontroller.kubegen.dev/v1alpha1/types/index.ts",
     ]);
     expect(readFileSync(join(dir, "index.ts"), "utf8")).toContain('export { SharedInformerFactory, type SharedInformerFactoryOptions } from "./informers.js";');
   });
@@ -273,6 +299,6 @@ describe("kubegen generate: writing", () => {
     writeFileSync(join(cfgDir, "kubegen.config.yaml"), "crd: [foo.yaml]\nout: generated\n");
     const r = await kubegen("generate", "--config", join(cfgDir, "kubegen.config.yaml"), "-q");
     expect(r.code).toBe(0);
-    expect(Object.keys(snapshot(join(cfgDir, "generated")))).toContain("samplecontroller.kubegen.dev/v1alpha1/types.ts");
+    expect(Object.keys(snapshot(join(cfgDir, "generated")))).toContain("samplecontroller.kubegen.dev/v1alpha1/types/index.ts");
   });
 });

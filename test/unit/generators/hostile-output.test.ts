@@ -140,7 +140,7 @@ describe("hostile names and text in a CRD", () => {
   }, 120_000);
 
   it("keeps wire names exactly, and awkward fields are own properties of the builder", async () => {
-    const ac = await import(pathToFileURL(join(out, "hostile.kubegen.dev/v1/applyconfigurations.ts")).href);
+    const ac = await import(pathToFileURL(join(out, "hostile.kubegen.dev/v1/applyconfigurations/index.ts")).href);
     const spec = ac.awkwardSpec();
     const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(spec)).filter((m) => m.startsWith("with")).sort();
     const setter = (m: string) => (spec[m] as (...v: unknown[]) => unknown).bind(spec);
@@ -192,7 +192,7 @@ describe("an OpenAPI field that holds a list kind", () => {
     const out = join(work, "list-ref");
     await generate({ openapi: [file], out });
     expect(typecheck([out]).errors).toEqual([]);
-    const ac = await import(pathToFileURL(join(out, "demo/v1/applyconfigurations.ts")).href);
+    const ac = await import(pathToFileURL(join(out, "demo/v1/applyconfigurations/index.ts")).href);
     expect(ac.WidgetListApplyConfiguration).toBeUndefined();
     expect(ac.applySchema.types["demo/v1.Holder"].fields.widgets).toEqual({ kind: "untyped" });
   }, 120_000);
@@ -291,7 +291,7 @@ describe("names the fuzzer found", () => {
   }, 180_000);
 
   it("builder factories step around then, the import aliases and the module accessors", async () => {
-    const ac = await import(pathToFileURL(join(out, `${group}/v1/applyconfigurations.ts`)).href);
+    const ac = await import(pathToFileURL(join(out, `${group}/v1/applyconfigurations/index.ts`)).href);
     expect(ac.then).toBeUndefined();
     expect(ac.rt).toBeUndefined();
     expect(ac.t).toBeUndefined();
@@ -308,7 +308,7 @@ describe("names the fuzzer found", () => {
   }, 60_000);
 
   it("keeps the merge semantics of fields named like Object.prototype members", async () => {
-    const ac = await import(pathToFileURL(join(out, `${group}/v1/applyconfigurations.ts`)).href);
+    const ac = await import(pathToFileURL(join(out, `${group}/v1/applyconfigurations/index.ts`)).href);
     const fields = ac.applySchema.types[`${group}/v1.ProtoSpec`].fields;
     expect(Object.hasOwn(fields, "constructor")).toBe(true);
     expect(fields.constructor).toMatchObject({ kind: "list", listType: "atomic" });

@@ -1,7 +1,7 @@
 // naming.ts as a table of given/want cases.
 import { describe, expect, it } from "vitest";
 import { propertyKey } from "../../../generators/ir/escape.js";
-import { groupVersionNames, pascalCase, shortHoistedNames, uniqueName } from "../../../generators/ir/naming.js";
+import { applyModuleFunctions, groupVersionNames, pascalCase, shortHoistedNames, typeFileNames, uniqueName } from "../../../generators/ir/naming.js";
 
 describe("groupVersionNames", () => {
   const builtIn = ["", "apps", "networking.k8s.io", "rbac.authorization.k8s.io"];
@@ -64,5 +64,36 @@ describe("shortHoistedNames", () => {
   it("uniqueName adds deterministic suffixes", () => {
     const taken = new Set(["Foo"]);
     expect([uniqueName("Foo", taken), uniqueName("Foo", taken), uniqueName("Bar", taken)]).toEqual(["Foo2", "Foo3", "Bar"]);
+  });
+});
+
+describe("typeFileNames (one file per type in types/ and applyconfigurations/)", () => {
+  it.each([
+    [["DeploymentSpec"], ["deployment-spec"]],
+    [["HTTPGetAction", "IPBlock", "PodIP"], ["http-get-action", "ip-block", "pod-ip"]],
+    [["X509Cert", "V1Beta1"], ["x509-cert", "v1-beta1"]],
+    // names equal but for case get their own files, in type order
+    [["FooBar", "FOOBar", "Foobar", "TLS", "Tls"], ["foo-bar", "foo-bar2", "foobar", "tls", "tls2"]],
+    // the folder's index and Windows device names (reserved whatever the extension)
+    [["Index", "Con", "Nul", "Com1", "Lpt9", "Aux", "Prn"], ["index-type", "con-type", "nul-type", "com1-type", "lpt9-type", "aux-type", "prn-type"]],
+    [["IndexType", "Index"], ["index-type", "index-type2"]],
+  ])("%j", (types, want) => {
+    expect([...typeFileNames(types).values()]).toEqual(want);
+  });
+
+  it("cuts very long names, and keeps them unique", () => {
+    const long = "A".repeat(30) + "Spec".repeat(40);
+    const files = [...typeFileNames([long, `${long}X`]).values()];
+    expect(files[0]!.length).toBeLessThanOrEqual(100);
+    expect(new Set(files).size).toBe(2);
+    expect(files.every((f) => /^[a-z0-9-]+$/.test(f))).toBe(true);
+  });
+});
+
+describe("applyModuleFunctions: apply-schema structs", () => {
+  it("are <type>ApplySchema, clear of factories, extract functions and each other", () => {
+    const f = applyModuleFunctions(["Foo", "FooApplySchema", "Then"], [{ typeName: "Foo", status: false }], ["coreV1"]);
+    expect([...f.factories.values()]).toEqual(["foo", "fooApplySchema", "then2"]);
+    expect([...f.schemas.values()]).toEqual(["fooApplySchema2", "fooApplySchemaApplySchema", "thenApplySchema"]);
   });
 });

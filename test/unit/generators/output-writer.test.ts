@@ -454,6 +454,13 @@ describe("writeOutput validates rendered paths (a kubegen bug, not user input)",
     await expect(writeOutput(out, [file("a.ts", "x"), file("a.ts", "y")])).rejects.toThrow(/two different files/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it("throws for two files or folders that differ only by case (one entry on a case-insensitive file system)", async () => {
+    const out = join(fresh("parent"), "out");
+    await expect(writeOutput(out, [file("v1/types/foo-bar.ts", "x"), file("v1/types/Foo-Bar.ts", "y")])).rejects.toThrow(/differ only by case/);
+    await expect(writeOutput(out, [file("V1/a.ts", "x"), file("v1/b.ts", "y")])).rejects.toThrow(/V1 and v1 differ only by case/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe("checkOutTarget", () => {

@@ -94,6 +94,18 @@ describe("planModel: resource names", () => {
     expect(p.has).toEqual({ applyconfigurations: true, client: true, listers: true });
   });
 
+  it("gives every type its file in the one-file-per-type folders, and every builder type its apply-schema struct", () => {
+    const gv = groupVersion([kind("Foo", "foos"), kind("FOO", "fooz")]);
+    const p = planModel({ groupVersions: [gv] }).groupVersion(gv);
+    // In the module's type order (here sorted: FOO before Foo).
+    expect([...p.typeFiles.entries()].filter(([t]) => t === "Foo" || t === "FOO")).toEqual([
+      ["FOO", "foo"],
+      ["Foo", "foo2"],
+    ]);
+    expect(p.applyStructs.get("Foo")).toBe("fooApplySchema");
+    expect(p.applyStructs.get("FOO")).toBe("fOOApplySchema");
+  });
+
   it("keeps getters unique within the module", () => {
     // `constructor` is taken by Object.prototype, so the first takes `constructor2`, and the
     // second's own `constructor2` is then taken: it is suffixed in turn (uniqueName).

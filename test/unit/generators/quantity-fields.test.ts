@@ -2,7 +2,7 @@
 // `x-kubernetes-int-or-string: true` plus Kubernetes' quantity pattern. Those
 // become the runtime's Quantity (as built-in quantities are), with the same
 // apply schema node; other int-or-string fields stay IntOrString.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -96,21 +96,23 @@ spec:
     );
     const out = join(dir, "out");
     await generate({ crd: [crd], openapi: [], out, cwd: dir });
-    const types = readFileSync(join(out, "quantity.kubegen.dev/v1/types.ts"), "utf8");
+    const folder = (name: string) =>
+      readdirSync(join(out, "quantity.kubegen.dev/v1", name)).sort().map((f) => readFileSync(join(out, "quantity.kubegen.dev/v1", name, f), "utf8")).join("\n");
+    const types = folder("types");
     expect(types).toMatch(/^ {2}memory\?: rt\.Quantity;$/m);
     expect(types).toMatch(/^ {2}limits\?: \{ \[key: string\]: rt\.Quantity \};$/m);
     expect(types).toMatch(/^ {2}maxUnavailable\?: rt\.IntOrString;$/m);
-    const apply = readFileSync(join(out, "quantity.kubegen.dev/v1/applyconfigurations.ts"), "utf8");
+    const apply = folder("applyconfigurations");
     expect(apply).toMatch(/^ {2}withMemory\(value: rt\.Quantity\): this \{$/m);
-    expect(apply).toMatch(/^ {8}memory: rt\.SCALAR,$/m);
-    expect(apply).toMatch(/^ {8}limits: \{ kind: "map", mapType: "granular", values: rt\.SCALAR \},$/m);
+    expect(apply).toMatch(/^ {6}memory: rt\.SCALAR,$/m);
+    expect(apply).toMatch(/^ {6}limits: \{ kind: "map", mapType: "granular", values: rt\.SCALAR \},$/m);
 
     // the output type-checks, and so does user code that reads the fields with the Quantity helper
     writeFileSync(
       join(out, "use.ts"),
       `import { parseQuantity } from "@kubegen/runtime";
-import type { Worker } from "./quantity.kubegen.dev/v1/types.js";
-import { worker, workerSpec } from "./quantity.kubegen.dev/v1/applyconfigurations.js";
+import type { Worker } from "./quantity.kubegen.dev/v1/types/index.js";
+import { worker, workerSpec } from "./quantity.kubegen.dev/v1/applyconfigurations/index.js";
 export function needsMore(w: Worker): boolean {
   return parseQuantity(w.spec?.memory ?? "0").cmp(w.spec?.limits?.["memory"] ?? "1Gi") > 0;
 }

@@ -1,6 +1,6 @@
 // Runtime apply-configuration builders: the wire body is exactly the setters called (no undefined
 // own properties), lists append, maps merge, scalars/structs are replaced; the promoted ObjectMeta
-// setters allocate metadata on demand; defineApplySchema merges lazily and survives cycles.
+// setters allocate metadata on demand; defineApplySchema and applySchemaOf merge lazily and survive cycles.
 import { describe, expect, it } from "vitest";
 import {
   ConditionApplyConfiguration,
@@ -15,9 +15,9 @@ import {
   objectReference,
   ownerReference,
 } from "../../../runtime/src/apply/builders.js";
-import { defineApplySchema } from "../../../runtime/src/apply/define-schema.js";
+import { applySchemaOf, defineApplySchema } from "../../../runtime/src/apply/define-schema.js";
 import { META_APPLY_TYPES, metaApplySchema } from "../../../runtime/src/apply/meta-schema.js";
-import { SCALAR, struct, type ApplyNode, type ApplySchema } from "../../../runtime/src/apply/schema.js";
+import { SCALAR, struct, type ApplyNode, type ApplySchema, type ApplyStruct, type ApplyStructNode } from "../../../runtime/src/apply/schema.js";
 
 class WidgetApplyConfiguration extends ObjectApplyConfiguration {
   declare spec?: { size?: number };
@@ -162,5 +162,40 @@ describe("defineApplySchema", () => {
     expect(Object.keys(own.types.Condition!.fields)).toEqual(["dep"]);
     expect(own.types["p/v1.P"]).toBeDefined();
     expect(defineApplySchema({}).types.LabelSelector).toBe(META_APPLY_TYPES.LabelSelector);
+  });
+});
+
+describe("applySchemaOf (generated structs, one node per type)", () => {
+  /** A struct node as generated code declares it, counting the calls of its definition. */
+  function node(type: string, fields: () => ApplyStruct["fields"], calls: Map<string, number>): ApplyStructNode {
+    return {
+      kind: "struct",
+      type,
+      define: () => {
+        calls.set(type, (calls.get(type) ?? 0) + 1);
+        return { fields: fields() };
+      },
+    };
+  }
+
+  it("collects what the roots reach (fields, list items, map values, rest; cycles included) once, on first access, plus the meta table", () => {
+    const calls = new Map<string, number>();
+    // a (module a/v1) -> b (module b/v1) -> a: the cycle of two generated modules that import each other.
+    const a: ApplyStructNode = node("a/v1.A", () => ({ b, items: { kind: "list", listType: "map", keys: ["k"], items: c }, meta: struct("ObjectMeta") }), calls);
+    const b: ApplyStructNode = node("b/v1.B", () => ({ back: a, byName: { kind: "map", mapType: "granular", values: d } }), calls);
+    const c: ApplyStructNode = node("c/v1.C", () => ({ k: SCALAR }), calls);
+    const d: ApplyStructNode = { kind: "struct", type: "d/v1.D", define: () => ({ fields: {}, rest: e }) };
+    const e: ApplyStructNode = node("e/v1.E", () => ({}), calls);
+    const unreached: ApplyStructNode = node("u/v1.U", () => ({}), calls);
+    const schema = applySchemaOf(a);
+    expect(calls.size).toBe(0); // nothing is read before `types`
+    expect(Object.keys(schema.types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
+    expect(schema.types).toBe(schema.types); // memoised
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect(schema.types.ObjectMeta).toBe(META_APPLY_TYPES.ObjectMeta);
+    expect(schema.types["a/v1.A"]!.fields.b).toBe(b); // the node itself: merge and extraction read its kind and type
+    expect(applySchemaOf(a)).toBe(schema); // one schema per single root
+    expect(applySchemaOf(unreached, c).types["u/v1.U"]).toBeDefined();
+    expect(Object.keys(applySchemaOf(b).types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
   });
 });

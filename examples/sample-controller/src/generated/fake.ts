@@ -3,8 +3,8 @@
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource, type ValidationSchema } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
-import type * as samplecontrollerV1alpha1 from "./samplecontroller.kubegen.dev/v1alpha1/types.js";
-import * as samplecontrollerV1alpha1Apply from "./samplecontroller.kubegen.dev/v1alpha1/applyconfigurations.js";
+import type * as samplecontrollerV1alpha1 from "./samplecontroller.kubegen.dev/v1alpha1/types/index.js";
+import * as samplecontrollerV1alpha1Apply from "./samplecontroller.kubegen.dev/v1alpha1/applyconfigurations/index.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject = samplecontrollerV1alpha1.Foo;

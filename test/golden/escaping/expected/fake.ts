@@ -3,8 +3,8 @@
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource, type ValidationNode, type ValidationSchema } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
-import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
-import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
+import type * as goldenV1 from "./golden.kubegen.dev/v1/types/index.js";
+import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations/index.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject = goldenV1.Note;

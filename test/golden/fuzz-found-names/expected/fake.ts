@@ -3,8 +3,8 @@
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource, type ValidationNode, type ValidationSchema } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
-import type * as indexV1A from "./index.ts_/v1-a/types.js";
-import * as indexV1AApply from "./index.ts_/v1-a/applyconfigurations.js";
+import type * as indexV1A from "./index.ts_/v1-a/types/index.js";
+import * as indexV1AApply from "./index.ts_/v1-a/applyconfigurations/index.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject = indexV1A.Rt | indexV1A.Then;

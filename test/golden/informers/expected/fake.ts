@@ -3,10 +3,10 @@
 // runtime's in-memory FakeClient (object tracker, reactors, recorded actions).
 import { FakeClient, type FakeResource } from "@kubegen/runtime/testing";
 import { Clientset } from "./clientset.js";
-import type * as goldenV1 from "./golden.kubegen.dev/v1/types.js";
-import type * as otherV1 from "./other.kubegen.dev/v1/types.js";
-import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations.js";
-import * as otherV1Apply from "./other.kubegen.dev/v1/applyconfigurations.js";
+import type * as goldenV1 from "./golden.kubegen.dev/v1/types/index.js";
+import type * as otherV1 from "./other.kubegen.dev/v1/types/index.js";
+import * as goldenV1Apply from "./golden.kubegen.dev/v1/applyconfigurations/index.js";
+import * as otherV1Apply from "./other.kubegen.dev/v1/applyconfigurations/index.js";
 
 /** Any object the fake can be seeded with (each needs apiVersion and kind). */
 export type FakeObject = goldenV1.Cluster | goldenV1.Report | goldenV1.Widget | otherV1.Review;

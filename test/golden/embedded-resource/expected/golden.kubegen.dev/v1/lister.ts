@@ -4,7 +4,7 @@
 // (client-go listers). Importing this module loads no other group-version.
 import { ResourceLister } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
-import type * as t from "./types.js";
+import type * as t from "./types/index.js";
 
 const wrappersListerResource: rt.ListerResource = { group: "golden.kubegen.dev", resource: "wrappers" };
 

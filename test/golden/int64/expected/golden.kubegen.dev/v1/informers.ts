@@ -5,7 +5,7 @@
 // module loads no other group-version.
 import { resourceKey } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
-import type * as t from "./types.js";
+import type * as t from "./types/index.js";
 import type { GoldenV1Client } from "./client.js";
 import { newCounterLister, type CounterLister } from "./lister.js";
 

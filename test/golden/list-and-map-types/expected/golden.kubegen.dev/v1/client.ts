@@ -2,8 +2,8 @@
 // Typed client of golden.kubegen.dev/v1: importing this module loads no other group-version.
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
-import type * as t from "./types.js";
-import type * as ac from "./applyconfigurations.js";
+import type * as t from "./types/index.js";
+import type * as ac from "./applyconfigurations/index.js";
 
 const routesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
