@@ -319,3 +319,18 @@ export type {
   ExecCaptureResult,
 } from "./stream/exec.js";
 export type { TerminalSize } from "./stream/channel-protocol.js";
+
+// stream: pod logs as a stream (pods/log through the REST transport) and cp (tar over exec, streaming, untrusted archives checked)
+export { streamPodLogs, podLogQuery, podLogRequest } from "./stream/logs.js";
+export type { PodLogStreamOptions } from "./stream/logs.js";
+export {
+  copyToPod,
+  copyFromPod,
+  CopyError,
+  TarNotFoundError,
+  UnsafeArchiveEntryError,
+  isCopyError,
+  checkArchivePath,
+  checkLinkTarget,
+} from "./stream/cp.js";
+export type { CopyOptions, CopyResult, ArchivePathCheck } from "./stream/cp.js";

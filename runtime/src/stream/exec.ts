@@ -176,8 +176,8 @@ export class OutputLimitError extends KubegenError {
 
 const transports = new WeakMap<RestConfig, Transport>();
 
-/** The transport of a target; a RestConfig gets one transport, kept as long as the config lives. */
-function transportOf(target: StreamTarget | RequestExecutor): Transport {
+/** The transport of a target; a RestConfig gets one transport, kept as long as the config lives. Internal (logs.ts, cp.ts use it; not in the package index). */
+export function transportOf(target: StreamTarget | RequestExecutor): Transport {
   if (target instanceof Transport) return target;
   if (target instanceof RestClient) return target.transport;
   const t = (target as { transport?: unknown }).transport;
