@@ -39,6 +39,7 @@ import {
   type RestConfig,
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
+import { eventually } from "../../helpers/eventually.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -47,20 +48,6 @@ if (!assets.found && !ci) console.warn(`skipping the cp/logs integration test: $
 
 const T = 120_000; // per test: generous, for a 2-core machine that is busy elsewhere too
 
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 

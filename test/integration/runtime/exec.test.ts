@@ -33,6 +33,7 @@ import {
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { PROTOCOL_V5 } from "../../../runtime/src/stream/channel-protocol.js";
+import { eventually } from "../../helpers/eventually.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -41,20 +42,6 @@ if (!assets.found && !ci) console.warn(`skipping the exec/attach integration tes
 
 const T = 90_000; // per test: generous, for a 2-core machine that is busy elsewhere too
 
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 /** Resolves with everything `stream` emitted once `text` appears in it. */
 function waitForText(stream: NodeJS.ReadableStream, text: string | RegExp, timeoutMs = 30_000): Promise<string> {

@@ -9,6 +9,7 @@ import https from "node:https";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
+import { eventually } from "../../helpers/eventually.js";
 import { findAssetsWithKubelet, findStreamingChecker, runStreamingChecker } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -53,20 +54,6 @@ function request(
   });
 }
 
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 describe.skipIf(missing.length > 0 && !ci)(
   "test kubelet: exec, attach, port-forward and logs through kube-apiserver",
