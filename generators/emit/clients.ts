@@ -4,7 +4,7 @@
 // root `clientset.ts`. Builds views; the templates only print them.
 
 import { stringLiteral } from "../ir/escape.js";
-import { callArguments, literalLayout, typeArgumentList, unionType } from "../render/layout.js";
+import { callArguments, literalLayout, objectLiteral, typeArgumentList, unionType } from "../render/layout.js";
 import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
 import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
 import { builderClassOrThrow, type GroupVersionPlan, type Plan, type ResourcePlan } from "../ir/plan.js";
@@ -18,6 +18,7 @@ interface MethodView {
   /** One entry per parameter. */
   params: string[];
   returns: string;
+  /** The returned expression (`this.getSubresource(...)`, `execPod(this.executor, ...)`). */
   call: string;
 }
 
@@ -78,7 +79,7 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
         name: subresourceMethodName("get", s.name),
         params: ["name: string", "options?: rt.LogOptions"],
         returns: "Promise<Readable>",
-        call: `streamSubresource${callArguments(["name", stringLiteral(s.name), "options"])}`,
+        call: `this.streamSubresource${callArguments(["name", stringLiteral(s.name), "options"])}`,
       },
     ];
   }
@@ -93,7 +94,7 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
       name: subresourceMethodName("apply", s.name),
       params: ["name: string", "config: rt.ScaleApplyConfiguration", "options: rt.ApplyOptions"],
       returns: `Promise<${body}>`,
-      call: `applySubresource<${typeArgumentList(["rt.ScaleApplyConfiguration", body])}>${callArguments(["name", stringLiteral(s.name), "config", "options"])}`,
+      call: `this.applySubresource<${typeArgumentList(["rt.ScaleApplyConfiguration", body])}>${callArguments(["name", stringLiteral(s.name), "config", "options"])}`,
     });
   }
   if (s.verbs.includes("get")) {
@@ -102,7 +103,7 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
       name: subresourceMethodName("get", s.name),
       params: ["name: string", "options?: rt.GetOptions"],
       returns: `Promise<${body}>`,
-      call: `getSubresource<${body}>${callArguments(["name", stringLiteral(s.name), "options"])}`,
+      call: `this.getSubresource<${body}>${callArguments(["name", stringLiteral(s.name), "options"])}`,
     });
   }
   if (s.verbs.includes("update")) {
@@ -111,7 +112,7 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
       name: subresourceMethodName("update", s.name),
       params: ["name: string", `body: ${body}`, "options?: rt.UpdateOptions"],
       returns: `Promise<${body}>`,
-      call: `updateSubresource<${body}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
+      call: `this.updateSubresource<${body}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
     });
   }
   if (s.verbs.includes("create")) {
@@ -121,13 +122,71 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
       name: subresourceMethodName("create", s.name),
       params: ["name: string", `body: ${body}`, "options?: rt.CreateOptions"],
       returns: `Promise<${response}>`,
-      call: `createSubresource<${typeArgumentList([body, response])}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
+      call: `this.createSubresource<${typeArgumentList([body, response])}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
     });
   }
   return methods;
 }
 
-function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports: ImportCollector): ResourceView {
+/** The connect methods of a resource's client (ConnectPlan), and the runtime functions they call. */
+function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodView[] {
+  const { connect } = rp;
+  const r = rp.resource;
+  const methods: MethodView[] = [];
+  const podTarget = objectLiteral(["...options", 'namespace: this.namespace ?? ""', "name"]);
+  if (connect.exec) {
+    runtimeValues.add("execPod").add("execCapture");
+    methods.push(
+      {
+        doc: [
+          "Runs a command in a container of the pod (`pods/exec` over WebSocket) and resolves with the open session;",
+          "`session.done` tells how the command ended (the runtime's execPod).",
+        ],
+        name: "exec",
+        params: ["name: string", 'options: Omit<rt.PodExecStreamOptions, "namespace" | "name">'],
+        returns: "Promise<rt.PodStreamSession>",
+        call: `execPod${callArguments(["this.executor", podTarget], true)}`,
+      },
+      {
+        doc: ["Runs a command in a container of the pod and collects its output and exit code (the runtime's execCapture)."],
+        name: "execCapture",
+        params: ["name: string", 'options: Omit<rt.ExecCaptureOptions, "namespace" | "name">'],
+        returns: "Promise<rt.ExecCaptureResult>",
+        call: `execCapture${callArguments(["this.executor", podTarget], true)}`,
+      },
+    );
+  }
+  if (connect.attach) {
+    runtimeValues.add("attachPod");
+    methods.push({
+      doc: ["Attaches to the streams of a container's main process (`pods/attach` over WebSocket; the runtime's attachPod)."],
+      name: "attach",
+      params: ["name: string", 'options: Omit<rt.PodAttachStreamOptions, "namespace" | "name">'],
+      returns: "Promise<rt.PodStreamSession>",
+      call: `attachPod${callArguments(["this.executor", podTarget], true)}`,
+    });
+  }
+  if (connect.proxy) {
+    runtimeValues.add("proxyRequest");
+    const { methods: verbs, path } = connect.proxy;
+    methods.push({
+      doc: [
+        `One request through the API server to ${r.plural}/{name}/proxy${path ? "/{path}" : ""} (the runtime's proxyRequest).`,
+        `Methods: ${verbs.join(", ")}. Resolves with the status, headers and body of a 2xx answer; any other rejects with an ApiError.`,
+      ],
+      name: "proxy",
+      params: ["name: string", ...(path ? ["path: string"] : []), "options?: rt.ProxyOptions"],
+      returns: "Promise<rt.ProxyResponse>",
+      call: `proxyRequest${callArguments(
+        ["this.executor", objectLiteral(["...options", "resource: this.info", "namespace: this.namespace", "name", ...(path ? ["path"] : [])])],
+        true,
+      )}`,
+    });
+  }
+  return methods;
+}
+
+function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports: ImportCollector, runtimeValues: Set<string>): ResourceView {
   const { gv } = p;
   const r = rp.resource;
   const { getter, clientType, implClass, infoConst } = rp.names;
@@ -138,7 +197,7 @@ function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports
   const status = r.subresources.find((s) => s.name === "status");
   if (status?.verbs.includes("update")) verbs.push("updateStatus");
   if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");
-  const methods = r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports));
+  const methods = [...r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports)), ...connectMethods(rp, runtimeValues)];
   const applyType = rp.hasBuilder ? `ac.${builderClassOrThrow(p, r.typeName)}` : "rt.ApplyConfigurationLike";
   const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
   return {
@@ -169,13 +228,15 @@ export function emitClients(plan: Plan): EmittedFile[] {
   for (const p of withClients) {
     const { gv } = p;
     const imports = new ImportCollector(gv.names.modulePath, plan.accessors, "t");
-    const resources = p.resources.map((rp) => resourceView(plan, p, rp, imports));
+    const runtimeValues = new Set<string>();
+    const resources = p.resources.map((rp) => resourceView(plan, p, rp, imports, runtimeValues));
     files.push({
       path: `${gv.names.modulePath}/client.ts`,
       template: "client",
       view: {
         apiVersion: gv.names.apiVersion,
         clientClass: p.clientClass,
+        runtimeValues: [...runtimeValues].sort().map((name) => ({ name })),
         stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
         applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
         imports: imports.moduleImports(TYPES_INDEX),

@@ -17,7 +17,7 @@ import {
   listKindName,
 } from "./naming.js";
 import { docsOf, objectTypeDef, toTypeRef, type SchemaContext } from "./schema.js";
-import type { Resource, RuntimeType, Subresource, TypeRef, TypeTarget, Verb } from "./types.js";
+import type { ConnectMethod, ConnectSubresource, Resource, RuntimeType, Subresource, TypeRef, TypeTarget, Verb } from "./types.js";
 
 /** apimachinery definitions that map to the runtime's hand-written types. */
 const RUNTIME_DEFINITIONS: Record<string, RuntimeType> = {
@@ -129,6 +129,9 @@ function sortVerbs(verbs: Set<Verb>): Verb[] {
   return VERB_ORDER.filter((v) => verbs.has(v));
 }
 
+/** Connect methods in a fixed order (the IR's order, whatever the spec's). */
+const CONNECT_METHOD_ORDER: readonly ConnectMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
 function respondsWithString(op: Operation): boolean {
   const responses = op.responses;
   const ok = isMap(responses) ? own(responses, "200") : undefined;
@@ -149,6 +152,8 @@ interface ResourceDraft {
   file: string;
   path: string;
   subs: Map<string, { verbs: Set<Verb>; gvk?: Gvk; stream: boolean }>;
+  /** Connect subresources: their methods, and whether a `{path}` variant exists. */
+  connect: Map<string, { methods: Set<string>; path: boolean }>;
 }
 
 const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.+)$/;
@@ -159,6 +164,8 @@ interface ResourcePath {
   readonly version: string;
   readonly plural: string;
   readonly sub?: string;
+  /** True for a subresource's `{path}` variant (`pods/{name}/proxy/{path}`). */
+  readonly subPath: boolean;
   readonly namespaced: boolean;
   readonly watch: boolean;
 }
@@ -178,11 +185,14 @@ function parseResourcePath(path: string): ResourcePath | undefined {
   }
   const plural = rest[0];
   // `/api/v1/watch` or `/api/v1/namespaces/{namespace}` alone name no resource.
-  if (plural === undefined || plural === "" || plural.startsWith("{") || rest.length > 3) return undefined;
+  if (plural === undefined || plural === "" || plural.startsWith("{") || rest.length > 4) return undefined;
   if (rest.length > 1 && rest[1] !== "{name}") return undefined;
   const sub = rest[2];
   if (sub?.startsWith("{")) return undefined;
-  return { group, version, plural, ...(sub !== undefined ? { sub } : {}), namespaced, watch };
+  // `pods/{name}/proxy/{path}`: the proxies' any-path variant (only connect operations are read from it).
+  const subPath = rest.length === 4;
+  if (subPath && rest[3] !== "{path}") return undefined;
+  return { group, version, plural, ...(sub !== undefined ? { sub } : {}), subPath, namespaced, watch };
 }
 
 /** The operations of a path item (only the HTTP methods; `parameters` and others are not operations). */
@@ -205,14 +215,27 @@ function collectResources(paths: readonly PathEntry[]): ResourceDraft[] {
     const key = `${group}/${version}/${plural}`;
     let d = drafts.get(key);
     if (!d) {
-      d = { group, version, plural, namespaced: false, verbs: new Set(), file, path, subs: new Map() };
+      d = { group, version, plural, namespaced: false, verbs: new Set(), file, path, subs: new Map(), connect: new Map() };
       drafts.set(key, d);
     }
     d.namespaced ||= namespaced;
-    for (const [, op] of ops) {
+    for (const [method, op] of ops) {
       const action = op["x-kubernetes-action"];
+      if (action === "connect") {
+        // exec, attach, portforward, proxy: raw or upgraded streams, kept apart from the object verbs
+        if (sub === undefined) continue;
+        let c = d.connect.get(sub);
+        if (!c) {
+          c = { methods: new Set(), path: false };
+          d.connect.set(sub, c);
+        }
+        c.methods.add(method.toUpperCase());
+        c.path ||= rp.subPath;
+        continue;
+      }
+      if (rp.subPath) continue; // only connect operations are read from `{path}` variants
       const verb = typeof action === "string" && Object.hasOwn(ACTION_VERBS, action) ? ACTION_VERBS[action] : undefined;
-      if (!verb) continue; // connect (exec, attach, proxy...) is not a typed-client verb
+      if (!verb) continue;
       const gvk = op["x-kubernetes-group-version-kind"];
       if (sub) {
         let s = d.subs.get(sub);
@@ -465,6 +488,9 @@ export function buildFromOpenApi(
         }
         return { name: sub, verbs: sortVerbs(s.verbs), stream: s.stream, ...(kind ? { kind } : {}) };
       });
+    const connect: ConnectSubresource[] = [...d.connect.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, c]) => ({ name, methods: CONNECT_METHOD_ORDER.filter((m) => c.methods.has(m)), path: c.path }));
     const listName = listKindName(d.gvk.kind);
     const resource: Resource = {
       kind: d.gvk.kind,
@@ -477,6 +503,7 @@ export function buildFromOpenApi(
       namespaced: d.namespaced,
       verbs: sortVerbs(d.verbs),
       subresources,
+      ...(connect.length > 0 ? { connect } : {}),
       source: { file: d.file, pointer: pointerJoin("/paths", d.path) },
     };
     if (at.module !== module) {

@@ -25,7 +25,7 @@ import {
   type ListerNames,
   type ResourceClientNames,
 } from "./naming.js";
-import type { ApiModel, GroupVersion, Resource, TypeDef, TypeRef } from "./types.js";
+import type { ApiModel, ConnectMethod, ConnectSubresource, GroupVersion, Resource, TypeDef, TypeRef } from "./types.js";
 
 /** Lister and informer names of a listable resource. */
 export interface ResourceListerNames extends ListerNames {
@@ -49,6 +49,42 @@ export interface ResourcePlan {
   readonly listType?: TypeDef;
   /** The kind's type gets a builder (so the client's apply takes it). */
   readonly hasBuilder: boolean;
+  /** Which connect methods the resource's client gets (connectPlan). */
+  readonly connect: ConnectPlan;
+}
+
+/**
+ * The connect methods of a resource's client. exec and attach speak the
+ * runtime's pod stream protocol (execPod, attachPod), so only core/v1 pods get
+ * them; every `proxy` connect subresource gets `proxy` (the runtime's
+ * proxyRequest). Other connect subresources (portforward) get no method yet.
+ */
+export interface ConnectPlan {
+  /** `exec` and `execCapture` (pods/exec). */
+  readonly exec: boolean;
+  /** `attach` (pods/attach). */
+  readonly attach: boolean;
+  /** `proxy(name, path, options)`: the methods it may send, and whether paths below the object are served. */
+  readonly proxy?: { readonly methods: readonly ConnectMethod[]; readonly path: boolean };
+}
+
+/** True when the resource is core/v1 pods (the only one the runtime's exec and attach address). */
+function isCorePods(gv: GroupVersion, r: Resource): boolean {
+  return gv.group === "" && gv.version === "v1" && r.plural === "pods";
+}
+
+/** The connect methods of a resource of a group-version (see ConnectPlan). */
+export function connectPlan(gv: GroupVersion, r: Resource): ConnectPlan {
+  const sub = (name: string): ConnectSubresource | undefined => r.connect?.find((c) => c.name === name);
+  const pods = isCorePods(gv, r);
+  // The runtime opens exec and attach with a WebSocket upgrade of a GET.
+  const upgradable = (c: ConnectSubresource | undefined): boolean => c !== undefined && c.methods.includes("GET");
+  const proxy = sub("proxy");
+  return {
+    exec: pods && upgradable(sub("exec")),
+    attach: pods && upgradable(sub("attach")),
+    ...(proxy && proxy.methods.length > 0 ? { proxy: { methods: proxy.methods, path: proxy.path } } : {}),
+  };
 }
 
 /** A listable resource's plan, with its lister names. */
@@ -146,6 +182,7 @@ function planGroupVersion(gv: GroupVersion, accessors: ReadonlyMap<string, strin
       ...(kindType ? { kindType } : {}),
       ...(listType ? { listType } : {}),
       hasBuilder: kindType !== undefined && hasBuilder(kindType),
+      connect: connectPlan(gv, r),
     };
   });
   const listable = resources.filter((p): p is ListableResourcePlan => p.names.lister !== undefined);

@@ -58,6 +58,11 @@ export interface Resource {
   /** Verbs in client-go's order (create, update, delete, deletecollection, get, list, watch, patch). */
   readonly verbs: readonly Verb[];
   readonly subresources: readonly Subresource[];
+  /**
+   * Connect subresources (`x-kubernetes-action: connect`: pods/exec, pods/attach, pods/portforward,
+   * pods/proxy, services/proxy, nodes/proxy), sorted by name; omitted when there are none.
+   */
+  readonly connect?: readonly ConnectSubresource[];
   /** CRD version facts; undefined for built-in APIs. */
   readonly crd?: CrdVersionInfo;
   readonly source: SourceRef;
@@ -80,6 +85,19 @@ export interface Subresource {
     readonly labelSelectorPath?: string;
   };
 }
+
+/** A subresource served by `connect` (a raw HTTP or upgraded stream, not an object verb). */
+export interface ConnectSubresource {
+  /** e.g. `exec`, `attach`, `portforward`, `proxy`. */
+  readonly name: string;
+  /** The HTTP methods the spec lists for it, upper case, in CONNECT_METHOD_ORDER. */
+  readonly methods: readonly ConnectMethod[];
+  /** True when the spec also has the `{name}/<sub>/{path}` variant (proxies: any path below). */
+  readonly path: boolean;
+}
+
+/** An HTTP method of a connect operation. */
+export type ConnectMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 export interface CrdVersionInfo {
   /** The CRD's `metadata.name`, e.g. `foos.samplecontroller.kubegen.dev`. */

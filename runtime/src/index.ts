@@ -334,3 +334,7 @@ export {
   checkLinkTarget,
 } from "./stream/cp.js";
 export type { CopyOptions, CopyResult, ArchivePathCheck } from "./stream/cp.js";
+
+// stream: proxy requests (pods/proxy, services/proxy, nodes/proxy) through the REST transport, the proxied path checked and escaped
+export { proxyRequest, proxyRequestSpec, proxyPath, proxiedPath, PROXY_METHODS } from "./stream/proxy.js";
+export type { ProxyOptions, ProxyRequestOptions, ProxyResponse } from "./stream/proxy.js";

@@ -38,6 +38,7 @@ type flags struct {
 	kubeconfig   string
 	nodeName     string
 	address      string
+	podIP        string
 	port         int
 	certFile     string
 	keyFile      string
@@ -53,6 +54,7 @@ func main() {
 	flag.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of a user that may manage nodes and pods (required)")
 	flag.StringVar(&f.nodeName, "node-name", "kubegen-test-node", "name of the Node to register")
 	flag.StringVar(&f.address, "address", "127.0.0.1", "IP address to serve on; also the node's InternalIP")
+	flag.StringVar(&f.podIP, "pod-ip", "127.0.0.1", "IP address every pod reports as status.podIP (pods share the host's network); kube-apiserver proxies pods/proxy and services/proxy only to a non-loopback one")
 	flag.IntVar(&f.port, "port", 10250, "HTTPS port")
 	flag.StringVar(&f.certFile, "tls-cert-file", "", "serving certificate (PEM, required)")
 	flag.StringVar(&f.keyFile, "tls-private-key-file", "", "serving key (PEM, required)")
@@ -96,7 +98,7 @@ func run(f flags) error {
 		return err
 	}
 
-	rt := newPodRuntime(client, f.nodeName, f.address, f.rootDir, f.pidsFile)
+	rt := newPodRuntime(client, f.nodeName, f.address, f.podIP, f.rootDir, f.pidsFile)
 	srv := &http.Server{
 		Handler:           authenticate(f.allowedUser, newStreamServer(rt).mux()),
 		TLSConfig:         tlsConfig,

@@ -37,6 +37,7 @@ type podRuntime struct {
 	client   kubernetes.Interface
 	node     string
 	hostIP   string
+	podIP    string
 	root     string
 	pidsFile string
 
@@ -88,8 +89,8 @@ type attempt struct {
 	errOut    *fanout
 }
 
-func newPodRuntime(client kubernetes.Interface, node, hostIP, root, pidsFile string) *podRuntime {
-	return &podRuntime{client: client, node: node, hostIP: hostIP, root: root, pidsFile: pidsFile,
+func newPodRuntime(client kubernetes.Interface, node, hostIP, podIP, root, pidsFile string) *podRuntime {
+	return &podRuntime{client: client, node: node, hostIP: hostIP, podIP: podIP, root: root, pidsFile: pidsFile,
 		pods: map[types.UID]*podState{}, groups: map[int]struct{}{}}
 }
 
@@ -558,8 +559,8 @@ func (ps *podState) syncStatus() {
 }
 
 func (ps *podState) computeStatus(old corev1.PodStatus) corev1.PodStatus {
-	st := corev1.PodStatus{HostIP: ps.rt.hostIP, PodIP: "127.0.0.1", StartTime: &ps.startTime,
-		HostIPs: []corev1.HostIP{{IP: ps.rt.hostIP}}, PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}}, QOSClass: corev1.PodQOSBestEffort}
+	st := corev1.PodStatus{HostIP: ps.rt.hostIP, PodIP: ps.rt.podIP, StartTime: &ps.startTime,
+		HostIPs: []corev1.HostIP{{IP: ps.rt.hostIP}}, PodIPs: []corev1.PodIP{{IP: ps.rt.podIP}}, QOSClass: corev1.PodQOSBestEffort}
 	allRunning, anyRunning, allDone, allSucceeded := true, false, true, true
 	for _, c := range ps.containers {
 		cs := c.status()

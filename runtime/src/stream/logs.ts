@@ -111,7 +111,8 @@ export async function streamPodLogs(target: StreamTarget | RequestExecutor, opti
 
 const clients = new WeakMap<object, RestClient>();
 
-function clientFor(target: StreamTarget | RequestExecutor): RestClient {
+/** The RestClient of a non-RestClient target (one per transport). Internal (proxy.ts uses it; not in the package index). */
+export function clientFor(target: StreamTarget | RequestExecutor): RestClient {
   const transport = transportOf(target);
   let c = clients.get(transport);
   if (!c) clients.set(transport, (c = new RestClient(transport.config, { transport })));

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
 import http from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findControlPlaneAssets, type ControlPlaneAssets } from "./assets.js";
@@ -57,6 +57,13 @@ export interface ControlPlaneOptions {
 export interface TestKubelet {
   /** The Node it registered (Ready, InternalIP 127.0.0.1); bind pods to it with `spec.nodeName`. */
   readonly nodeName: string;
+  /**
+   * The address every pod reports as `status.podIP` (the pods' processes share this machine's
+   * network): the first non-loopback IPv4 address of the machine, or 127.0.0.1 when it has none.
+   * kube-apiserver proxies pods/proxy and services/proxy only to a non-loopback address, so a
+   * server in a pod must listen on it (or on 0.0.0.0) to be reached that way.
+   */
+  readonly podIP: string;
   /** Its HTTPS endpoint, e.g. `https://127.0.0.1:41235` (client certificate {@link clientCertPath} only). */
   readonly url: string;
   /** The client certificate and key kube-apiserver uses to call it (PEM files). */
@@ -171,6 +178,15 @@ async function waitUntil(
     `${what} was not ready after ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ""}. ` +
       `Last lines of ${proc.logFile}:\n${logTail(proc)}`,
   );
+}
+
+/** The first non-loopback IPv4 address of this machine, else 127.0.0.1 (the test kubelet's pod IP). */
+function podNetworkAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    const v4 = addrs?.find((a) => a.family === "IPv4" && !a.internal);
+    if (v4) return v4.address;
+  }
+  return "127.0.0.1";
 }
 
 // A Node is usable for streaming when it is Ready and advertises the kubelet's port.
@@ -378,10 +394,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     let kubelet: TestKubelet | undefined;
     if (kubeletPki && assets.testKubelet) {
       const port = await freePort();
+      const podIP = podNetworkAddress();
       const proc = startProcess(dir, "kubelet", assets.testKubelet, [
         `--kubeconfig=${kubeconfigPath}`,
         `--node-name=${TEST_NODE_NAME}`,
         "--address=127.0.0.1",
+        `--pod-ip=${podIP}`,
         `--port=${port}`,
         `--tls-cert-file=${kubeletPki.servingCertFile}`,
         `--tls-private-key-file=${kubeletPki.servingKeyFile}`,
@@ -405,6 +423,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       });
       kubelet = {
         nodeName: TEST_NODE_NAME,
+        podIP,
         url,
         clientCertPath: kubeletPki.clientCertFile,
         clientKeyPath: kubeletPki.clientKeyFile,
