@@ -133,7 +133,7 @@ describe.skipIf(missing.length > 0 && !ci)(
       expect(cs.state.running.startedAt).toBeTruthy();
       expect(cs.started).toBe(true);
       expect(cs.containerID).toMatch(/^kubegen:\/\/[0-9a-f]{32}$/);
-      expect(p.status.podIP).toBe("127.0.0.1");
+      expect(p.status.podIP).toBe(cp.kubelet!.podIP);
       expect(p.status.conditions.find((c: { type: string }) => c.type === "Ready").status).toBe("True");
     });
 
