@@ -37,6 +37,15 @@ export function servedGroupVersions(crd: unknown): string[] {
   return crd.spec.versions.filter((v: unknown) => isRecord(v) && v.served === true && typeof v.name === "string").map((v: { name: string }) => `${crd.spec.group}/${v.name}`);
 }
 
+/** `text` parsed as JSON, or undefined when it is not JSON (a document cut short). */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads the CRDs and OpenAPI documents of the cluster the kubeconfig points at. */
 export async function loadFromCluster(
   source: ClusterSource,
@@ -101,6 +110,10 @@ export async function loadFromCluster(
           return gv === undefined || !crdServed.has(`${gv.group}/${gv.version}`);
         })
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const stillListed = async (path: string): Promise<boolean> => {
+        const again = jsonOrUndefined(await get("/openapi/v3"));
+        return !isV3Index(again) || Object.hasOwn(again.paths, path);
+      };
       progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${server}`);
       for (const [gv, { serverRelativeURL }] of entries) {
         const name = `${server}/openapi/v3/${gv}`;
@@ -112,6 +125,16 @@ export async function loadFromCluster(
           if (!isNotFound(err)) throw err;
           diags.warn(name, "", "listed in /openapi/v3 but gone when fetched (removed meanwhile); skipped");
           continue;
+        }
+        if (jsonOrUndefined(text) === undefined) {
+          // A group-version being removed (a CRD deleted meanwhile) can answer with an empty or cut
+          // body while the index still lists it: read the index again, and the document once more.
+          const again = (await stillListed(gv)) ? await get(serverRelativeURL).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err))) : undefined;
+          if (again === undefined) {
+            diags.warn(name, "", "listed in /openapi/v3 but removed while it was read; skipped");
+            continue;
+          }
+          text = again;
         }
         const doc = parseJson({ name, text }, diags);
         const input = doc === undefined ? undefined : toOpenApiInput({ name, text: "" }, doc, diags);

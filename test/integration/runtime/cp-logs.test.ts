@@ -11,7 +11,7 @@
 //
 // Covered: logs plain, tailLines, limitBytes, timestamps, previous, follow that streams lines as
 // the container prints them and ends when it exits, abort mid-follow (no socket left), 404 and
-// 400; cp round trip of a folder (a name with spaces, a symlink, a 0755 file, 20 MB of random
+// 400; cp round trip of a folder (a name with spaces, a symlink, a 0755 file, 32 MiB of random
 // bytes; hashes compared, RSS growth measured), a single file, a missing tar (typed error both
 // ways), a missing path in the container (CopyError with tar's stderr), and hostile archives
 // (`../`, an absolute name, a symlink out, a write through a symlink, a link that escapes only
@@ -257,7 +257,7 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
 
   // ---- cp ----
 
-  it("cp round trip of a folder: spaces, a symlink, a 0755 file and 20 MB, streamed (hashes, modes, RSS)", { timeout: 240_000 }, async () => {
+  it("cp round trip of a folder: spaces, a symlink, a 0755 file and 32 MiB, streamed (hashes, modes, RSS)", { timeout: 240_000 }, async () => {
     const src = join(work, "src tree");
     mkdirSync(join(src, "sub dir"), { recursive: true });
     writeFileSync(join(src, "a file with spaces.txt"), "hello, spaces\n");
@@ -268,7 +268,7 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
     symlinkSync("a file with spaces.txt", join(src, "link to file"));
     writeFileSync(join(src, "empty"), "");
     const big = join(src, "big.bin");
-    writeFileSync(big, randomBytes(20 * 1024 * 1024));
+    writeFileSync(big, randomBytes(32 * 1024 * 1024));
     const bigHash = await sha256File(big);
 
     // Live memory: a full GC before each sample (gc exposed at run time), so garbage the
@@ -308,11 +308,13 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
     }
     const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
     console.log(
-      `cp/logs test: 20 MB folder to the pod in ${toMs} ms, back in ${fromMs} ms; peak RSS growth ${mb(peakRss - base.rss)} MiB, ` +
+      `cp/logs test: 32 MiB folder to the pod in ${toMs} ms, back in ${fromMs} ms; peak RSS growth ${mb(peakRss - base.rss)} MiB, ` +
         `peak live ArrayBuffer growth ${mb(peakBuffers - base.arrayBuffers)} MiB (RSS before ${mb(base.rss)} MiB, ${samples} samples)`,
     );
     expect(samples).toBeGreaterThan(3);
-    expect(peakBuffers - base.arrayBuffers).toBeLessThan(8 * 1024 * 1024); // never the 20 MB file at once
+    // Streamed means never the 32 MiB file at once. In flight at a time: the socket's and tar's
+    // buffers and a few WebSocket messages (9.4 MiB was seen on a loaded machine), so half the file.
+    expect(peakBuffers - base.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
 
     // in the pod (checked with the container's own tools)
     const podView = await sh(pod, `cd '${inPod}' && sha256sum big.bin && stat -c '%a %n' 'sub dir/run.sh' private && readlink 'link to file' && cat 'a file with spaces.txt'`);

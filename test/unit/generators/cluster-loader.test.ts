@@ -68,6 +68,82 @@ describe("--from-cluster loader", () => {
   });
 });
 
+// A group-version being removed can answer 200 with an empty or cut body while the index still
+// lists it (seen on kube-apiserver v1.36 while a CRD was deleted): the loader reads the index
+// again and skips the document when it is gone; one still listed is read once more.
+describe("--from-cluster: a document cut short while its group-version is removed", () => {
+  let server: Server;
+  let kubeconfig = "";
+  let indexReads = 0;
+  let stillListed = false;
+  let cutReads = 0;
+  let healAfter = Infinity; // the cut document answers whole from this read on
+  const dir = mkdtempSync(join(tmpdir(), "kubegen-cluster-cut-"));
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      res.setHeader("content-type", "application/json");
+      if (path === "/openapi/v3") {
+        indexReads++;
+        const paths: Record<string, unknown> = { "apis/kept.example.com/v1": { serverRelativeURL: "/openapi/v3/apis/kept.example.com/v1?hash=A" } };
+        if (indexReads === 1 || stillListed) paths["apis/cut.example.com/v1"] = { serverRelativeURL: "/openapi/v3/apis/cut.example.com/v1?hash=C" };
+        res.end(JSON.stringify({ paths }));
+      } else if (path === "/openapi/v3/apis/kept.example.com/v1") {
+        res.end(JSON.stringify(doc));
+      } else if (path === "/openapi/v3/apis/cut.example.com/v1") {
+        cutReads++;
+        res.end(cutReads >= healAfter ? JSON.stringify(doc) : JSON.stringify(doc).slice(0, 20));
+      } else {
+        res.statusCode = 404;
+        res.end(JSON.stringify(notFound));
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: stub, context: {cluster: stub, user: u}}]\ncurrent-context: stub\n`,
+    );
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const reset = (listed: boolean, heal: number): void => {
+    indexReads = 0;
+    cutReads = 0;
+    stillListed = listed;
+    healAfter = heal;
+  };
+
+  it("gone from the index on a second read: skipped with a warning", async () => {
+    reset(false, Infinity);
+    const diags = new Diagnostics();
+    const inputs = await loadInputs({ fromCluster: { kubeconfig } }, diags);
+    expect(inputs.map((i) => i.file)).toEqual([expect.stringMatching(/kept\.example\.com\/v1$/)]);
+    expect(diags.warnings).toEqual([expect.objectContaining({ file: expect.stringMatching(/cut\.example\.com\/v1$/), message: expect.stringContaining("removed while it was read") })]);
+    expect(diags.errors).toEqual([]);
+  });
+
+  it("still listed and whole when read again: used", async () => {
+    reset(true, 2);
+    const diags = new Diagnostics();
+    const inputs = await loadInputs({ fromCluster: { kubeconfig } }, diags);
+    expect(inputs.map((i) => i.file).sort()).toEqual([expect.stringMatching(/cut\.example\.com\/v1$/), expect.stringMatching(/kept\.example\.com\/v1$/)]);
+    expect(cutReads).toBe(2);
+  });
+
+  it("still listed and still cut: an error naming the document (a SchemaError from generate)", async () => {
+    reset(true, Infinity);
+    const diags = new Diagnostics();
+    await loadInputs({ fromCluster: { kubeconfig } }, diags);
+    expect(diags.errors).toEqual([expect.objectContaining({ file: expect.stringMatching(/cut\.example\.com\/v1$/), message: expect.stringContaining("invalid JSON") })]);
+    expect(cutReads).toBe(2);
+  });
+});
+
 // Group-versions served by CRDs are read from the CRD objects (so they give
 // what --crd gives), the others from /openapi/v3.
 describe("--from-cluster with CustomResourceDefinitions", () => {
