@@ -48,6 +48,9 @@ interface ResourceView extends ResourceClientNames {
  */
 const STATUS_RESPONSES = new Set(["pods/eviction", "pods/binding"]);
 
+/** The node:stream classes a method may resolve with (imported as types when one does). */
+const NODE_STREAM_TYPES = ["Duplex", "Readable"];
+
 /** IR verbs -> ResourceClient methods. */
 const VERB_METHODS: Record<string, readonly string[]> = {
   create: ["create"],
@@ -166,6 +169,28 @@ function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodVie
       call: `attachPod${callArguments(["this.executor", podTarget], true)}`,
     });
   }
+  if (connect.portForward) {
+    runtimeValues.add("portForward").add("dialPort");
+    methods.push(
+      {
+        doc: [
+          "Forwards local TCP ports to ports of the pod (`pods/portforward` over WebSocket; the runtime's portForward):",
+          "resolves once every listener is bound; `close()` or `options.signal` stops it.",
+        ],
+        name: "portForward",
+        params: ["name: string", 'options: Omit<rt.PortForwardOptions, "namespace" | "name">'],
+        returns: "Promise<rt.PortForwarder>",
+        call: `portForward${callArguments(["this.executor", podTarget], true)}`,
+      },
+      {
+        doc: ["Opens one connection to a port of the pod as a Duplex (the runtime's dialPort)."],
+        name: "dialPort",
+        params: ["name: string", 'options: Omit<rt.PortStreamOptions, "namespace" | "name">'],
+        returns: "Promise<Duplex>",
+        call: `dialPort${callArguments(["this.executor", podTarget], true)}`,
+      },
+    );
+  }
   if (connect.proxy) {
     runtimeValues.add("proxyRequest");
     const { methods: verbs, path } = connect.proxy;
@@ -237,7 +262,7 @@ export function emitClients(plan: Plan): EmittedFile[] {
         apiVersion: gv.names.apiVersion,
         clientClass: p.clientClass,
         runtimeValues: [...runtimeValues].sort().map((name) => ({ name })),
-        stream: resources.some((r) => r.methods.some((m) => m.returns === "Promise<Readable>")),
+        nodeStreamTypes: NODE_STREAM_TYPES.filter((t) => resources.some((r) => r.methods.some((m) => m.returns === `Promise<${t}>`))),
         applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
         imports: imports.moduleImports(TYPES_INDEX),
         resources,

@@ -57,13 +57,16 @@ export interface ResourcePlan {
  * The connect methods of a resource's client. exec and attach speak the
  * runtime's pod stream protocol (execPod, attachPod), so only core/v1 pods get
  * them; every `proxy` connect subresource gets `proxy` (the runtime's
- * proxyRequest). Other connect subresources (portforward) get no method yet.
+ * proxyRequest); pods/portforward gets `portForward` and `dialPort` (the runtime's
+ * portForward and dialPort).
  */
 export interface ConnectPlan {
   /** `exec` and `execCapture` (pods/exec). */
   readonly exec: boolean;
   /** `attach` (pods/attach). */
   readonly attach: boolean;
+  /** `portForward` and `dialPort` (pods/portforward). */
+  readonly portForward: boolean;
   /** `proxy(name, path, options)`: the methods it may send, and whether paths below the object are served. */
   readonly proxy?: { readonly methods: readonly ConnectMethod[]; readonly path: boolean };
 }
@@ -77,12 +80,13 @@ function isCorePods(gv: GroupVersion, r: Resource): boolean {
 export function connectPlan(gv: GroupVersion, r: Resource): ConnectPlan {
   const sub = (name: string): ConnectSubresource | undefined => r.connect?.find((c) => c.name === name);
   const pods = isCorePods(gv, r);
-  // The runtime opens exec and attach with a WebSocket upgrade of a GET.
+  // The runtime opens exec, attach and port-forward with a WebSocket upgrade of a GET.
   const upgradable = (c: ConnectSubresource | undefined): boolean => c !== undefined && c.methods.includes("GET");
   const proxy = sub("proxy");
   return {
     exec: pods && upgradable(sub("exec")),
     attach: pods && upgradable(sub("attach")),
+    portForward: pods && upgradable(sub("portforward")),
     ...(proxy && proxy.methods.length > 0 ? { proxy: { methods: proxy.methods, path: proxy.path } } : {}),
   };
 }

@@ -320,6 +320,10 @@ export type {
 } from "./stream/exec.js";
 export type { TerminalSize } from "./stream/channel-protocol.js";
 
+// stream: port forwarding (pods/portforward over WebSocket): local listeners, or one connection as a Duplex
+export { portForward, dialPort, buildPortForwardRequest, decodePortHeader, PortForwardError, DEFAULT_PORT_FORWARD_PING_MS } from "./stream/port-forward.js";
+export type { PortForwardOptions, PortForwarder, ForwardedPort, PortMapping, PortStreamOptions } from "./stream/port-forward.js";
+
 // stream: pod logs as a stream (pods/log through the REST transport) and cp (tar over exec, streaming, untrusted archives checked)
 export { streamPodLogs, podLogQuery, podLogRequest } from "./stream/logs.js";
 export type { PodLogStreamOptions } from "./stream/logs.js";

@@ -189,7 +189,7 @@ export function transportOf(target: StreamTarget | RequestExecutor): Transport {
     return tr;
   }
   throw new TypeError(
-    "exec and attach need a RestClient, a Transport or a RestConfig (a real API server); this client has no transport (fake clients do not implement them)",
+    "exec, attach, port-forward, logs and cp need a RestClient, a Transport or a RestConfig (a real API server); this client has no transport (fake clients do not implement them)",
   );
 }
 

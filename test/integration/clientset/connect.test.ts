@@ -2,7 +2,8 @@
 // `x-kubernetes-action: connect` operations, ir/plan.ts connectPlan) against a
 // real kube-apiserver and the test kubelet (startControlPlane({ kubelet: true })):
 // pods(ns).exec and execCapture run commands in a pod, attach reads the main
-// process, and pods(ns).proxy and services(ns).proxy reach a server in the pod
+// process, portForward and dialPort reach a server in the pod through the
+// kubelet's port-forward, and pods(ns).proxy and services(ns).proxy reach it
 // through the API server's proxy (the pod IP is the machine's non-loopback
 // address: kube-apiserver refuses to proxy to loopback), with the proxied path
 // escaped. The clientset is generated here from the v1.36
@@ -43,9 +44,10 @@ describe.skipIf(!assets.found && !ci)("generated clientset: exec, attach and pro
     cs = gen.Clientset.forConfig(admin);
     await cs.coreV1.namespaces().create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     const podIP = cp.kubelet!.podIP;
-    // kube-apiserver's pod and service proxies refuse loopback addresses (proxyutil.IsProxyableIP).
+    // kube-apiserver's pod and service proxies refuse loopback addresses (proxyutil.IsProxyableIP);
+    // the server listens on every address, so the pod IP serves the proxies and loopback port-forward.
     if (podIP.startsWith("127.")) throw new Error("the connect test needs a non-loopback IPv4 address on this machine for the pod IP");
-    const server = `require('http').createServer((q,s)=>{let b='';q.on('data',(c)=>b+=c);q.on('end',()=>s.end('hi '+q.method+' '+q.url+(b?' '+b:'')))}).listen(${port},${JSON.stringify(podIP)});console.log('started')`;
+    const server = `require('http').createServer((q,s)=>{let b='';q.on('data',(c)=>b+=c);q.on('end',()=>s.end('hi '+q.method+' '+q.url+(b?' '+b:'')))}).listen(${port},'0.0.0.0');console.log('started')`;
     await cs.coreV1.pods(ns).create({
       apiVersion: "v1",
       kind: "Pod",
@@ -131,11 +133,27 @@ describe.skipIf(!assets.found && !ci)("generated clientset: exec, attach and pro
     expect(got.body.toString()).toBe("hi GET /via%20service?a=1&a=2");
   });
 
+  it("pods(ns).portForward and dialPort: the pod's server through the kubelet's port-forward", { timeout: T }, async () => {
+    const fwd = await cs.coreV1.pods(ns).portForward(pod, { ports: [{ local: 0, remote: port }] });
+    try {
+      const res = await fetch(`http://127.0.0.1:${fwd.ports[0]!.local}/forwarded`);
+      expect(await res.text()).toBe("hi GET /forwarded");
+    } finally {
+      await fwd.close();
+    }
+    const conn = await cs.coreV1.pods(ns).dialPort(pod, { port });
+    conn.write("GET /dialed HTTP/1.0\r\n\r\n");
+    let text = "";
+    for await (const c of conn) text += (c as Buffer).toString();
+    expect(text.endsWith("hi GET /dialed")).toBe(true);
+  });
+
   it("the fake clientset has the methods, and says it cannot run them", { timeout: T }, async () => {
     const fake = await importGenerated<{ FakeClientset: new () => K8s.Clientset }>(out, "fake.ts");
     const f = new fake.FakeClientset();
     await expect(f.coreV1.pods("default").execCapture("p", { command: ["true"] })).rejects.toThrow(/fake clients do not implement/);
     await expect(f.coreV1.services("default").proxy("s", "/")).rejects.toThrow(/fake clientset does not implement proxy/);
+    await expect(f.coreV1.pods("default").portForward("p", { ports: [80] })).rejects.toThrow(/fake clients do not implement/);
   });
 
   it("uses the clientset's own RestClient (one rate limiter)", () => {

@@ -108,17 +108,18 @@ describe("plan: connectPlan", () => {
   });
   const c = (name: string, methods: ConnectSubresource["methods"], path = false): ConnectSubresource => ({ name, methods, path });
   it.each<[string, GroupVersion, Resource, ReturnType<typeof connectPlan>]>([
-    ["no connect", gv("", "v1"), resource("pods"), { exec: false, attach: false }],
+    ["no connect", gv("", "v1"), resource("pods"), { exec: false, attach: false, portForward: false }],
     [
-      "core/v1 pods: exec, attach and proxy",
+      "core/v1 pods: exec, attach, port-forward and proxy",
       gv("", "v1"),
       resource("pods", [c("attach", ["GET", "POST"]), c("exec", ["GET", "POST"]), c("portforward", ["GET", "POST"]), c("proxy", ["GET", "POST"], true)]),
-      { exec: true, attach: true, proxy: { methods: ["GET", "POST"], path: true } },
+      { exec: true, attach: true, portForward: true, proxy: { methods: ["GET", "POST"], path: true } },
     ],
-    ["exec without GET (no WebSocket upgrade): no exec", gv("", "v1"), resource("pods", [c("exec", ["POST"])]), { exec: false, attach: false }],
-    ["pods of another group: no exec (the runtime's exec addresses core/v1 pods)", gv("example.com", "v1"), resource("pods", [c("exec", ["GET"])]), { exec: false, attach: false }],
-    ["services: proxy only, without the path variant", gv("", "v1"), resource("services", [c("proxy", ["GET"])]), { exec: false, attach: false, proxy: { methods: ["GET"], path: false } }],
-    ["portforward alone: nothing yet", gv("", "v1"), resource("pods", [c("portforward", ["GET", "POST"])]), { exec: false, attach: false }],
+    ["exec without GET (no WebSocket upgrade): no exec", gv("", "v1"), resource("pods", [c("exec", ["POST"])]), { exec: false, attach: false, portForward: false }],
+    ["pods of another group: no exec (the runtime's exec addresses core/v1 pods)", gv("example.com", "v1"), resource("pods", [c("exec", ["GET"]), c("portforward", ["GET"])]), { exec: false, attach: false, portForward: false }],
+    ["services: proxy only, without the path variant", gv("", "v1"), resource("services", [c("proxy", ["GET"])]), { exec: false, attach: false, portForward: false, proxy: { methods: ["GET"], path: false } }],
+    ["portforward alone", gv("", "v1"), resource("pods", [c("portforward", ["GET", "POST"])]), { exec: false, attach: false, portForward: true }],
+    ["portforward without GET: none", gv("", "v1"), resource("pods", [c("portforward", ["POST"])]), { exec: false, attach: false, portForward: false }],
   ])("%s", (_, g, r, want) => {
     expect(connectPlan(g, r)).toEqual(want);
   });

@@ -5,13 +5,11 @@
 // connection dropped before the status, a handshake that never answers (abort), a 401 that a
 // rotated token file answers, and the pure request/frame/status functions. Server behaviour
 // itself (what kube-apiserver sends) is tested in test/integration/runtime/exec.test.ts.
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
-import { WebSocketServer, type WebSocket as ServerSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ApiError,
@@ -24,67 +22,10 @@ import {
   RequestBuildError,
   RestClient,
 } from "@kubegen/runtime";
+import { fakeServer, type Fake, type ServerSocket } from "../../helpers/fake-websocket-server.js";
 import { buildStreamRequest, encodeResize, parseStatus, PROTOCOL_V4, PROTOCOL_V5, StreamChannel } from "../../../runtime/src/stream/channel-protocol.js";
 
 const T = 30_000;
-
-type Script = (ws: ServerSocket, req: http.IncomingMessage) => void;
-
-interface Fake {
-  url: string;
-  /** The script for the next connections. */
-  script: Script;
-  /** Protocols the server accepts (first offered that is in this list wins). */
-  accept: string[];
-  /** Answers the upgrade request itself instead (status and body), when set. */
-  refuse: ((req: http.IncomingMessage) => { status: number; body: string } | "hang" | undefined) | undefined;
-  requests: http.IncomingMessage[];
-  sockets: Set<Socket>;
-  close(): Promise<void>;
-}
-
-async function fakeServer(): Promise<Fake> {
-  const server = http.createServer();
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => fake.accept.find((p) => offered.has(p)) ?? false,
-  });
-  const fake: Fake = {
-    url: "",
-    script: () => {},
-    accept: [PROTOCOL_V5, PROTOCOL_V4],
-    refuse: undefined,
-    requests: [],
-    sockets: new Set(),
-    close: async () => {
-      for (const s of fake.sockets) s.destroy();
-      wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-  server.on("connection", (s: Socket) => {
-    fake.sockets.add(s);
-    s.on("close", () => fake.sockets.delete(s));
-  });
-  server.on("upgrade", (req, socket, head) => {
-    fake.requests.push(req);
-    const answer = fake.refuse?.(req);
-    if (answer === "hang") {
-      socket.on("end", () => socket.destroy()); // an upgrade socket is half-open by default: see the client's end
-      return;
-    }
-    if (answer) {
-      socket.end(
-        `HTTP/1.1 ${answer.status} No\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(answer.body)}\r\nconnection: close\r\n\r\n${answer.body}`,
-      );
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => fake.script(ws, req));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return fake;
-}
 
 const frame = (ch: number, data: string | Buffer = "") => Buffer.concat([Buffer.from([ch]), Buffer.from(data)]);
 const success = JSON.stringify({ metadata: {}, status: "Success" });
@@ -161,7 +102,7 @@ describe("stream protocol: pure functions", () => {
 describe("stream sessions against a fake WebSocket server (unit)", () => {
   let fake: Fake;
   beforeAll(async () => {
-    fake = await fakeServer();
+    fake = await fakeServer([PROTOCOL_V5, PROTOCOL_V4]);
   });
   afterAll(() => fake.close());
   const config = () => newRestConfig(fake.url, { bearerToken: "unit-token-0123456789abcdef", warningHandler: null });
