@@ -92,6 +92,7 @@ bench: build ## Benchmarks with figures and peer ratios (not part of make test; 
 	$(TEST_ENV) node --import tsx test/bench/consumer.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/informer.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/compression.bench.ts
+	$(TEST_ENV) node --import tsx test/bench/streaming.bench.ts
 
 clean: ## Remove build output
 	rm -rf runtime/dist generators/dist generators/templates dist out .tmp
