@@ -40,6 +40,7 @@ import {
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { eventually } from "../../helpers/eventually.js";
+import { createTestPod, tcpHandles } from "../../helpers/test-pods.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -49,7 +50,6 @@ if (!assets.found && !ci) console.warn(`skipping the cp/logs integration test: $
 const T = 120_000; // per test: generous, for a 2-core machine that is busy elsewhere too
 
 
-const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
 
 async function readAll(stream: AsyncIterable<unknown>): Promise<string> {
   const parts: Buffer[] = [];
@@ -105,25 +105,8 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
     }
   };
 
-  async function createPod(name: string, container: Record<string, unknown>, extra: Record<string, unknown> = {}, wait: "Running" | "none" = "Running"): Promise<void> {
-    await rc.request({
-      version: "v1",
-      resource: "pods",
-      namespace: ns,
-      verb: "create",
-      body: {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name },
-        spec: { nodeName: cp.kubelet!.nodeName, containers: [{ name: "c", image: "kubegen.invalid/none", ...container }], ...extra },
-      },
-    });
-    if (wait === "none") return;
-    await eventually(`pod ${name} running`, 60_000, async () => {
-      const p = await rc.request<any>({ version: "v1", resource: "pods", namespace: ns, name, verb: "get" });
-      return p.status?.phase === "Running" && p.status.containerStatuses?.[0]?.ready ? p : undefined;
-    });
-  }
+  const createPod = (name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}, wait: "Running" | "none" = "Running"): Promise<void> =>
+    createTestPod({ rc, namespace: ns, nodeName: cp.kubelet!.nodeName }, name, container, spec, wait);
 
   const sh = async (name: string, script: string): Promise<string> => {
     const r = await execCapture(rc, { namespace: ns, name, command: ["sh", "-c", script] });

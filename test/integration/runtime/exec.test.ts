@@ -6,7 +6,7 @@
 // a missing container, TTY with resize, attach, RBAC denial (403) for the `limited` user and an
 // impersonated one, client-certificate auth from the kubeconfig, abort mid-stream (no socket
 // left), a connection dropped by a proxy the test controls (NetworkError, no hanging stream),
-// 200 MiB of stdout in bounded memory, and no token or key in any error.
+// 1 GiB of stdout in bounded memory, and no token or key in any error.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -34,6 +34,7 @@ import {
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { PROTOCOL_V5 } from "../../../runtime/src/stream/channel-protocol.js";
 import { eventually } from "../../helpers/eventually.js";
+import { createTestPod, errorCollector, tcpHandles } from "../../helpers/test-pods.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -63,46 +64,18 @@ function waitForText(stream: NodeJS.ReadableStream, text: string | RegExp, timeo
   });
 }
 
-/** TCP sockets of this process (TLS sockets included). */
-const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
-
 describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver and the test kubelet", () => {
   let cp: ControlPlane;
   let admin: RestConfig;
   let rc: RestClient;
   const ns = `exec-${randomBytes(4).toString("hex")}`;
   const pod = "main";
-  const errors: unknown[] = []; // every error seen, checked for secrets at the end
+  const { errors, caught } = errorCollector(); // every error seen, checked for secrets at the end
   const fileStart = Date.now();
   const target = <E extends object>(extra: E): E & { namespace: string; name: string } => ({ namespace: ns, name: pod, ...extra });
   const fresh = (): RestConfig => newRestConfig(cp.server, { caData: cp.caPem, bearerToken: cp.adminToken, warningHandler: null });
-  const caught = async (p: Promise<unknown>): Promise<unknown> => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    errors.push(err);
-    return err;
-  };
-
-  async function createPod(name: string, container: Record<string, unknown>): Promise<void> {
-    await rc.request({
-      version: "v1",
-      resource: "pods",
-      namespace: ns,
-      verb: "create",
-      body: {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name },
-        spec: { nodeName: cp.kubelet!.nodeName, containers: [{ name: "c", image: "kubegen.invalid/none", ...container }] },
-      },
-    });
-    await eventually(`pod ${name} running`, 60_000, async () => {
-      const p = await rc.request<any>({ version: "v1", resource: "pods", namespace: ns, name, verb: "get" });
-      return p.status?.phase === "Running" && p.status.containerStatuses?.[0]?.ready ? p : undefined;
-    });
-  }
+  const createPod = (name: string, container: Record<string, unknown>): Promise<void> =>
+    createTestPod({ rc, namespace: ns, nodeName: cp.kubelet!.nodeName }, name, container);
 
   beforeAll(async () => {
     if (!assets.found) {
@@ -329,16 +302,16 @@ describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver an
     }
   });
 
-  it("200 MiB of stdout streams in bounded memory (a slow reader holds the server back)", { timeout: 240_000 }, async () => {
-    const size = 200 * 1024 * 1024;
+  it("1 GiB of stdout streams in bounded memory (a slow reader holds the server back)", { timeout: 360_000 }, async () => {
+    const size = 1024 * 1024 * 1024;
     let got = 0;
     let chunks = 0;
     const slow = new Writable({
       highWaterMark: 64 * 1024,
       write(chunk: Buffer, _enc, cb) {
         got += chunk.length;
-        // every other chunk waits for a timer: slower than the server, so backpressure must hold
-        if (++chunks % 2 === 0) setTimeout(cb, 1);
+        // every fourth chunk waits for a timer: slower than the server, so backpressure must hold
+        if (++chunks % 4 === 0) setTimeout(cb, 1);
         else cb();
       },
     });
@@ -362,7 +335,7 @@ describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver an
     }
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     console.log(
-      `exec test: 200 MiB stdout in ${Date.now() - t0} ms; peak RSS growth ${mb(peakRss - base.rss)} MiB, ` +
+      `exec test: 1 GiB stdout in ${Date.now() - t0} ms; peak RSS growth ${mb(peakRss - base.rss)} MiB, ` +
         `peak ArrayBuffer growth ${mb(peakBuffers - base.arrayBuffers)} MiB (RSS before ${mb(base.rss)} MiB), ${drains} drains`,
     );
     expect(got).toBe(size); // `done` waits until the Writable took every chunk

@@ -30,6 +30,7 @@ import {
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { eventually } from "../../helpers/eventually.js";
+import { createTestPod, errorCollector, tcpHandles } from "../../helpers/test-pods.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
 
 const assets = findAssetsWithKubelet();
@@ -78,9 +79,6 @@ async function echo(conn: NodeJS.ReadWriteStream & { destroy(): void }, bytes: n
   return { sent: sent.digest("hex"), received: received.digest("hex") };
 }
 
-/** TCP sockets of this process (TLS sockets included). */
-const tcpHandles = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
-
 describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and the test kubelet", () => {
   let cp: ControlPlane;
   let admin: RestConfig;
@@ -90,16 +88,8 @@ describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and t
   const httpPort = 20_000 + Math.floor(Math.random() * 10_000);
   const echoPort = httpPort + 10_000;
   const closedPort = httpPort + 20_000; // nothing listens there
-  const errors: unknown[] = []; // every error seen, checked for secrets at the end
+  const { errors, caught } = errorCollector(); // every error seen, checked for secrets at the end
   const target = { namespace: ns, name: pod };
-  const caught = async (p: Promise<unknown>): Promise<unknown> => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    errors.push(err);
-    return err;
-  };
 
   beforeAll(async () => {
     if (!assets.found) throw new Error(`the port-forward integration test needs (CI=true, so this is a failure): ${assets.reason}`);
@@ -112,25 +102,9 @@ describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and t
       `http.createServer((q,s)=>{let n=0;q.on('data',(c)=>n+=c.length);q.on('end',()=>s.end('hi '+q.method+' '+q.url+' '+n))}).listen(${httpPort},'127.0.0.1');`,
       `net.createServer((c)=>{c.on('error',()=>{});c.pipe(c)}).listen(${echoPort},'127.0.0.1',()=>console.log('started'));`,
     ].join("");
-    const create = (name: string, command: string[]) =>
-      rc.request({
-        version: "v1",
-        resource: "pods",
-        namespace: ns,
-        verb: "create",
-        body: {
-          apiVersion: "v1",
-          kind: "Pod",
-          metadata: { name },
-          spec: { nodeName: cp.kubelet!.nodeName, restartPolicy: "Never", containers: [{ name: "c", image: "kubegen.invalid/none", command }] },
-        },
-      });
-    await create(pod, [process.execPath, "-e", servers]);
-    await create("finished", ["true"]);
-    await eventually(`pod ${pod} running`, 60_000, async () => {
-      const p = await rc.request<any>({ version: "v1", resource: "pods", namespace: ns, name: pod, verb: "get" });
-      return p.status?.phase === "Running" && p.status.containerStatuses?.[0]?.ready ? p : undefined;
-    });
+    const at = { rc, namespace: ns, nodeName: cp.kubelet!.nodeName };
+    await createTestPod(at, pod, { command: [process.execPath, "-e", servers] }, { restartPolicy: "Never" });
+    await createTestPod(at, "finished", { command: ["true"] }, { restartPolicy: "Never" }, "none");
     // the servers listen once the process printed; wait until one connection goes through
     await eventually("the pod's servers listening", 30_000, async () => {
       const conn = await dialPort(rc, { ...target, port: httpPort });

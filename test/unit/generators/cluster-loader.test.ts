@@ -14,6 +14,18 @@ import { buildModel, Diagnostics, loadInputs } from "../../../generators/index.j
 const doc = { openapi: "3.0.0", info: { title: "stub", version: "v1" }, paths: {}, components: { schemas: {} } };
 const notFound = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "the server could not find the requested resource", reason: "NotFound", code: 404 };
 
+/** Starts `server` on a free loopback port and writes a kubeconfig for it into `dir`; returns its path. */
+async function listenWithKubeconfig(server: Server, dir: string): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const path = join(dir, "kubeconfig");
+  writeFileSync(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: stub, context: {cluster: stub, user: u}}]\ncurrent-context: stub\n`,
+  );
+  return path;
+}
+
 describe("--from-cluster loader", () => {
   let server: Server;
   let kubeconfig = "";
@@ -33,13 +45,7 @@ describe("--from-cluster loader", () => {
         res.end(JSON.stringify({ ...notFound, code: failWith, reason: failWith === 404 ? "NotFound" : "Forbidden", message: failWith === 404 ? notFound.message : "forbidden" }));
       }
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const { port } = server.address() as AddressInfo;
-    kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: stub, context: {cluster: stub, user: u}}]\ncurrent-context: stub\n`,
-    );
+    kubeconfig = await listenWithKubeconfig(server, dir);
   });
   afterAll(() => {
     server.close();
@@ -99,13 +105,7 @@ describe("--from-cluster: a document cut short while its group-version is remove
         res.end(JSON.stringify(notFound));
       }
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const { port } = server.address() as AddressInfo;
-    kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: stub, context: {cluster: stub, user: u}}]\ncurrent-context: stub\n`,
-    );
+    kubeconfig = await listenWithKubeconfig(server, dir);
   });
   afterAll(() => {
     server.close();
@@ -204,13 +204,7 @@ describe("--from-cluster with CustomResourceDefinitions", () => {
         send(404, notFound);
       }
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const { port } = server.address() as AddressInfo;
-    kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: stub, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: stub, context: {cluster: stub, user: u}}]\ncurrent-context: stub\n`,
-    );
+    kubeconfig = await listenWithKubeconfig(server, dir);
   });
   afterAll(() => {
     server.close();
