@@ -92,6 +92,7 @@ bench: build ## Benchmarks with figures and peer ratios (not part of make test; 
 	$(TEST_ENV) node --import tsx test/bench/consumer.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/informer.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/compression.bench.ts
+	KUBEGEN_WITH_KUBECTL=1 bash test/envtest/build.sh >/dev/null
 	$(TEST_ENV) node --import tsx test/bench/streaming.bench.ts
 
 clean: ## Remove build output

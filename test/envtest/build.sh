@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the real control-plane binaries (kube-apiserver, etcd and, with
-# KUBEGEN_WITH_KCM=1, kube-controller-manager) from Go modules into a
-# per-version cache folder outside the repository, and reuses them when present.
+# KUBEGEN_WITH_KCM=1, kube-controller-manager; with KUBEGEN_WITH_KUBECTL=1,
+# kubectl for the benchmarks) from Go modules into a per-version cache folder
+# outside the repository, and reuses them when present.
 #
 # Env:
 #   KUBE_VERSION        Kubernetes release to build (default below)
 #   ETCD_VERSION        etcd release to build (default below)
 #   KUBEGEN_ENVTEST_DIR cache root (default ~/.cache/kubegen/envtest)
 #   KUBEGEN_WITH_KCM    1 to also build kube-controller-manager
+#   KUBEGEN_WITH_KUBECTL 1 to also build kubectl
 # Prints the asset folder on the last line of stdout.
 set -euo pipefail
 
@@ -16,12 +18,14 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 ROOT="${KUBEGEN_ENVTEST_DIR:-$HOME/.cache/kubegen/envtest}"
 ASSETS="$ROOT/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION"
 WITH_KCM="${KUBEGEN_WITH_KCM:-0}"
+WITH_KUBECTL="${KUBEGEN_WITH_KUBECTL:-0}"
 
 log() { echo "envtest: $*" >&2; }
 start=$(date +%s)
 
 need=(kube-apiserver etcd)
 [ "$WITH_KCM" = 1 ] && need+=(kube-controller-manager)
+[ "$WITH_KUBECTL" = 1 ] && need+=(kubectl)
 find_missing() {
   missing=()
   for b in "${need[@]}"; do [ -x "$ASSETS/$b" ] || missing+=("$b"); done
@@ -65,16 +69,10 @@ build_kube() {
       go mod edit -replace "$m=$m@$staging_version"
     done
     go mod edit -require "k8s.io/kubernetes@$KUBE_VERSION"
-    cat > tools.go <<GO
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-)
-GO
+    # the commands to build, so that tidy resolves what they import
+    { printf '//go:build tools\n\npackage tools\n\nimport (\n'
+      for b in "${missing[@]}"; do [ "$b" = etcd ] || printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+      printf ')\n'; } > tools.go
     go mod tidy >/dev/null 2>&1 || go mod tidy
     local pkg="k8s.io/component-base/version"
     local ld="-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
