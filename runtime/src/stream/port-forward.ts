@@ -241,10 +241,12 @@ class PortStream extends Duplex {
     if (this.destroyed) return;
     const text = Buffer.concat(this.#errorText).toString("utf8").trim();
     if (text) return void this.destroy(new PortForwardError(redact(text, this.#secrets), this.#where));
-    if (code !== 1000 && code !== 1005 && this.#socketError) {
+    if (code !== 1000 && code !== 1005) {
+      // no close handshake (1006: the connection dropped) or the server's error code
       const cause = this.#socketError;
-      const errno = (cause as NodeJS.ErrnoException).code ?? "ECONNRESET";
-      return void this.destroy(this.#networkError(`the port-forward connection broke: ${redact(cause.message, this.#secrets)}`, errno, cause));
+      const why = cause ? `: ${redact(cause.message, this.#secrets)}` : "";
+      const errno = (cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET";
+      return void this.destroy(this.#networkError(`the port-forward connection broke (WebSocket close code ${code})${why}`, errno, cause));
     }
     this.push(null);
   }
@@ -431,8 +433,9 @@ class Forwarder implements PortForwarder {
       pingIntervalMs: this.#options.pingIntervalMs,
     }).then(
       (remote) => {
-        pipeline(socket, remote, socket, (err) => {
-          if (err && !isLocalHangUp(err)) report(err);
+        // only the pod side's failures are reported: a local client that resets is its own business
+        pipeline(socket, remote, socket, () => {
+          if (remote.errored) report(remote.errored);
           socket.destroy();
           remote.destroy();
         });
@@ -455,10 +458,4 @@ class Forwarder implements PortForwarder {
     })();
     return this.#closing;
   }
-}
-
-/** The local client reset or closed its connection early: not a forwarding failure. */
-function isLocalHangUp(err: Error): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === "ECONNRESET" || code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE" || err.name === "AbortError";
 }

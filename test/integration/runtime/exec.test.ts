@@ -9,9 +9,6 @@
 // 1 GiB of stdout in bounded memory, and no token or key in any error.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -33,6 +30,7 @@ import {
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { PROTOCOL_V5 } from "../../../runtime/src/stream/channel-protocol.js";
+import { startDroppingProxy } from "../../helpers/connect-proxy.js";
 import { eventually } from "../../helpers/eventually.js";
 import { createTestPod, errorCollector, tcpHandles } from "../../helpers/test-pods.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
@@ -269,29 +267,15 @@ describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver an
   });
 
   it("the connection dropped by a proxy: NetworkError, no hanging stream", { timeout: T }, async () => {
-    const tunnels = new Set<net.Socket>();
-    const proxy = http.createServer();
-    proxy.on("connect", (req, socket: net.Socket, head) => {
-      const [host, port] = (req.url ?? "").split(":");
-      const up = net.connect(Number(port), host, () => {
-        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        up.write(head);
-        up.pipe(socket);
-        socket.pipe(up);
-      });
-      tunnels.add(socket).add(up);
-      up.on("error", () => socket.destroy());
-      socket.on("error", () => up.destroy());
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const proxy = await startDroppingProxy();
     try {
       const config = fresh();
-      config.proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      config.proxyUrl = proxy.url;
       const s = await execPod(config, target({ command: ["sh", "-c", "echo ready; sleep 60"], stdout: true, stderr: new PassThrough() }));
-      expect(tunnels.size).toBe(2); // it went through the proxy
+      expect(proxy.tunnels.size).toBe(2); // it went through the proxy
       const errored = new Promise<unknown>((r) => s.stdout!.once("error", r));
       await waitForText(s.stdout!, "ready");
-      for (const t of tunnels) t.destroy();
+      proxy.dropAll();
       const err = await caught(s.done);
       expect(isNetworkError(err)).toBe(true);
       expect((err as Error).message).toContain("closed before the command's status arrived");

@@ -7,7 +7,8 @@
 // ways byte-exact through the echo server, a caller's own connection (dialPort), the pod's error
 // channel (nothing listens: PortForwardError, the other connections go on), a missing pod (404),
 // a pod that is not running, RBAC (403 for the `limited` user), close() and abort (listeners gone,
-// connections ended, no socket left), and no token in any error.
+// connections ended, no socket left), a connection dropped by a proxy the test controls
+// (NetworkError for that connection), and no token in any error.
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
@@ -18,6 +19,7 @@ import {
   ApiError,
   dialPort,
   isForbidden,
+  isNetworkError,
   isNotFound,
   loadConfig,
   newRestConfig,
@@ -29,6 +31,7 @@ import {
   type RestConfig,
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
+import { startDroppingProxy } from "../../helpers/connect-proxy.js";
 import { eventually } from "../../helpers/eventually.js";
 import { createTestPod, errorCollector, tcpHandles } from "../../helpers/test-pods.js";
 import { findAssetsWithKubelet } from "../../helpers/streaming-checker.js";
@@ -247,6 +250,44 @@ describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and t
     if (!sock2.destroyed) await once(sock2, "close");
     expect(fwd2.connections).toBe(0);
     await eventually("sockets closed", 10_000, async () => (tcpHandles() <= before ? true : undefined));
+  });
+
+  it("the connection dropped by a proxy: a NetworkError for that connection, the local socket closed", { timeout: T }, async () => {
+    const proxy = await startDroppingProxy();
+    try {
+      const config = { ...admin, proxyUrl: proxy.url };
+      const conn = await dialPort(config, { ...target, port: echoPort });
+      conn.write("abc");
+      await once(conn, "data");
+      expect(proxy.tunnels.size).toBeGreaterThanOrEqual(2); // it went through the proxy
+      conn.on("error", () => {}); // kept in conn.errored
+      const closed = new Promise((r) => conn.once("close", r));
+      proxy.dropAll();
+      await closed;
+      const err = conn.errored;
+      errors.push(err);
+      expect(isNetworkError(err)).toBe(true);
+      expect((err as Error).message).toMatch(/the port-forward connection broke \(WebSocket close code 1006\)/);
+
+      const seen: unknown[] = [];
+      const fwd = await portForward(config, { ...target, ports: [{ local: 0, remote: echoPort }], onError: (e) => void seen.push(e) });
+      try {
+        const sock = net.connect(fwd.ports[0]!.local, "127.0.0.1");
+        sock.on("error", () => {});
+        sock.write("abc");
+        await once(sock, "data");
+        proxy.dropAll();
+        if (!sock.destroyed) await once(sock, "close");
+        await eventually("the error reported", 10_000, async () => (seen.length > 0 ? true : undefined));
+        expect(isNetworkError(seen[0])).toBe(true);
+        errors.push(...seen);
+        await eventually("the connection gone", 10_000, async () => (fwd.connections === 0 ? true : undefined));
+      } finally {
+        await fwd.close();
+      }
+    } finally {
+      proxy.close();
+    }
   });
 
   it("no error carries the token", () => {

@@ -1,9 +1,9 @@
 // UNIT tier: the port-forward protocol (runtime/src/stream/port-forward.ts) against a FAKE, local
 // WebSocket server. It checks what the real server rarely produces on demand: a port header split
 // over messages or followed by data in the same message, a header naming the wrong port, text on
-// the error channel, a peer that stops answering pings, and the pure request and header
-// functions. What kube-apiserver and the kubelet do is tested in
-// test/integration/runtime/port-forward.test.ts.
+// the error channel, a connection that drops without a close frame, a peer that stops answering
+// pings, and the pure request and header functions. What kube-apiserver and the kubelet do is
+// tested in test/integration/runtime/port-forward.test.ts.
 import type { Socket } from "node:net";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,6 +106,26 @@ describe("port-forward connections against a fake WebSocket server (unit)", () =
     );
     expect(isNetworkError(err)).toBe(true);
     expect((err as Error).message).toContain("opened port 9999 instead of 80");
+  });
+
+  it("a connection that ends without a close handshake (1006) is a NetworkError, not a clean end", { timeout: T }, async () => {
+    fake.script = (ws: ServerSocket) => {
+      ws.send(frame(0, header(80)));
+      ws.send(frame(1, header(80)));
+      ws.send(frame(0, "partial"));
+      setTimeout(() => (ws as unknown as { _socket: Socket })._socket.destroy(), 20);
+    };
+    const conn = await dialPort(config(), { namespace: "ns", name: "p", port: 80 });
+    let got = "";
+    const err = await (async () => {
+      for await (const c of conn) got += (c as Buffer).toString();
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(got).toBe("partial");
+    expect(isNetworkError(err)).toBe(true);
+    expect((err as Error).message).toContain("WebSocket close code 1006");
   });
 
   it("keep-alive: pings are answered, so an idle connection stays; a peer that stops answering is dropped", { timeout: T }, async () => {
