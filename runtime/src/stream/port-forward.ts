@@ -405,25 +405,28 @@ class Forwarder implements PortForwarder {
   }
 
   async listen(local: number, remote: number): Promise<void> {
-    const address = this.#options.address ?? "127.0.0.1";
+    const port: ForwardedPort = { address: this.#options.address ?? "127.0.0.1", local, remote };
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.#forward(socket, port));
     this.#servers.push(server);
-    server.listen({ host: address, port: local });
-    await Promise.race([once(server, "listening"), once(server, "error").then(([err]) => Promise.reject(err as Error))]);
+    server.listen({ host: port.address, port: local });
+    await once(server, "listening"); // rejects with the listen error (EADDRINUSE...)
+    server.on("error", (err) => this.#report(err, port)); // a failed accept later: reported, the listener stays
     const bound = server.address();
-    const port: ForwardedPort = { address, local: typeof bound === "object" && bound ? bound.port : local, remote };
+    if (typeof bound === "object" && bound) port.local = bound.port;
     this.ports.push(port);
+  }
+
+  #report(err: unknown, port: ForwardedPort): void {
+    if (this.#stop.signal.aborted) return;
+    if (this.#options.onError) this.#options.onError(err, port);
+    else console.warn(`port-forward ${this.#options.namespace}/${this.#options.name} ${port.local} -> ${port.remote}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   #forward(socket: Socket, port: ForwardedPort): void {
     if (this.#closing) return void socket.destroy();
     this.#sockets.add(socket);
     socket.once("close", () => this.#sockets.delete(socket));
-    const report = (err: unknown): void => {
-      if (this.#stop.signal.aborted) return;
-      if (this.#options.onError) this.#options.onError(err, port);
-      else console.warn(`port-forward ${this.#options.namespace}/${this.#options.name} ${port.local} -> ${port.remote}: ${err instanceof Error ? err.message : String(err)}`);
-    };
+    const report = (err: unknown): void => this.#report(err, port);
     socket.on("error", () => {}); // a local reset is the local client's business; pipeline() ends the pair
     dialPort(this.#target, {
       namespace: this.#options.namespace,

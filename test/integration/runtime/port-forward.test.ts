@@ -137,6 +137,22 @@ describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and t
     }
   });
 
+  it("a local port already in use: rejects with EADDRINUSE, and no listener is left", { timeout: T }, async () => {
+    const busy = net.createServer().listen(0, "127.0.0.1");
+    await once(busy, "listening");
+    const taken = (busy.address() as net.AddressInfo).port;
+    try {
+      const listeners = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+      const before = listeners();
+      const err = await caught(portForward(rc, { ...target, ports: [{ local: 0, remote: httpPort }, { local: taken, remote: echoPort }] }));
+      expect((err as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
+      // the first listener was closed again (a failed listen's handle goes a moment later)
+      await eventually("no listener left", 5_000, async () => (listeners() <= before ? true : undefined)); // <=: an earlier test's closed listener may still be counted in `before`
+    } finally {
+      busy.close();
+    }
+  });
+
   it("two ports at once, 24 concurrent connections", { timeout: T }, async () => {
     const fwd = await portForward(rc, { ...target, ports: [{ remote: httpPort, local: 0 }, { remote: echoPort, local: 0 }] });
     try {
