@@ -110,9 +110,15 @@ export async function loadFromCluster(
           return gv === undefined || !crdServed.has(`${gv.group}/${gv.version}`);
         })
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const stillListed = async (path: string): Promise<boolean> => {
-        const again = jsonOrUndefined(await get("/openapi/v3"));
-        return !isV3Index(again) || Object.hasOwn(again.paths, path);
+      /** Whether the server still serves an index path's group-version: its discovery document (`/apis/<group>/<version>`) answers. */
+      const stillServed = async (path: string): Promise<boolean> => {
+        try {
+          await get(`/${path}`);
+          return true;
+        } catch (err) {
+          if (isNotFound(err)) return false;
+          throw err;
+        }
       };
       progress?.(`fetching ${entries.length} OpenAPI v3 documents from ${server}`);
       for (const [gv, { serverRelativeURL }] of entries) {
@@ -126,17 +132,22 @@ export async function loadFromCluster(
           diags.warn(name, "", "listed in /openapi/v3 but gone when fetched (removed meanwhile); skipped");
           continue;
         }
-        if (jsonOrUndefined(text) === undefined) {
-          // A group-version being removed (a CRD deleted meanwhile) can answer with an empty or cut
-          // body while the index still lists it: read the index again, and the document once more.
-          const again = (await stillListed(gv)) ? await get(serverRelativeURL).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err))) : undefined;
-          if (again === undefined) {
-            diags.warn(name, "", "listed in /openapi/v3 but removed while it was read; skipped");
-            continue;
-          }
+        // A group-version being removed (a CRD deleted meanwhile) can answer with an empty or cut
+        // body while the index still lists it: ask discovery whether it is still served, and if
+        // it is, read the document again (up to 3 times, 1 s apart, while the server catches up).
+        let doc = jsonOrUndefined(text);
+        for (let attempt = 1; doc === undefined && attempt <= 3 && (await stillServed(gv)); attempt++) {
+          if (attempt > 1) await new Promise((r) => setTimeout(r, 1_000));
+          const again = await get(serverRelativeURL).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+          if (again === undefined) break;
           text = again;
+          doc = jsonOrUndefined(text);
         }
-        const doc = parseJson({ name, text }, diags);
+        if (doc === undefined && !(await stillServed(gv))) {
+          diags.warn(name, "", "listed in /openapi/v3 but removed while it was read; skipped");
+          continue;
+        }
+        doc ??= parseJson({ name, text }, diags); // records why it is not JSON
         const input = doc === undefined ? undefined : toOpenApiInput({ name, text: "" }, doc, diags);
         if (input) out.push(input);
       }

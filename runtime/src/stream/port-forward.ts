@@ -143,7 +143,7 @@ export async function dialPort(target: StreamTarget | RequestExecutor, options: 
     error: (err) => stream.onSocketError(err),
     close: (code) => stream.onClose(code),
   });
-  dialed.ws.resume();
+  stream.start();
   return stream;
 }
 
@@ -229,6 +229,11 @@ class PortStream extends Duplex {
       this.#paused = true;
       this.#ws.pause();
     }
+  }
+
+  /** Lets the socket flow, unless the messages replayed at takeover already filled the buffer. */
+  start(): void {
+    if (!this.#paused && !this.#closed) this.#ws.resume();
   }
 
   onSocketError(err: Error): void {
