@@ -32,7 +32,7 @@ describe.skipIf(!assets.found && !ci)("generated clientset: exec, attach and pro
   let out: string;
   const ns = `connect-${randomBytes(4).toString("hex")}`;
   const pod = "main";
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = 20_000 + Math.floor(Math.random() * 12_000); // below the ephemeral range (32768+), where connections may hold a port
 
   beforeAll(async () => {
     if (!assets.found) throw new Error(`the clientset connect test needs (CI=true, so this is a failure): ${assets.reason}`);

@@ -88,9 +88,10 @@ describe.skipIf(!assets.found && !ci)("port-forward through kube-apiserver and t
   let rc: RestClient;
   const ns = `pf-${randomBytes(4).toString("hex")}`;
   const pod = "servers";
-  const httpPort = 20_000 + Math.floor(Math.random() * 10_000);
-  const echoPort = httpPort + 10_000;
-  const closedPort = httpPort + 20_000; // nothing listens there
+  // Below Linux's ephemeral range (32768+), where other processes' connections may hold a port.
+  const httpPort = 20_000 + Math.floor(Math.random() * 6_000);
+  const echoPort = httpPort + 6_000;
+  const closedPort = httpPort - 8_000; // nothing listens there
   const { errors, caught } = errorCollector(); // every error seen, checked for secrets at the end
   const target = { namespace: ns, name: pod };
 
