@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { isTooManyRequests, loadConfig, newRestConfig, RestClient, type ApiError } from "@kubegen/runtime";
 import { controlPlane } from "../../helpers/cluster.js";
+import { startDroppingProxy } from "../../helpers/connect-proxy.js";
 
 const cp = controlPlane();
 const servers: net.Server[] = [];
@@ -64,28 +65,17 @@ describe.skipIf(!cp)("Retry-After and proxies", () => {
   });
 
   it("tunnels through proxy-url with CONNECT, TLS verified end to end", async () => {
-    const targets: string[] = [];
-    const proxy = http.createServer();
-    proxy.on("connect", (req, socket, head) => {
-      targets.push(req.url ?? "");
-      const [host, port] = (req.url ?? "").split(":");
-      const up = net.connect(Number(port), host, () => {
-        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        up.write(head);
-        up.pipe(socket);
-        socket.pipe(up);
-      });
-      up.on("error", () => socket.destroy());
-      socket.on("error", () => up.destroy());
-    });
-    servers.push(proxy);
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const proxy = await startDroppingProxy();
     const config = await loadConfig({ kubeconfigPath: cp!.kubeconfigPath });
-    config.proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    config.proxyUrl = proxy.url;
     const rc = new RestClient(config);
-    const ns = await rc.request<{ kind: string }>({ version: "v1", resource: "namespaces", verb: "list" });
-    expect(ns.kind).toBe("NamespaceList");
-    expect(targets).toEqual([new URL(cp!.server).host]);
-    rc.close();
+    try {
+      const ns = await rc.request<{ kind: string }>({ version: "v1", resource: "namespaces", verb: "list" });
+      expect(ns.kind).toBe("NamespaceList");
+      expect(proxy.targets).toEqual([new URL(cp!.server).host]);
+    } finally {
+      rc.close();
+      proxy.close();
+    }
   });
 });
