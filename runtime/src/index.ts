@@ -99,8 +99,16 @@ export type { InClusterOptions } from "./config/in-cluster.js";
 export { loadConfig } from "./config/load-config.js";
 export type { LoadConfigOptions } from "./config/load-config.js";
 export { TokenFileSource } from "./config/token-file.js";
-export { OidcAuthProvider, OIDC_EXPIRY_DELTA_MS } from "./config/oidc.js";
-export type { AuthProviderConfig, AuthProviderConfigPersister, OidcAuthProviderOptions } from "./config/oidc.js";
+export { OidcAuthProvider, OIDC_EXPIRY_DELTA_MS, enableOidcAuthProvider } from "./config/oidc.js";
+export type { OidcAuthProviderOptions } from "./config/oidc.js";
+export { registerAuthProvider } from "./config/auth-provider.js";
+export type {
+  AuthProviderConfig,
+  AuthProviderConfigPersister,
+  AuthProviderEntry,
+  AuthProviderPlugin,
+  AuthProviderTokens,
+} from "./config/auth-provider.js";
 export { KubeconfigAuthProviderPersister, KubeconfigUpdateError } from "./config/kubeconfig-persister.js";
 export { ExecCredentialProvider, DEFAULT_EXEC_PLUGIN_TIMEOUT_MS, DEFAULT_EXEC_PLUGIN_KILL_GRACE_MS } from "./config/exec-credential.js";
 export type { ExecCredential, ExecCredentialProviderOptions } from "./config/exec-credential.js";

@@ -22,7 +22,7 @@ import { chmod, open, readFile, realpath, rename, rm, stat } from "node:fs/promi
 import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type YAMLMap } from "yaml";
-import type { AuthProviderConfigPersister } from "./oidc.js";
+import type { AuthProviderConfigPersister } from "./auth-provider.js";
 
 /** The settings a persister writes back: the ones a refresh changes. */
 export const PERSISTED_AUTH_PROVIDER_KEYS: readonly string[] = ["id-token", "refresh-token"];

@@ -23,10 +23,11 @@
 //
 // A user's `auth-provider: {name: oidc}` becomes RestConfig.authProvider plus
 // a persister that writes refreshed tokens back into the file the user entry
-// came from (config/oidc.ts, config/kubeconfig-persister.ts); a relative
-// idp-certificate-authority is resolved against that file's folder, like the
-// other paths here (client-go leaves it relative to the working directory).
-// Other auth-provider names are a ConfigError.
+// came from, once enableOidcAuthProvider() registered the provider
+// (config/auth-provider.ts, config/oidc.ts, config/kubeconfig-persister.ts); a
+// relative idp-certificate-authority is resolved against that file's folder,
+// like the other paths here (client-go leaves it relative to the working
+// directory). Names no plugin is registered for are a ConfigError.
 
 import { parseProxyUrl } from "../transport/proxy-env.js";
 import { accessSync, constants, readFileSync } from "node:fs";
@@ -44,8 +45,7 @@ import {
   registerUrlSecrets,
 } from "../errors/redact.js";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type ExecConfig, type RestConfig } from "./rest-config.js";
-import { KubeconfigAuthProviderPersister } from "./kubeconfig-persister.js";
-import { registerOidcSecrets, validateOidcConfig } from "./oidc.js";
+import { authProviderPlugin, registerOidcSecrets, unregisteredProvider } from "./auth-provider.js";
 
 /** A kubeconfig `cluster` entry (field names as in the file). */
 export interface KubeconfigCluster {
@@ -534,17 +534,11 @@ export function kubeconfigToRestConfig(kc: Kubeconfig, overrides: KubeconfigOver
   return config;
 }
 
-/** What kubegen says about auth-providers client-go no longer ships (removed in client-go v0.26). */
-const REMOVED_AUTH_PROVIDERS: Readonly<Record<string, string>> = {
-  gcp: "client-go removed it in v1.26; use the gke-gcloud-auth-plugin exec credential plugin",
-  azure: "client-go removed it in v1.26; use the kubelogin exec credential plugin",
-};
-
 /**
- * A user's `auth-provider`: `oidc` is checked (config/oidc.ts) and given a
- * persister for refreshed tokens that writes to the file the entry came from
- * (client-go clientcmd's PersistAuthProviderConfigForUser); any other name is
- * a ConfigError.
+ * A user's `auth-provider`: its registered plugin (config/auth-provider.ts)
+ * checks the settings and gives a persister for refreshed ones, which writes
+ * to the file the entry came from (client-go clientcmd's
+ * PersistAuthProviderConfigForUser); a name without a plugin is a ConfigError.
  */
 function applyAuthProvider(config: RestConfig, user: Named<KubeconfigUser>): void {
   const file = user.origin;
@@ -554,22 +548,16 @@ function applyAuthProvider(config: RestConfig, user: Named<KubeconfigUser>): voi
   if (typeof name !== "string" || name === "") {
     throw new ConfigError(`${where}: auth-provider.name is required`, { file });
   }
-  if (name !== "oidc") {
-    const removed = REMOVED_AUTH_PROVIDERS[name];
-    const instead = removed ?? 'only "oidc" is; for other providers use an exec credential plugin';
-    throw new ConfigError(`${where}: auth-provider ${JSON.stringify(name)} is not supported by kubegen (${instead})`, { file });
-  }
+  const plugin = authProviderPlugin(name);
+  if (!plugin) throw new ConfigError(`${where}: ${unregisteredProvider(name)}`, { file });
   const raw = (provider as Raw).config;
   if (raw !== undefined && raw !== null && !isRecord(raw)) {
     throw new ConfigError(`${where}: auth-provider.config must be a mapping`, { file });
   }
-  const base = dirname(file);
-  const settings = validateOidcConfig(raw as Raw | undefined, where, {
-    file,
-    resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
-  });
-  config.authProvider = { name, config: settings };
-  config.authConfigPersister = new KubeconfigAuthProviderPersister(file, user.name);
+  const entry = { where, file, user: user.name };
+  config.authProvider = { name, config: plugin.validate((raw ?? undefined) as Raw | undefined, entry) };
+  const persister = plugin.persister?.(entry);
+  if (persister) config.authConfigPersister = persister;
 }
 
 function applyUser(config: RestConfig, user: Named<KubeconfigUser>, cluster: Named<KubeconfigCluster>): void {

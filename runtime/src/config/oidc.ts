@@ -43,37 +43,29 @@
 // Secrets (id-token, refresh-token, client-secret, and whatever the provider
 // issues) are registered with the redactor (errors/redact.ts) before anything
 // about them is checked or reported; no error or warning quotes one.
+//
+// The provider works once enableOidcAuthProvider() registered it
+// (config/auth-provider.ts): providers are shared process-wide per server and
+// settings (client-go oidc.go clientCache), so every client of one identity
+// shares one refresh and one writer of the kubeconfig.
 
+import { createHash } from "node:crypto";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { registerSecret, redact } from "../errors/redact.js";
 import { tunnelDialer, TunnelHttpsAgent } from "../transport/proxy-agent.js";
 import { proxyForUrl, type ProxyEnv } from "../transport/proxy-env.js";
 import { realClock, type Clock } from "../util/clock.js";
-import { ConfigError } from "./rest-config.js";
-
-/** A kubeconfig user's `auth-provider` (client-go clientcmdapi.AuthProviderConfig). */
-export interface AuthProviderConfig {
-  /** The provider's name; kubegen supports `oidc`. */
-  name: string;
-  /** The provider's settings, as in the kubeconfig. */
-  config: Record<string, string>;
-}
-
-/**
- * Saves an auth-provider's settings after they changed (client-go
- * rest.AuthProviderConfigPersister), for example back into the kubeconfig file
- * the user entry came from.
- */
-export interface AuthProviderConfigPersister {
-  /** Stores the provider's settings; rejects when they could not be stored. */
-  persist(config: Readonly<Record<string, string>>): Promise<void>;
-  /** The settings as stored now (another process may have changed them), or undefined when there are none. */
-  load?(): Promise<Record<string, string> | undefined>;
-  /** Where the settings are stored, for messages (a file and user; never a secret). */
-  readonly description?: string;
-}
+import {
+  OIDC_SECRET_KEYS,
+  registerAuthProvider,
+  registerOidcSecrets,
+  type AuthProviderConfigPersister,
+} from "./auth-provider.js";
+import { KubeconfigAuthProviderPersister } from "./kubeconfig-persister.js";
+import { ConfigError, type RestConfig } from "./rest-config.js";
 
 /** The auth-provider settings keys (client-go oidc.go cfg* constants). */
 export const OIDC_CONFIG_KEYS = {
@@ -89,9 +81,6 @@ export const OIDC_CONFIG_KEYS = {
 
 const K = OIDC_CONFIG_KEYS;
 
-/** The settings that hold secrets. */
-export const OIDC_SECRET_KEYS: readonly string[] = [K.idToken, K.refreshToken, K.clientSecret];
-
 /** An id-token counts as expired this long before its `exp` (client-go oidc.go expiryDelta, 10 s). */
 export const OIDC_EXPIRY_DELTA_MS = 10_000;
 
@@ -105,12 +94,6 @@ const MAX_REDIRECTS = 10;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Registers the secret settings of an `oidc` auth-provider with the redactor. */
-export function registerOidcSecrets(config: Readonly<Record<string, unknown>> | undefined): void {
-  if (!config) return;
-  for (const key of OIDC_SECRET_KEYS) registerSecret(config[key]);
 }
 
 /**
@@ -659,4 +642,50 @@ function queryEscape(s: string): string {
   return encodeURIComponent(s)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, "+");
+}
+
+const shared = new Map<string, OidcAuthProvider>();
+
+/**
+ * The key of a shared provider: the server, every provider setting, where it
+ * saves tokens and its proxy environment (hashed, so no secret is kept as a key).
+ */
+function sharedKey(config: RestConfig, settings: Record<string, string>): string {
+  const sorted = (o: Readonly<Record<string, string | undefined>>) =>
+    Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const env = config.proxyEnv === undefined ? "process.env" : config.proxyEnv === null ? null : sorted(config.proxyEnv);
+  const key = [config.server, sorted(settings), config.authConfigPersister?.description ?? null, env];
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex");
+}
+
+/**
+ * Makes kubeconfig users with `auth-provider: {name: oidc}` work (kubectl's
+ * legacy OIDC login); call it once before loading such a config. Refreshed
+ * tokens are written back into the kubeconfig file the user came from
+ * (config/kubeconfig-persister.ts). Without it such a user is a ConfigError.
+ */
+export function enableOidcAuthProvider(): void {
+  registerAuthProvider("oidc", {
+    validate: (config, entry) =>
+      validateOidcConfig(config, entry.where, {
+        file: entry.file,
+        resolvePath: (p) => (isAbsolute(p) ? p : resolve(dirname(entry.file), p)),
+      }),
+    persister: (entry) => new KubeconfigAuthProviderPersister(entry.file, entry.user),
+    create(config, clock) {
+      const settings = config.authProvider?.config ?? {};
+      const make = (): OidcAuthProvider =>
+        new OidcAuthProvider(settings, {
+          clock,
+          where: config.origin ?? "rest config",
+          ...(config.authConfigPersister ? { persister: config.authConfigPersister } : {}),
+          ...(config.proxyEnv !== undefined ? { proxyEnv: config.proxyEnv } : {}),
+        });
+      if (clock !== realClock) return make();
+      const key = sharedKey(config, settings);
+      let p = shared.get(key);
+      if (!p) shared.set(key, (p = make()));
+      return p;
+    },
+  });
 }

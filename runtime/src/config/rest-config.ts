@@ -7,7 +7,7 @@
 import { KubegenError } from "../errors/redact.js";
 import { basename } from "node:path";
 import type { Clock } from "../util/clock.js";
-import type { AuthProviderConfig, AuthProviderConfigPersister } from "./oidc.js";
+import type { AuthProviderConfig, AuthProviderConfigPersister } from "./auth-provider.js";
 
 /** The version of @kubegen/runtime, used in the default user agent. */
 export const RUNTIME_VERSION = "0.1.0";
@@ -139,7 +139,7 @@ export interface RestConfig {
    */
   disableCompression?: boolean;
 
-  /** A kubeconfig `auth-provider` (only `oidc` is supported); see config/oidc.ts. */
+  /** A kubeconfig `auth-provider`, served by a registered plugin (config/auth-provider.ts; `oidc` after enableOidcAuthProvider()). */
   authProvider?: AuthProviderConfig;
   /** Where the auth-provider saves refreshed tokens (the kubeconfig loader sets it to the user's kubeconfig file). */
   authConfigPersister?: AuthProviderConfigPersister;

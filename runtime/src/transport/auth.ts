@@ -5,19 +5,22 @@
 // client-go, where the bearer and basic round trippers wrap the auth-provider's
 // and so win), builds the impersonation headers, and decides after a 401
 // whether a fresh credential exists to retry with. Exec plugins are shared
-// process-wide per exec config, and oidc providers per server and provider
-// settings (client-go oidc.go clientCache), so that every client of one
-// identity shares one refresh and one writer of the kubeconfig. Every
+// process-wide per exec config; auth-providers come from their registered
+// plugin (config/auth-provider.ts), which decides what it shares. Every
 // credential of the config is registered with the redactor (errors/redact.ts)
 // when the authenticator is built, and again when it is used (a RestConfig is
 // mutable).
 
-import { createHash } from "node:crypto";
+import {
+  authProviderPlugin,
+  registerOidcSecrets,
+  unregisteredProvider,
+  type AuthProviderTokens,
+} from "../config/auth-provider.js";
 import { ExecCredentialProvider, type ExecCredential } from "../config/exec-credential.js";
-import { OidcAuthProvider, registerOidcSecrets } from "../config/oidc.js";
 import { ConfigError, type RestConfig } from "../config/rest-config.js";
 import { TokenFileSource } from "../config/token-file.js";
-import { registerBasicAuth, registerConfigSecrets, registerSecret } from "../errors/redact.js";
+import { registerBasicAuth, registerConfigSecrets, registerSecret, registerSecrets } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 
 /** The credential one request used. */
@@ -30,37 +33,24 @@ export interface AuthState {
   exec?: ExecCredential;
   /** The file token used, for 401 handling. */
   fileToken?: string;
-  /** The oidc auth-provider's id-token used, for 401 handling. */
-  oidcToken?: string;
+  /** The auth-provider's token used, for 401 handling. */
+  providerToken?: string;
 }
 
 const sharedExec = new Map<string, ExecCredentialProvider>();
-const sharedOidc = new Map<string, OidcAuthProvider>();
-
-/**
- * The key of a shared oidc provider: the server, every provider setting, where
- * it saves tokens and its proxy environment (hashed, so no secret is kept as a key).
- */
-function oidcKey(config: RestConfig, settings: Record<string, string>): string {
-  const sorted = (o: Readonly<Record<string, string | undefined>>) =>
-    Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const env = config.proxyEnv === undefined ? "process.env" : config.proxyEnv === null ? null : sorted(config.proxyEnv);
-  const key = [config.server, sorted(settings), config.authConfigPersister?.description ?? null, env];
-  return createHash("sha256").update(JSON.stringify(key)).digest("hex");
-}
 
 /** Chooses and refreshes credentials for one transport. */
 export class Authenticator {
   readonly #config: RestConfig;
   readonly #exec: ExecCredentialProvider | undefined;
   readonly #tokenFile: TokenFileSource | undefined;
-  readonly #oidc: OidcAuthProvider | undefined;
+  readonly #provider: AuthProviderTokens | undefined;
 
   /** @throws ConfigError when the config's exec plugin or auth-provider settings are unusable. */
   constructor(config: RestConfig, clock: Clock = config.clock ?? realClock) {
     this.#config = config;
     registerConfigSecrets(config);
-    if (config.authProvider) this.#oidc = oidcProvider(config, clock);
+    if (config.authProvider) this.#provider = authProvider(config, clock);
     if (config.exec) {
       const where = config.origin ?? "rest config";
       if (clock === realClock) {
@@ -85,9 +75,9 @@ export class Authenticator {
     return this.#exec;
   }
 
-  /** The oidc auth-provider in use, if any (exposed for diagnostics). */
-  get oidcProvider(): OidcAuthProvider | undefined {
-    return this.#oidc;
+  /** The auth-provider's token source in use, if any (exposed for diagnostics; an OidcAuthProvider for `oidc`). */
+  get authProvider(): AuthProviderTokens | undefined {
+    return this.#provider;
   }
 
   /**
@@ -118,10 +108,10 @@ export class Authenticator {
       registerBasicAuth(c.username, c.password);
       return { authorization: `Basic ${Buffer.from(`${c.username ?? ""}:${c.password ?? ""}`).toString("base64")}` };
     }
-    if (this.#oidc) {
-      const token = await this.#oidc.token(signal);
+    if (this.#provider) {
+      const token = await this.#provider.token(signal);
       registerSecret(token);
-      return { authorization: `Bearer ${token}`, oidcToken: token };
+      return { authorization: `Bearer ${token}`, providerToken: token };
     }
     return {};
   }
@@ -137,8 +127,8 @@ export class Authenticator {
       this.#tokenFile.invalidate();
       return (await this.#tokenFile.token()) !== used.fileToken;
     }
-    if (this.#oidc && used.oidcToken !== undefined) {
-      return (await this.#oidc.refreshAfterUnauthorized(used.oidcToken, signal)) !== undefined;
+    if (this.#provider && used.providerToken !== undefined) {
+      return (await this.#provider.refreshAfterUnauthorized(used.providerToken, signal)) !== undefined;
     }
     return false;
   }
@@ -146,37 +136,20 @@ export class Authenticator {
   /** Every secret this authenticator knows, for redaction. */
   secrets(): string[] {
     const c = this.#config;
-    return [c.bearerToken, c.password, c.keyData, ...(this.#oidc?.secrets() ?? [])].filter((s): s is string => !!s);
+    return [c.bearerToken, c.password, c.keyData, ...(this.#provider?.secrets() ?? [])].filter((s): s is string => !!s);
   }
 }
 
-/**
- * The oidc provider for a config's auth-provider: shared process-wide per
- * server and settings when the real clock is in use (as exec plugins are).
- */
-function oidcProvider(config: RestConfig, clock: Clock): OidcAuthProvider {
+/** The token source of a config's auth-provider, from its registered plugin. */
+function authProvider(config: RestConfig, clock: Clock): AuthProviderTokens {
   const ap = config.authProvider!;
   const where = config.origin ?? "rest config";
   if (config.exec) throw new ConfigError(`${where}: an exec plugin and an auth-provider cannot both be set`);
-  if (ap.name !== "oidc") {
-    throw new ConfigError(
-      `${where}: auth-provider ${JSON.stringify(ap.name)} is not supported by kubegen ` +
-        '(only "oidc" is; for other providers use an exec credential plugin)',
-    );
-  }
-  registerOidcSecrets(ap.config);
-  const make = (): OidcAuthProvider =>
-    new OidcAuthProvider(ap.config ?? {}, {
-      clock,
-      where,
-      ...(config.authConfigPersister ? { persister: config.authConfigPersister } : {}),
-      ...(config.proxyEnv !== undefined ? { proxyEnv: config.proxyEnv } : {}),
-    });
-  if (clock !== realClock) return make();
-  const key = oidcKey(config, ap.config ?? {});
-  let p = sharedOidc.get(key);
-  if (!p) sharedOidc.set(key, (p = make()));
-  return p;
+  const plugin = authProviderPlugin(ap.name);
+  if (!plugin) throw new ConfigError(`${where}: ${unregisteredProvider(ap.name)}`);
+  if (ap.name === "oidc") registerOidcSecrets(ap.config);
+  else registerSecrets(Object.values(ap.config ?? {}));
+  return plugin.create(config, clock);
 }
 
 /** Impersonation headers for a config (client-go transport/round_trippers.go impersonatingRoundTripper). */

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, RestClient } from "@kubegen/runtime";
+import { ConfigError, enableOidcAuthProvider, loadConfig, RestClient } from "@kubegen/runtime";
 import { findControlPlaneAssets, startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 
 const assets = findControlPlaneAssets();
@@ -32,6 +32,9 @@ const T = 90_000;
 const SUB = "kubegen-oidc-alice";
 
 import { secret, startIssuer, type Issuer } from "../../helpers/oidc-issuer.js";
+
+// kubegen's oidc provider works once enabled, as client-go's once its plugin package is imported.
+enableOidcAuthProvider();
 
 /** One raw HTTPS SelfSubjectReview with `token` (no client library in between); resolves with the status. */
 function rawReview(cp: ControlPlane, token: string): Promise<{ status: number; body: string }> {

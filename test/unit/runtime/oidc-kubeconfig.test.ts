@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError, kubeconfigToRestConfig, loadKubeconfig, parseKubeconfig } from "@kubegen/runtime";
+import { ConfigError, enableOidcAuthProvider, kubeconfigToRestConfig, loadKubeconfig, parseKubeconfig } from "@kubegen/runtime";
 import {
   KubeconfigAuthProviderPersister,
   KubeconfigUpdateError,
@@ -16,6 +16,9 @@ import {
   rewriteAuthProviderConfig,
 } from "../../../runtime/src/config/kubeconfig-persister.js";
 import { idTokenValid, jwtExpiry, validateOidcConfig } from "../../../runtime/src/config/oidc.js";
+
+// kubegen's oidc provider works once enabled, as client-go's once its plugin package is imported.
+enableOidcAuthProvider();
 
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 /** An unsigned-looking JWT (the client never checks signatures). */
@@ -163,7 +166,7 @@ describe("oidc auth-provider: kubeconfig parsing and validation", () => {
     const gcp = catchError(() => toRest(kubeconfig(valid).replace("name: oidc\n", "name: gcp\n")));
     expect(gcp.message).toMatch(/user "oidc-user": auth-provider "gcp" is not supported by kubegen \(.*gke-gcloud-auth-plugin/);
     const other = catchError(() => toRest(kubeconfig(valid).replace("name: oidc\n", "name: keycloak\n")));
-    expect(other.message).toMatch(/auth-provider "keycloak" is not supported by kubegen \(only "oidc" is; for other providers use an exec credential plugin\)/);
+    expect(other.message).toMatch(/auth-provider "keycloak" is not supported by kubegen \(register one with registerAuthProvider\(\), or use an exec credential plugin\)/);
     expectNoSecret(other);
   });
 
