@@ -3,12 +3,15 @@
 // Generated code is written to satisfy `isolatedDeclarations` (every export has
 // an explicit type), so each file compiles alone, as TypeScript's
 // transpileModule and transpileDeclaration do: no type checker, no lib and no
-// module resolution, all files in one program that emits both. Output is ESM for ES2022; relative imports already end in
-// `.js`, so the files work under NodeNext as they are. If a file ever breaks
+// module resolution, all files in one program that emits both. A file of types
+// only (the per-type files, most of the output) needs no compiler: it is its own
+// `.d.ts`, and its `.js` is an empty module. Output is ESM for ES2022; relative
+// imports already end in `.js`, so the files work under NodeNext as they are. If a file ever breaks
 // that rule, the whole set is compiled once more as one program (declaration
 // emit with the checker), which is slower but gives the same files.
 // Every output file starts with GENERATED_HEADER, so the writer owns it.
 
+import { createRequire } from "node:module";
 import type * as TS from "typescript";
 import { UsageError } from "../load/errors.js";
 import { GENERATED_HEADER, type RenderedFile } from "./output.js";
@@ -118,13 +121,32 @@ function compileIsolated(ts: Ts, files: readonly RenderedFile[], options: TS.Com
     directoryExists: () => true,
     getDirectories: () => [],
   };
-  const program = ts.createProgram({ rootNames: [...sources.keys()], options: opts, host });
-  const syntax = program.getSyntacticDiagnostics();
+  const parsed = ts.createProgram({ rootNames: [...sources.keys()], options: opts, host });
+  const syntax = parsed.getSyntacticDiagnostics();
   if (syntax.length > 0) throw new Error(`kubegen bug: generated code does not parse: ${syntax.slice(0, 5).map((d) => messageOf(ts, d)).join("; ")}`);
+  // A file of types only is its own declaration file, and its JavaScript is an empty module.
+  const compiled: string[] = [LIB_NAME];
+  for (const f of files) {
+    const name = `${VIRTUAL_ROOT}/${f.path}`;
+    if (!declarationsOnly(ts, sources.get(name)!)) compiled.push(name);
+    else emitted.set(`${stem(f.path)}.js`, "export {};\n").set(`${stem(f.path)}.d.ts`, f.content);
+  }
+  const program = ts.createProgram({ rootNames: compiled, options: opts, host, oldProgram: parsed });
   const result = program.emit();
   // isolatedDeclarations errors: some export's type would need inference.
   if (result.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return undefined;
   return collect(files, emitted);
+}
+
+/** True when every statement of `file` is a type: interfaces, type aliases, and type-only imports and exports. */
+function declarationsOnly(ts: Ts, file: TS.SourceFile): boolean {
+  return file.statements.every(
+    (st) =>
+      ts.isInterfaceDeclaration(st) ||
+      ts.isTypeAliasDeclaration(st) ||
+      (ts.isImportDeclaration(st) && st.importClause?.isTypeOnly === true) ||
+      (ts.isExportDeclaration(st) && st.isTypeOnly),
+  );
 }
 
 /** Pairs each source with its two outputs, in the sources' order, header first. */
@@ -174,6 +196,18 @@ function compileProgram(ts: Ts, files: readonly RenderedFile[], options: TS.Comp
   return collect(files, emitted);
 }
 
+/**
+ * TypeScript, an optional peer dependency that only `--emit js` needs. Loaded with require: an
+ * ESM import of its 9 MB CommonJS file first scans all of it for export names (about 0.5 s).
+ */
+function loadTypeScript(): Ts {
+  try {
+    return createRequire(import.meta.url)("typescript") as Ts;
+  } catch (err) {
+    throw new UsageError("--emit js needs the typescript package next to kubegen (npm install --save-dev typescript)", { cause: err });
+  }
+}
+
 /** Result of {@link compileToJs}. */
 export interface CompileResult {
   readonly files: RenderedFile[];
@@ -187,11 +221,7 @@ export interface CompileResult {
  * TypeScript is loaded only here, so `--emit ts` never pays for it.
  */
 export async function compileToJs(files: readonly RenderedFile[], root: string): Promise<CompileResult> {
-  // An optional peer dependency: only `--emit js` needs it.
-  const mod = (await import("typescript").catch((err: unknown) => {
-    throw new UsageError("--emit js needs the typescript package next to kubegen (npm install --save-dev typescript)", { cause: err });
-  })) as Ts & { default?: Ts };
-  const ts = mod.default ?? mod;
+  const ts = loadTypeScript();
   const options = compilerOptions(ts);
   const isolated = compileIsolated(ts, files, options);
   if (isolated) return { files: isolated, how: "isolated" };

@@ -79,6 +79,22 @@ describe("--emit js", () => {
     expect(acFiles(".js")).not.toMatch(/: number|import type/);
   });
 
+  it("passes files of types only through uncompiled: the source is the declaration file, the module is empty", async () => {
+    const ts = await generate({ crd: [crd], out: join(work, "as-ts"), emit: "ts" });
+    expect(ts.files).toBeGreaterThan(0);
+    const typesFolder = "golden.kubegen.dev/v1/types";
+    const typeFiles = files(join(work, "as-ts", typesFolder)).filter((p) => p !== "index.ts");
+    expect(typeFiles.length).toBeGreaterThan(1);
+    for (const p of typeFiles) {
+      const source = readFileSync(join(work, "as-ts", typesFolder, p), "utf8");
+      const stem = p.replace(/\.ts$/, "");
+      expect(readFileSync(join(gen, typesFolder, `${stem}.d.ts`), "utf8"), p).toBe(source);
+      expect(readFileSync(join(gen, typesFolder, `${stem}.js`), "utf8"), p).toBe(`${GENERATED_HEADER}\nexport {};\n`);
+    }
+    // A file with code still goes through the compiler.
+    expect(readFileSync(join(gen, "golden.kubegen.dev/v1/client.js"), "utf8")).not.toMatch(/import type|: string/);
+  });
+
   it("type-checks a consumer under strict, and rejects a wrong one", () => {
     expect(check(project, "main.ts", CONSUMER)).toEqual([]);
     // The declarations carry the types: a wrong use is an error, not `any`.
