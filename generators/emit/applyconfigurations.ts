@@ -23,7 +23,8 @@ import { docText, memberAccess, objectKey, propertyKey, stringLiteral } from "..
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, unionMembers } from "./ts-type.js";
-import { callArguments, importSpecifiers, propertyType, literalLayout, mapType, memberChain, objectLiteral, parenthesizedUnion, typeArgumentList, unionType } from "../render/layout.js";
+import { callArguments, importSpecifiers, literalLayout, mapType, memberChain, objectLiteral, typeArgumentList } from "../render/layout.js";
+import { printType, unionOfText } from "../render/type-expr.js";
 
 /** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
 const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
@@ -143,21 +144,19 @@ class ApplyTypes {
 
   /** The TypeScript type a builder field holds: builders for structs, plain types otherwise. */
   tsType(ref: TypeRef): string {
-    const members = this.members(ref);
-    return members.length > 1 ? unionType(members, true) : members[0]!;
+    return printType(unionOfText(this.members(ref)));
   }
 
   /** The item type of a list setter's rest parameter: `A`, or `(A | B)` before its `[]`. */
   elementType(ref: TypeRef): string {
-    const members = this.members(ref);
-    return members.length > 1 ? parenthesizedUnion(members) : members[0]!;
+    return printType(unionOfText(this.members(ref)), "arrayItem");
   }
 
   /** The members of the union a field holds (one when it is not a union). */
   members(ref: TypeRef): string[] {
     switch (ref.kind) {
       case "array":
-        return [`${this.elementType(ref.items)}[]`];
+        return [printType({ array: unionOfText(this.members(ref.items)) })];
       case "map":
         return [mapType(this.tsType(ref.values))];
       case "union":
@@ -274,7 +273,7 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
         list,
         map,
         type: types.tsType(f.type),
-        declaredType: propertyType(types.members(f.type)),
+        declaredType: printType(unionOfText(types.members(f.type)), "property"),
         element,
       };
     });

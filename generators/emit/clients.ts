@@ -1,28 +1,55 @@
 // The clients artifact: one `<group>/<version>/client.ts` per group-version
 // with resources (a typed client per resource over the runtime's
 // ResourceClient, and the group-version client with one getter each), plus the
-// root `clientset.ts`. Builds views; the templates only print them.
+// root `clientset.ts`. Builds views of plain data: parameters, results and
+// type arguments as type expressions (render/type-expr.ts), calls as a callee
+// and its arguments, verbs as names; what a file imports is derived from them.
+// The templates and the type printer write the TypeScript.
 
-import { stringLiteral } from "../ir/escape.js";
-import { callArguments, literalLayout, objectLiteral, typeArgumentList, unionType } from "../render/layout.js";
 import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
 import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
 import { builderClassOrThrow, type GroupVersionPlan, type Plan, type ResourcePlan } from "../ir/plan.js";
+import { typeNames, type TypeExpr } from "../render/type-expr.js";
 import type { EmittedFile } from "./emitted.js";
 import { TYPES_INDEX } from "./types.js";
 import { ImportCollector } from "./ts-type.js";
 
-interface MethodView {
-  doc: string[];
+/** A parameter, `name?: type`. */
+export interface ParamView {
   name: string;
-  /** One entry per parameter. */
-  params: string[];
-  returns: string;
-  /** The returned expression (`this.getSubresource(...)`, `execPod(this.executor, ...)`). */
-  call: string;
+  type: TypeExpr;
+  optional: boolean;
 }
 
-interface ResourceView extends ResourceClientNames {
+/** An argument of a call, or the value of an object literal's entry. */
+export type ArgView =
+  /** An identifier or a member of `this` (`name`, `this.executor`), as written; `name ?? fallback` with a fallback. */
+  | { name: string; fallback?: ArgView }
+  /** A string literal. */
+  | { string: string }
+  /** An object literal, `{ ...options, namespace: this.namespace ?? "", name }` (hugged as the last argument). */
+  | { object: EntryView[] };
+
+/** An entry of an object literal: `...spread`, `key: value`, or `key` alone (shorthand) when it has no value. */
+export type EntryView = { spread: string } | { key: string; value?: ArgView };
+
+/** The call a method returns: `this.callee<...>(...)` for a ResourceClient method (`member`), else a runtime function's. */
+export interface CallView {
+  callee: string;
+  member: boolean;
+  typeArgs: TypeExpr[];
+  args: ArgView[];
+}
+
+export interface MethodView {
+  doc: string[];
+  name: string;
+  params: ParamView[];
+  returns: TypeExpr;
+  call: CallView;
+}
+
+export interface ResourceView extends ResourceClientNames {
   doc: string[];
   getterDoc: string[];
   group: string;
@@ -30,15 +57,15 @@ interface ResourceView extends ResourceClientNames {
   plural: string;
   kind: string;
   namespaced: boolean;
-  type: string;
-  listType: string;
-  applyType: string;
-  verbs: string;
+  type: TypeExpr;
+  listType: TypeExpr;
+  applyType: TypeExpr;
+  /** The ResourceClient methods the client's interface picks (none: `never`). */
+  verbs: string[];
   /** `rt.AllNamespaces<Client>`, what the getter returns without a namespace. */
-  allNamespacesType: string;
+  allNamespacesType: TypeExpr;
+  /** The client's own methods; with any, the getter instantiates the impl class, else the runtime ResourceClient. */
   methods: MethodView[];
-  /** The class the getter instantiates: the impl class, or the runtime ResourceClient. */
-  impl: string;
 }
 
 /**
@@ -48,7 +75,7 @@ interface ResourceView extends ResourceClientNames {
  */
 const STATUS_RESPONSES = new Set(["pods/eviction", "pods/binding"]);
 
-/** The node:stream classes a method may resolve with (imported as types when one does). */
+/** The node:stream classes a method may take or resolve with (imported as types when one does). */
 const NODE_STREAM_TYPES = ["Duplex", "Readable"];
 
 /** IR verbs -> ResourceClient methods. */
@@ -63,15 +90,35 @@ const VERB_METHODS: Record<string, readonly string[]> = {
   patch: ["patch", "apply"],
 };
 
-function typeMetaOf(plan: Plan, target: TypeTarget): string {
-  if ("runtime" in target) return target.runtime === "Scale" ? literalLayout({ apiVersion: "autoscaling/v1", kind: "Scale" }) : "";
+const ref = (name: string): TypeExpr => ({ ref: name });
+const promise = (type: TypeExpr): TypeExpr => ({ generic: "Promise", args: [type] });
+const param = (name: string, type: TypeExpr, optional = false): ParamView => ({ name, type, optional });
+const NAME = param("name", ref("string"));
+const names = (...list: string[]): ArgView[] => list.map((name) => ({ name }));
+/** `this.method<typeArgs>(name, "subresource", ...rest)`. */
+const subresourceCall = (method: string, typeArgs: TypeExpr[], subresource: string, ...rest: ArgView[]): CallView => ({
+  callee: method,
+  member: true,
+  typeArgs,
+  args: [{ name: "name" }, { string: subresource }, ...rest],
+});
+
+/** The `{ apiVersion, kind }` a subresource body is sent with, when kubegen knows it. */
+function typeMetaOf(plan: Plan, target: TypeTarget): ArgView | undefined {
+  const meta = (apiVersion: string, kind: string): ArgView => ({
+    object: [
+      { key: "apiVersion", value: { string: apiVersion } },
+      { key: "kind", value: { string: kind } },
+    ],
+  });
+  if ("runtime" in target) return target.runtime === "Scale" ? meta("autoscaling/v1", "Scale") : undefined;
   const owner = plan.module(target.module);
   const def = owner?.types.get(target.name);
-  if (!owner || !def) return "";
-  return literalLayout({ apiVersion: def.gvk?.apiVersion ?? owner.gv.names.apiVersion, kind: def.gvk?.kind ?? def.name });
+  if (!owner || !def) return undefined;
+  return meta(def.gvk?.apiVersion ?? owner.gv.names.apiVersion, def.gvk?.kind ?? def.name);
 }
 
-function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: string, imports: ImportCollector): MethodView[] {
+function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: TypeExpr, imports: ImportCollector): MethodView[] {
   if (s.name === "status") return []; // updateStatus and applyStatus are ResourceClient verbs; patch takes a subresource
   const path = `${r.plural}/{name}/${s.name}`;
   if (s.stream) {
@@ -80,65 +127,75 @@ function subresourceMethods(plan: Plan, r: Resource, s: Subresource, self: strin
       {
         doc: [`GET ${path} as a byte stream (destroy it, or abort \`options.signal\`, to stop a \`follow\`).`],
         name: subresourceMethodName("get", s.name),
-        params: ["name: string", "options?: rt.LogOptions"],
-        returns: "Promise<Readable>",
-        call: `this.streamSubresource${callArguments(["name", stringLiteral(s.name), "options"])}`,
+        params: [NAME, param("options", ref("rt.LogOptions"), true)],
+        returns: promise(ref("Readable")),
+        call: subresourceCall("streamSubresource", [], s.name, ...names("options")),
       },
     ];
   }
-  const body = s.kind ? imports.reference(s.kind) : self;
-  const meta = s.kind ? typeMetaOf(plan, s.kind) : "";
-  const withMeta = (args: string[]): string => callArguments(meta ? [...args, meta] : args, meta !== "");
+  const body = s.kind ? ref(imports.reference(s.kind)) : self;
+  const meta = s.kind ? typeMetaOf(plan, s.kind) : undefined;
+  const withMeta = (args: ArgView[]): ArgView[] => (meta ? [...args, meta] : args);
   const methods: MethodView[] = [];
   if (s.name === "scale" && s.kind && s.verbs.includes("patch")) {
     // The runtime's Scale builder fits autoscaling/v1 Scale, whether the spec names it or (CRDs) the runtime does.
+    const config = ref("rt.ScaleApplyConfiguration");
     methods.push({
       doc: [`Server-side apply to ${path} (client-go \`ApplyScale\`).`],
       name: subresourceMethodName("apply", s.name),
-      params: ["name: string", "config: rt.ScaleApplyConfiguration", "options: rt.ApplyOptions"],
-      returns: `Promise<${body}>`,
-      call: `this.applySubresource<${typeArgumentList(["rt.ScaleApplyConfiguration", body])}>${callArguments(["name", stringLiteral(s.name), "config", "options"])}`,
+      params: [NAME, param("config", config), param("options", ref("rt.ApplyOptions"))],
+      returns: promise(body),
+      call: subresourceCall("applySubresource", [config, body], s.name, ...names("config", "options")),
     });
   }
   if (s.verbs.includes("get")) {
     methods.push({
       doc: [`GET ${path}.`],
       name: subresourceMethodName("get", s.name),
-      params: ["name: string", "options?: rt.GetOptions"],
-      returns: `Promise<${body}>`,
-      call: `this.getSubresource<${body}>${callArguments(["name", stringLiteral(s.name), "options"])}`,
+      params: [NAME, param("options", ref("rt.GetOptions"), true)],
+      returns: promise(body),
+      call: subresourceCall("getSubresource", [body], s.name, ...names("options")),
     });
   }
   if (s.verbs.includes("update")) {
     methods.push({
       doc: [`PUT ${path}.`],
       name: subresourceMethodName("update", s.name),
-      params: ["name: string", `body: ${body}`, "options?: rt.UpdateOptions"],
-      returns: `Promise<${body}>`,
-      call: `this.updateSubresource<${body}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
+      params: [NAME, param("body", body), param("options", ref("rt.UpdateOptions"), true)],
+      returns: promise(body),
+      call: subresourceCall("updateSubresource", [body], s.name, ...withMeta(names("body", "options"))),
     });
   }
   if (s.verbs.includes("create")) {
-    const response = STATUS_RESPONSES.has(`${r.plural}/${s.name}`) ? "rt.Status" : body;
+    const response = STATUS_RESPONSES.has(`${r.plural}/${s.name}`) ? ref("rt.Status") : body;
     methods.push({
       doc: [`POST ${path}.`],
       name: subresourceMethodName("create", s.name),
-      params: ["name: string", `body: ${body}`, "options?: rt.CreateOptions"],
-      returns: `Promise<${response}>`,
-      call: `this.createSubresource<${typeArgumentList([body, response])}>${withMeta(["name", stringLiteral(s.name), "body", "options"])}`,
+      params: [NAME, param("body", body), param("options", ref("rt.CreateOptions"), true)],
+      returns: promise(response),
+      call: subresourceCall("createSubresource", [body, response], s.name, ...withMeta(names("body", "options"))),
     });
   }
   return methods;
 }
 
-/** The connect methods of a resource's client (ConnectPlan), and the runtime functions they call. */
-function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodView[] {
+/** `Omit<Options, "namespace" | "name">`: a connect function's options, less what the client fills in. */
+const connectOptions = (options: string): ParamView =>
+  param("options", { generic: "Omit", args: [ref(options), { union: [{ literal: "namespace" }, { literal: "name" }] }] });
+
+/** The connect methods of a resource's client (ConnectPlan): calls of the runtime functions behind them. */
+function connectMethods(rp: ResourcePlan): MethodView[] {
   const { connect } = rp;
   const r = rp.resource;
   const methods: MethodView[] = [];
-  const podTarget = objectLiteral(["...options", 'namespace: this.namespace ?? ""', "name"]);
+  const runtimeCall = (fn: string, target: EntryView[]): CallView => ({
+    callee: fn,
+    member: false,
+    typeArgs: [],
+    args: [{ name: "this.executor" }, { object: [{ spread: "options" }, ...target] }],
+  });
+  const podTarget: EntryView[] = [{ key: "namespace", value: { name: "this.namespace", fallback: { string: "" } } }, { key: "name" }];
   if (connect.exec) {
-    runtimeValues.add("execPod").add("execCapture");
     methods.push(
       {
         doc: [
@@ -146,31 +203,29 @@ function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodVie
           "`session.done` tells how the command ended (the runtime's execPod).",
         ],
         name: "exec",
-        params: ["name: string", 'options: Omit<rt.PodExecStreamOptions, "namespace" | "name">'],
-        returns: "Promise<rt.PodStreamSession>",
-        call: `execPod${callArguments(["this.executor", podTarget], true)}`,
+        params: [NAME, connectOptions("rt.PodExecStreamOptions")],
+        returns: promise(ref("rt.PodStreamSession")),
+        call: runtimeCall("execPod", podTarget),
       },
       {
         doc: ["Runs a command in a container of the pod and collects its output and exit code (the runtime's execCapture)."],
         name: "execCapture",
-        params: ["name: string", 'options: Omit<rt.ExecCaptureOptions, "namespace" | "name">'],
-        returns: "Promise<rt.ExecCaptureResult>",
-        call: `execCapture${callArguments(["this.executor", podTarget], true)}`,
+        params: [NAME, connectOptions("rt.ExecCaptureOptions")],
+        returns: promise(ref("rt.ExecCaptureResult")),
+        call: runtimeCall("execCapture", podTarget),
       },
     );
   }
   if (connect.attach) {
-    runtimeValues.add("attachPod");
     methods.push({
       doc: ["Attaches to the streams of a container's main process (`pods/attach` over WebSocket; the runtime's attachPod)."],
       name: "attach",
-      params: ["name: string", 'options: Omit<rt.PodAttachStreamOptions, "namespace" | "name">'],
-      returns: "Promise<rt.PodStreamSession>",
-      call: `attachPod${callArguments(["this.executor", podTarget], true)}`,
+      params: [NAME, connectOptions("rt.PodAttachStreamOptions")],
+      returns: promise(ref("rt.PodStreamSession")),
+      call: runtimeCall("attachPod", podTarget),
     });
   }
   if (connect.portForward) {
-    runtimeValues.add("portForward").add("dialPort");
     methods.push(
       {
         doc: [
@@ -178,21 +233,20 @@ function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodVie
           "resolves once every listener is bound; `close()` or `options.signal` stops it.",
         ],
         name: "portForward",
-        params: ["name: string", 'options: Omit<rt.PortForwardOptions, "namespace" | "name">'],
-        returns: "Promise<rt.PortForwarder>",
-        call: `portForward${callArguments(["this.executor", podTarget], true)}`,
+        params: [NAME, connectOptions("rt.PortForwardOptions")],
+        returns: promise(ref("rt.PortForwarder")),
+        call: runtimeCall("portForward", podTarget),
       },
       {
         doc: ["Opens one connection to a port of the pod as a Duplex (the runtime's dialPort)."],
         name: "dialPort",
-        params: ["name: string", 'options: Omit<rt.PortStreamOptions, "namespace" | "name">'],
-        returns: "Promise<Duplex>",
-        call: `dialPort${callArguments(["this.executor", podTarget], true)}`,
+        params: [NAME, connectOptions("rt.PortStreamOptions")],
+        returns: promise(ref("Duplex")),
+        call: runtimeCall("dialPort", podTarget),
       },
     );
   }
   if (connect.proxy) {
-    runtimeValues.add("proxyRequest");
     const { methods: verbs, path } = connect.proxy;
     methods.push({
       doc: [
@@ -200,30 +254,29 @@ function connectMethods(rp: ResourcePlan, runtimeValues: Set<string>): MethodVie
         `Methods: ${verbs.join(", ")}. Resolves with the status, headers and body of a 2xx answer; any other rejects with an ApiError.`,
       ],
       name: "proxy",
-      params: ["name: string", ...(path ? ["path: string"] : []), "options?: rt.ProxyOptions"],
-      returns: "Promise<rt.ProxyResponse>",
-      call: `proxyRequest${callArguments(
-        ["this.executor", objectLiteral(["...options", "resource: this.info", "namespace: this.namespace", "name", ...(path ? ["path"] : [])])],
-        true,
-      )}`,
+      params: [NAME, ...(path ? [param("path", ref("string"))] : []), param("options", ref("rt.ProxyOptions"), true)],
+      returns: promise(ref("rt.ProxyResponse")),
+      call: runtimeCall("proxyRequest", [
+        { key: "resource", value: { name: "this.info" } },
+        { key: "namespace", value: { name: "this.namespace" } },
+        { key: "name" },
+        ...(path ? [{ key: "path" }] : []),
+      ]),
     });
   }
   return methods;
 }
 
-function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports: ImportCollector, runtimeValues: Set<string>): ResourceView {
+function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports: ImportCollector): ResourceView {
   const { gv } = p;
   const r = rp.resource;
   const { getter, clientType, implClass, infoConst } = rp.names;
   const names: ResourceClientNames = { getter, clientType, implClass, infoConst };
-  const type = `t.${r.typeName}`;
-  const listType = rp.listType ? `t.${r.listKind}` : `rt.KubernetesList<${type}>`;
+  const type = ref(`t.${r.typeName}`);
   const verbs = r.verbs.flatMap((v) => (Object.hasOwn(VERB_METHODS, v) ? VERB_METHODS[v]! : []));
   const status = r.subresources.find((s) => s.name === "status");
   if (status?.verbs.includes("update")) verbs.push("updateStatus");
   if (status?.verbs.includes("patch") && r.verbs.includes("patch")) verbs.push("applyStatus");
-  const methods = [...r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports)), ...connectMethods(rp, runtimeValues)];
-  const applyType = rp.hasBuilder ? `ac.${builderClassOrThrow(p, r.typeName)}` : "rt.ApplyConfigurationLike";
   const what = `${r.plural} (${gv.names.apiVersion} ${r.kind})`;
   return {
     ...names,
@@ -237,14 +290,16 @@ function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports
     kind: r.kind,
     namespaced: r.namespaced,
     type,
-    listType,
-    applyType,
-    verbs: verbs.length ? unionType(verbs.map(stringLiteral), false) : "never",
-    allNamespacesType: `rt.AllNamespaces<${names.clientType}>`,
-    methods,
-    impl: methods.length ? names.implClass : `ResourceClient<${typeArgumentList([type, listType, applyType])}>`,
+    listType: rp.listType ? ref(`t.${r.listKind}`) : { generic: "rt.KubernetesList", args: [type] },
+    applyType: ref(rp.hasBuilder ? `ac.${builderClassOrThrow(p, r.typeName)}` : "rt.ApplyConfigurationLike"),
+    verbs,
+    allNamespacesType: { generic: "rt.AllNamespaces", args: [ref(clientType)] },
+    methods: [...r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports)), ...connectMethods(rp)],
   };
 }
+
+/** Every type a method names (its parameters' and its result's). */
+const methodTypeNames = (m: MethodView): string[] => [...m.params.map((x) => x.type), m.returns].flatMap(typeNames);
 
 /** Emits `client.ts` per group-version with resources, and the root `clientset.ts`. */
 export function emitClients(plan: Plan): EmittedFile[] {
@@ -253,8 +308,10 @@ export function emitClients(plan: Plan): EmittedFile[] {
   for (const p of withClients) {
     const { gv } = p;
     const imports = new ImportCollector(gv.names.modulePath, plan.accessors, "t");
-    const runtimeValues = new Set<string>();
-    const resources = p.resources.map((rp) => resourceView(plan, p, rp, imports, runtimeValues));
+    const resources = p.resources.map((rp) => resourceView(plan, p, rp, imports));
+    const methods = resources.flatMap((r) => r.methods);
+    const runtimeValues = new Set(methods.filter((m) => !m.call.member).map((m) => m.call.callee));
+    const named = new Set(methods.flatMap(methodTypeNames));
     files.push({
       path: `${gv.names.modulePath}/client.ts`,
       template: "client",
@@ -262,8 +319,8 @@ export function emitClients(plan: Plan): EmittedFile[] {
         apiVersion: gv.names.apiVersion,
         clientClass: p.clientClass,
         runtimeValues: [...runtimeValues].sort().map((name) => ({ name })),
-        nodeStreamTypes: NODE_STREAM_TYPES.filter((t) => resources.some((r) => r.methods.some((m) => m.returns === `Promise<${t}>`))),
-        applyconfigurations: resources.some((r) => r.applyType.startsWith("ac.")),
+        nodeStreamTypes: NODE_STREAM_TYPES.filter((t) => named.has(t)),
+        applyconfigurations: p.resources.some((rp) => rp.hasBuilder),
         imports: imports.moduleImports(TYPES_INDEX),
         resources,
       },

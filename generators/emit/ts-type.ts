@@ -5,7 +5,8 @@
 import { posix } from "node:path";
 import { stringLiteral } from "../ir/escape.js";
 import type { TypeRef, TypeTarget } from "../ir/types.js";
-import { flatText, importSpecifiers, mapType, parenthesizedUnion, unionType } from "../render/layout.js";
+import { flatText, importSpecifiers, mapType } from "../render/layout.js";
+import { printType, unionOfText } from "../render/type-expr.js";
 
 /** Collects what a module refers to while its types are rendered. */
 export class ImportCollector {
@@ -105,8 +106,7 @@ export function tsType(ref: TypeRef, imports: ImportCollector): string {
  * of a union is `(A | B)[]`. What templates print.
  */
 export function typeLayout(ref: TypeRef, imports: ImportCollector): string {
-  const members = unionMembers(ref, imports);
-  return members.length > 1 ? unionType(members, true) : members[0]!;
+  return printType(unionOfText(unionMembers(ref, imports)));
 }
 
 /** The members of a type's union (one for a type that is not a union); nested unions are flattened. */
@@ -121,10 +121,8 @@ export function unionMembers(ref: TypeRef, imports: ImportCollector): string[] {
       return ref.enum?.length ? literalUnion(ref.enum, "boolean") : ["boolean"];
     case "intOrString":
       return [imports.reference({ runtime: "IntOrString" })];
-    case "array": {
-      const item = unionMembers(ref.items, imports);
-      return [item.length > 1 ? `${parenthesizedUnion(item)}[]` : `${item[0]!}[]`];
-    }
+    case "array":
+      return [printType({ array: unionOfText(unionMembers(ref.items, imports)) })];
     case "map":
       return [mapType(typeLayout(ref.values, imports))];
     case "ref":

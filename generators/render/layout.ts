@@ -4,7 +4,7 @@
 //
 // Templates (through the layout helpers of templates.ts: `{{#args}}`,
 // `{{#object}}`, `{{#fit}}`, `{{#nest}}`, `{{br}}`, `{{softbr}}`,
-// `{{#ifBreak}}`, `{{#fluid}}`) and the type printer (emit/ts-type.ts) mark
+// `{{#ifBreak}}`, `{{#fluid}}`) and the type printer (type-expr.ts) mark
 // where a line may break; the marks are control characters, which no input
 // string can carry into the output. `layout()` reads them as a prettier
 // document (group, indent, line, softline, ifBreak, conditional group) and
@@ -85,9 +85,14 @@ export const choice = (layouts: readonly string[]): string => MARK.choiceOpen + 
  * breaks only the last, `f(a, {` ... `})`, if that fits.
  */
 export function callArguments(args: readonly string[], hugLast = false): string {
-  const all = "(" + commaList(args) + ")";
+  return "(" + argumentList(args, hugLast) + ")";
+}
+
+/** The inside of a call's `(...)`, as callArguments lays it out (what `{{#args list}}` writes). */
+export function argumentList(args: readonly string[], hugLast = false): string {
+  const all = commaList(args);
   if (!hugLast || args.length === 0) return all;
-  const hugged = "(" + [...args.slice(0, -1), MARK.groupOpen + MARK.breakGroup + args[args.length - 1]! + MARK.groupClose].join(", ") + ")";
+  const hugged = [...args.slice(0, -1), MARK.groupOpen + MARK.breakGroup + args[args.length - 1]! + MARK.groupClose].join(", ");
   return choice([all, hugged, all]);
 }
 
@@ -118,6 +123,8 @@ export function objectLiteral(entries: readonly string[]): string {
   if (entries.length === 0) return "{}";
   return group("{" + indent(MARK.line + entries.join("," + MARK.line)) + ifBreak(",") + MARK.line + "}");
 }
+
+// The union layouts below are the type printer's (type-expr.ts decides which one a union takes).
 
 /**
  * `A | B | C` that breaks one member a line, each after `| `. `indented` is

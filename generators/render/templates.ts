@@ -3,7 +3,8 @@
 // escaping helpers, `str` (a string literal) and `comment` (text in a comment),
 // which call ir/escape.ts, so templates stay logic-light and no input string
 // is printed raw, and the layout helpers, which mark where a line may break
-// (laid out at printWidth 120 by layout.ts after rendering). Templates are read from templates/ once and
+// (laid out at printWidth 120 by layout.ts after rendering) and print type
+// expressions (type-expr.ts). Templates are read from templates/ once and
 // compiled on first use; partials are the files whose names the templates use.
 // The templates ship inside the kubegen package (see TEMPLATES_DIR).
 
@@ -13,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { commentText, stringLiteral } from "../ir/escape.js";
 import type { EmittedFile } from "../emit/emitted.js";
-import { ANY_MARK, MARK, fluid, group, ifBreak, ifFlat, indent, layout, propertyType, unionType } from "./layout.js";
+import { ANY_MARK, MARK, argumentList, fluid, group, ifBreak, ifFlat, indent, layout, objectLiteral } from "./layout.js";
+import { printType, printTypeArguments, type TypeExpr } from "./type-expr.js";
 
 const ANY_MARKS = new RegExp(ANY_MARK.source, "g");
 
@@ -46,22 +48,37 @@ type BlockOptions = { fn: (context: unknown) => string; inverse: (context: unkno
 /**
  * The layout helpers (see layout.ts): where the output may break a line.
  * `({{#args}}a{{sep}}b{{/args}})` is a parameter or argument list that breaks
- * one item a line, with a trailing comma, when it does not fit; `{{#typeArgs}}`
- * is the inside of `<...>` and `{{#restArgs}}` a parameter list ending in a
- * rest parameter (neither takes a trailing comma); `{{#object}}` is an object
- * literal `{ a, b }`; `{{commas items}}` joins a view's array with `{{sep}}`;
- * `{{union items}}` (or `{{union a b}}`) is a union type, `{{propertyUnion a b}}`
- * a property's (with its leading space). `{{#fit}}` (a group), `{{#nest}}` (one
- * level deeper), `{{br}}` (a space or a line break), `{{softbr}}` (nothing or
- * a line break) and `{{#ifBreak}}...{{else}}...{{/ifBreak}}` (text for the
- * broken and the flat group) are prettier's document parts, for the layouts
+ * one item a line, with a trailing comma, when it does not fit;
+ * `({{#args items}}...{{/args}})` is the same list with the block written once
+ * per item of a view's array, and a last item that is an object literal (one
+ * with an `object` key) hugged, `f(a, {` ... `})`, as prettier does;
+ * `{{#typeArgs}}` is the inside of `<...>` and `{{#restArgs}}` a parameter
+ * list ending in a rest parameter (neither takes a trailing comma);
+ * `{{#object}}` (or `{{#object items}}`, once per item) is an object literal
+ * `{ a, b }`; `{{commas items}}` joins a view's array with `{{sep}}`. Types go
+ * through the type printer (type-expr.ts), which owns how unions are written:
+ * `{{tsType expr}}` is a type expression, `{{typeArguments exprs}}` a list of
+ * them as type arguments `<...>` (nothing when empty), `{{keyUnion names}}` the union of string literals of a
+ * `Pick`'s or `Omit`'s keys (`never` when empty), `{{union items}}` (or
+ * `{{union a b}}`, of type expressions or type text) a union type and
+ * `{{propertyUnion a b}}` a property's (with its leading space). `{{#fit}}`
+ * (a group), `{{#nest}}` (one level deeper), `{{br}}` (a space or a line
+ * break), `{{softbr}}` (nothing or a line break) and
+ * `{{#ifBreak}}...{{else}}...{{/ifBreak}}` (text for the broken and the flat
+ * group) are prettier's document parts, for the layouts
  * the others do not cover (class heritage, an arrow function's body).
  * `key:{{#fluid}}value{{/fluid}}` is a value that moves to the next line, one
  * level deeper, when its first line does not fit after the key.
  * Their names are chosen not to collide with view keys.
  */
 const LAYOUT_HELPERS: Record<string, (this: unknown, ...args: never[]) => string> = {
-  args(this: unknown, options: BlockOptions) {
+  args(this: unknown, ...args: unknown[]) {
+    const options = args[args.length - 1] as BlockOptions;
+    if (args.length > 1) {
+      const items = list(args[0], "args");
+      const last: unknown = items[items.length - 1];
+      return argumentList(items.map((i) => options.fn(i)), typeof last === "object" && last !== null && "object" in last);
+    }
     const body = options.fn(this);
     if (body === "") return "";
     return group(indent(MARK.softline + body) + ifBreak(",") + MARK.softline);
@@ -72,14 +89,19 @@ const LAYOUT_HELPERS: Record<string, (this: unknown, ...args: never[]) => string
   restArgs(this: unknown, options: BlockOptions) {
     return group(indent(MARK.softline + options.fn(this)) + MARK.softline);
   },
+  tsType: (expr: unknown) => printType(typeExpr(expr, "tsType")),
+  typeArguments: (exprs: unknown) => printTypeArguments(list(exprs, "typeArguments").map((e) => typeExpr(e, "typeArguments"))),
+  keyUnion: (names: unknown) => printType({ union: stringArray(names, "keyUnion").map((literal) => ({ literal })) }, "typeArgument"),
   // `{{union items}}` or `{{union a b}}`: a union type; `{{propertyUnion a b}}`: a property's union type, with its leading space.
   union(...args: unknown[]) {
-    return unionType(members(args, "union"), true);
+    return printType({ union: members(args, "union") });
   },
   propertyUnion(...args: unknown[]) {
-    return propertyType(members(args, "propertyUnion"));
+    return printType({ union: members(args, "propertyUnion") }, "property");
   },
-  object(this: unknown, options: BlockOptions) {
+  object(this: unknown, ...args: unknown[]) {
+    const options = args[args.length - 1] as BlockOptions;
+    if (args.length > 1) return objectLiteral(list(args[0], "object").map((i) => options.fn(i)));
     const body = options.fn(this);
     return body === "" ? "{}" : group("{" + indent(MARK.line + body) + ifBreak(",") + MARK.line + "}");
   },
@@ -105,14 +127,26 @@ const LAYOUT_HELPERS: Record<string, (this: unknown, ...args: never[]) => string
 };
 
 /** A union helper's members: its one array argument, or its arguments (the last is Handlebars' options). */
-function members(args: unknown[], helper: string): string[] {
+function members(args: unknown[], helper: string): TypeExpr[] {
   const values = args.slice(0, -1);
-  return stringArray(values.length === 1 && Array.isArray(values[0]) ? values[0] : values, helper);
+  return (values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values).map((v) => typeExpr(v, helper));
+}
+
+/** A type expression from a view: type text (a string) is written as is; the printer rejects what is neither. */
+function typeExpr(value: unknown, helper: string): TypeExpr {
+  if (typeof value === "string") return { ref: value };
+  if (typeof value !== "object" || value === null) throw new Error(`internal error: the ${helper} helper got ${String(value)}, not a type expression`);
+  return value as TypeExpr;
+}
+
+function list(items: unknown, helper: string): unknown[] {
+  if (!Array.isArray(items)) throw new Error(`internal error: the ${helper} helper got something other than an array`);
+  return items;
 }
 
 function stringArray(items: unknown, helper: string): string[] {
-  if (!Array.isArray(items) || !items.every((i) => typeof i === "string")) throw new Error(`internal error: the ${helper} helper got something other than an array of strings`);
-  return items;
+  if (!list(items, helper).every((i) => typeof i === "string")) throw new Error(`internal error: the ${helper} helper got something other than an array of strings`);
+  return items as string[];
 }
 
 function text(value: unknown, helper: string): string {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, enableOidcAuthProvider, loadConfig, newRestConfig, RestClient } from "@kubegen/runtime";
+import { ConfigError, enableOidcAuthProvider, loadConfig, newRestConfig, RestClient, type OidcAuthProvider } from "@kubegen/runtime";
 import { FakeClock } from "@kubegen/runtime/testing";
 
 import { secret, startIssuer, type Issuer } from "../../helpers/oidc-issuer.js";
@@ -374,7 +374,7 @@ describe("oidc auth-provider against a loopback issuer", () => {
     expect(await whoami(rc)).toBe("alice");
     expect(callsSince(before)).toEqual({ discovery: 1, token: 1 });
     expect(api.seen.at(-1)).not.toBe(idToken);
-    expect(rc.transport.authenticator.authProvider?.refreshes).toBe(1);
+    expect((rc.transport.authenticator.authProvider as OidcAuthProvider | undefined)?.refreshes).toBe(1);
     rc.close();
   });
 
