@@ -90,6 +90,8 @@ interface BuilderView {
   doc: string[];
   className: string;
   base?: string;
+  /** The group-version and kind a client's apply checks (runtime ApplyFor), for builders of resource kinds. */
+  brand?: string;
   fields: FieldView[];
   factory: FactoryView;
   extracts: ExtractView[];
@@ -303,10 +305,12 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
       extracts.push({ name: fns.status, main, value: status, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
     }
   }
+  const brand = p.applyBrands.get(def.name);
   return {
     doc: [`Apply configuration of ${gv.names.apiVersion} ${def.name}: only the fields set through its \`with\` methods are sent.`],
     className,
     ...(base ? { base } : {}),
+    ...(brand ? { brand } : {}),
     fields: fields.map((f, i) => ({ ...f, gap: i > 0 || fields.some((x) => !x.own) })),
     factory: { name: factoryName, params, value: memberChain(`new ${className}()`, calls) },
     extracts,

@@ -8,7 +8,7 @@
 
 import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
 import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
-import { builderClassOrThrow, type GroupVersionPlan, type Plan, type ResourcePlan } from "../ir/plan.js";
+import type { GroupVersionPlan, Plan, ResourcePlan } from "../ir/plan.js";
 import { typeNames, type TypeExpr } from "../render/type-expr.js";
 import type { EmittedFile } from "./emitted.js";
 import { TYPES_INDEX } from "./types.js";
@@ -291,7 +291,8 @@ function resourceView(plan: Plan, p: GroupVersionPlan, rp: ResourcePlan, imports
     namespaced: r.namespaced,
     type,
     listType: rp.listType ? ref(`t.${r.listKind}`) : { generic: "rt.KubernetesList", args: [type] },
-    applyType: ref(rp.hasBuilder ? `ac.${builderClassOrThrow(p, r.typeName)}` : "rt.ApplyConfigurationLike"),
+    // The builder's brand, not its class: the client's declarations then load no builder's.
+    applyType: rp.applyBrand ? { generic: "rt.ApplyFor", args: [{ literal: rp.applyBrand }] } : ref("rt.ApplyConfigurationLike"),
     verbs,
     allNamespacesType: { generic: "rt.AllNamespaces", args: [ref(clientType)] },
     methods: [...r.subresources.flatMap((s) => subresourceMethods(plan, r, s, type, imports)), ...connectMethods(rp)],
@@ -320,7 +321,6 @@ export function emitClients(plan: Plan): EmittedFile[] {
         clientClass: p.clientClass,
         runtimeValues: [...runtimeValues].sort().map((name) => ({ name })),
         nodeStreamTypes: NODE_STREAM_TYPES.filter((t) => named.has(t)),
-        applyconfigurations: p.resources.some((rp) => rp.hasBuilder),
         imports: imports.moduleImports(TYPES_INDEX),
         resources,
       },

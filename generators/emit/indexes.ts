@@ -1,7 +1,7 @@
 // The index files: `<group>/<version>/index.ts` re-exports what the run
 // emitted for that group-version, and the root `index.ts` exposes every
-// group-version's types as a namespace plus the Clientset and the
-// SharedInformerFactory. Builds views only.
+// group-version's API types (its types/ folder, nothing else) as a namespace
+// plus the Clientset and the SharedInformerFactory. Builds views only.
 
 import type { Plan } from "../ir/plan.js";
 import { APPLY_FOLDER } from "./applyconfigurations.js";
@@ -31,7 +31,9 @@ export function emitIndexes(plan: Plan, artifacts: ReadonlySet<Artifact>): Emitt
     path: "index.ts",
     template: "root-index",
     view: {
-      modules: plan.model.groupVersions.map((gv) => ({ accessor: gv.names.accessor, path: `./${gv.names.modulePath}/index.js` })),
+      // Types only: a namespace of the whole module would make every program that imports the root
+      // (for the Clientset) load every builder's, lister's and informer's declarations too.
+      modules: plan.model.groupVersions.map((gv) => ({ accessor: gv.names.accessor, path: `./${gv.names.modulePath}/${TYPES_INDEX}` })),
       clientset: clients,
       informers,
     },

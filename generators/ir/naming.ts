@@ -516,6 +516,15 @@ export function extractFunctionName(typeName: string, subresource?: string): str
 }
 
 /** A struct's name in the apply schema tables: unique across modules (`apps/v1.DeploymentSpec`). */
+/**
+ * The brand of a kind's builder, which the typed client's `apply` checks
+ * (runtime ApplyFor): the group-version and kind as client-go prints a
+ * GroupVersionKind, `apps/v1, Kind=Deployment`.
+ */
+export function applyBrand(apiVersion: string, kind: string): string {
+  return `${apiVersion}, Kind=${kind}`;
+}
+
 export function applySchemaTypeName(modulePath: string, typeName: string): string {
   return `${modulePath}.${typeName}`;
 }

@@ -13,6 +13,7 @@
 
 import {
   applyModuleFunctions,
+  applyBrand,
   builderClassNames,
   groupClientClassName,
   groupInformersClassName,
@@ -49,6 +50,8 @@ export interface ResourcePlan {
   readonly listType?: TypeDef;
   /** The kind's type gets a builder (so the client's apply takes it). */
   readonly hasBuilder: boolean;
+  /** The brand the client's apply asks of the builder (applyBrand), when it has one. */
+  readonly applyBrand?: string;
   /** Which connect methods the resource's client gets (connectPlan). */
   readonly connect: ConnectPlan;
 }
@@ -117,6 +120,8 @@ export interface GroupVersionPlan {
   readonly builderTypes: readonly TypeDef[];
   /** The builder class of every type by type name (builderClassNames). */
   readonly builderClasses: ReadonlyMap<string, string>;
+  /** The brand of every builder a resource's client applies, by type name (the same as its ResourcePlan.applyBrand). */
+  readonly applyBrands: ReadonlyMap<string, string>;
   /** The builder factory of every builder type by type name (applyModuleFunctions). */
   readonly factories: ReadonlyMap<string, string>;
   /** The extraction functions of every kind that gets them, by type name. */
@@ -180,15 +185,19 @@ function planGroupVersion(gv: GroupVersion, accessors: ReadonlyMap<string, strin
       : undefined;
     const kindType = types.get(r.typeName);
     const listType = types.get(r.listKind);
+    const builder = kindType !== undefined && hasBuilder(kindType);
+    const brand = builder ? applyBrand(kindType.gvk?.apiVersion ?? gv.names.apiVersion, kindType.gvk?.kind ?? kindType.name) : undefined;
     return {
       resource: r,
       names: { ...resourceClientNames(getter), ...(lister ? { lister } : {}) },
       ...(kindType ? { kindType } : {}),
       ...(listType ? { listType } : {}),
-      hasBuilder: kindType !== undefined && hasBuilder(kindType),
+      hasBuilder: builder,
+      ...(brand ? { applyBrand: brand } : {}),
       connect: connectPlan(gv, r),
     };
   });
+  const applyBrands = new Map(resources.flatMap((rp) => (rp.applyBrand ? [[rp.resource.typeName, rp.applyBrand] as const] : [])));
   const listable = resources.filter((p): p is ListableResourcePlan => p.names.lister !== undefined);
 
   // Extraction functions for kinds with ObjectMeta that can be patched (applied).
@@ -210,6 +219,7 @@ function planGroupVersion(gv: GroupVersion, accessors: ReadonlyMap<string, strin
     resourceOfType,
     builderTypes,
     builderClasses,
+    applyBrands,
     factories: functions.factories,
     extracts: functions.extracts,
     applyStructs: functions.schemas,

@@ -224,7 +224,17 @@ export type { Verb, ResourceRef, RequestSpec } from "./rest/build-request.js";
 export { RestClient } from "./rest/rest-client.js";
 export type { RawResponse, CallOptions } from "./rest/rest-client.js";
 export { ResourceClient, executorFor, DEFAULT_PAGE_SIZE } from "./rest/resource-client.js";
-export type { RequestExecutor, ResourceInfo, ObjectList, ResourceVerb, AllNamespacesVerb, AllNamespaces, ApplyConfigurationLike } from "./rest/resource-client.js";
+export type {
+  RequestExecutor,
+  ResourceInfo,
+  ObjectList,
+  ResourceVerb,
+  AllNamespacesVerb,
+  AllNamespaces,
+  ApplyConfigurationLike,
+  ApplyBrand,
+  ApplyFor,
+} from "./rest/resource-client.js";
 export type { WatchResponseHooks } from "./rest/rest-client.js";
 
 // watch: typed events and the streaming JSON decoder

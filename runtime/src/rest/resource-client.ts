@@ -87,6 +87,27 @@ export interface ApplyConfigurationLike {
   metadata?: { name?: string; namespace?: string };
 }
 
+/** The key of a builder's brand: a type alone, with no value at run time. */
+declare const applyKind: unique symbol;
+
+/**
+ * The brand a generated builder of a resource kind carries: the group-version
+ * and kind it applies, as client-go prints a GroupVersionKind
+ * (`apps/v1, Kind=Deployment`). Builders only declare it (an interface merged
+ * with the class), so it exists in types alone, never on an object or in an
+ * apply body.
+ */
+export interface ApplyBrand<K extends string> {
+  readonly [applyKind]: K;
+}
+
+/**
+ * What a typed client's `apply` takes: the builder of exactly kind `K`,
+ * checked through its brand, so the client's declarations need not load the
+ * builders' own (their setters are most of a group-version's declarations).
+ */
+export type ApplyFor<K extends string> = ApplyConfigurationLike & ApplyBrand<K>;
+
 /** Typed verbs over one resource. `T` is the kind, `L` its list, `A` its apply configuration. */
 export class ResourceClient<
   T extends KubernetesObject,

@@ -89,6 +89,12 @@ describe.skipIf(!cp)("server-side apply against the real server", () => {
     await cms.apply(core.configMap("drop", namespace()).withData({ shared: "x" }), { fieldManager: "bob" });
     const kept = await cms.apply(core.configMap("drop", namespace()).withData({ a: "1" }), { fieldManager: "alice" });
     expect(kept.data).toEqual({ a: "1", shared: "x" });
+
+    // apply takes the builder of the client's own kind, checked through its brand (by make typecheck).
+    // @ts-expect-error a Secret's builder is not a ConfigMap's
+    void (() => cms.apply(core.secret("drop", namespace()), { fieldManager: "alice" }));
+    // @ts-expect-error a plain object is not a builder
+    void (() => cms.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "drop" } }, { fieldManager: "alice" }));
   });
 
   it("containers merge by name and ports by containerPort+protocol", async () => {

@@ -18,6 +18,7 @@ import {
   loadConfig,
 } from "@kubegen/runtime";
 import type * as K8s from "../../../.tmp/generated/k8s-1.36/index.js";
+import type * as CoreV1 from "../../../.tmp/generated/k8s-1.36/core/v1/index.js";
 import { controlPlane, rawRequest, useTestNamespace } from "../../helpers/cluster.js";
 import { generateFresh, generatedDir, importGenerated, removeGenerated } from "../../helpers/generated.js";
 
@@ -231,7 +232,7 @@ describe.skipIf(!cp).each(["v3", "v2"] as const)("built-in clientset generated f
   it("a namespaced getter without a namespace lists across namespaces and refuses the rest before sending", async () => {
     const all = await cs.coreV1.configMaps().list({ fieldSelector: { "metadata.namespace": ns.name } });
     expect(all.items.every((c) => c.metadata?.namespace === ns.name)).toBe(true);
-    const unscoped = cs.coreV1.configMaps() as unknown as K8s.coreV1.ConfigMapsClient;
+    const unscoped = cs.coreV1.configMaps() as unknown as CoreV1.ConfigMapsClient;
     await expect(unscoped.get("x")).rejects.toBeInstanceOf(RequestBuildError);
     await expect(unscoped.get("x")).rejects.toThrow(/namespace is required/);
   });

@@ -40,6 +40,7 @@ import {
 import { SharedIndexInformer } from "../../../runtime/src/cache/index.js";
 import type { KubernetesObject } from "../../../runtime/src/meta/types.js";
 import type * as Foo from "../../../.tmp/generated/foo/index.js";
+import type * as FooV1 from "../../../.tmp/generated/foo/samplecontroller.kubegen.dev/v1alpha1/index.js";
 import { controlPlane, useTestNamespace, type AvailableControlPlane } from "../../helpers/cluster.js";
 import { generateFresh, importGenerated, removeGenerated, repoRoot } from "../../helpers/generated.js";
 
@@ -83,7 +84,7 @@ describe.skipIf(!cp)("controller helpers on a real API server", () => {
   let rest: RestClient;
   let cms: ResourceClient<ConfigMap>;
   let dyn: DynamicClient;
-  let foos: Foo.samplecontrollerV1alpha1.FoosClient;
+  let foos: FooV1.FoosClient;
 
   beforeAll(async () => {
     config = { ...(await loadConfig({ kubeconfigPath: cp!.kubeconfigPath })), qps: -1 };

@@ -177,7 +177,7 @@ describe("emitClients: the resource views", () => {
         namespaced: true,
         type: ref("t.Pod"),
         listType: ref("t.PodList"),
-        applyType: ref("ac.PodApplyConfiguration"),
+        applyType: { generic: "rt.ApplyFor", args: [{ literal: "v1, Kind=Pod" }] },
         verbs: ["create", "update", "delete", "deleteCollection", "get", "list", "listPages", "listAll", "watch", "patch", "apply", "updateStatus", "applyStatus"],
         allNamespacesType: { generic: "rt.AllNamespaces", args: [ref("PodsClient")] },
       },
@@ -210,20 +210,15 @@ describe("emitClients: the resource views", () => {
 
 describe("emitClients: what a client file imports, derived from the views", () => {
   it.each([
-    // path, runtime functions, node:stream types, applyconfigurations, other modules
-    ["core/v1/client.ts", ["dialPort", "execCapture", "execPod", "portForward", "proxyRequest"], ["Duplex", "Readable"], true, ["autoscalingV1", "policyV1"]],
-    ["given.dev/v1/client.ts", [], [], true, []],
-  ])("%s", (path, runtimeValues, nodeStreamTypes, applyconfigurations, aliases) => {
+    // path, runtime functions, node:stream types, other modules (never an applyconfigurations module: apply takes a brand)
+    ["core/v1/client.ts", ["dialPort", "execCapture", "execPod", "portForward", "proxyRequest"], ["Duplex", "Readable"], ["autoscalingV1", "policyV1"]],
+    ["given.dev/v1/client.ts", [], [], []],
+  ])("%s", (path, runtimeValues, nodeStreamTypes, aliases) => {
     const v = view(path);
     expect(v.runtimeValues).toEqual(runtimeValues.map((name) => ({ name })));
     expect(v.nodeStreamTypes).toEqual(nodeStreamTypes);
-    expect(v.applyconfigurations).toBe(applyconfigurations);
     expect((v.imports as { alias: string }[]).map((i) => i.alias)).toEqual(aliases);
-  });
-
-  it("imports no applyconfigurations where no resource's kind has a builder", () => {
-    const only = groupVersion("given.dev", "v1", "givenV1", [], [frozens]);
-    expect(emitClients(planModel({ groupVersions: [only] }))[0]!.view.applyconfigurations).toBe(false);
+    expect(new TemplateSet().render(files.find((f) => f.path === path)!)).not.toContain("applyconfigurations");
   });
 
   it("writes a client file per group-version with resources, and the clientset", () => {

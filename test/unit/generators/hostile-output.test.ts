@@ -323,6 +323,6 @@ describe("names the fuzzer found", () => {
       expect(existsSync(join(out, `${g}_/v1/client.ts`)), g).toBe(true);
     }
     expect(existsSync(join(out, "package.json", "v1"))).toBe(false);
-    expect(readFileSync(join(out, "index.ts"), "utf8")).toContain('"./index.ts_/v1/index.js"');
+    expect(readFileSync(join(out, "index.ts"), "utf8")).toContain('"./index.ts_/v1/types/index.js"');
   });
 });

@@ -158,6 +158,11 @@ describe("planModel: group-version facts", () => {
     expect(p.resourceOfType.has("Alias")).toBe(false);
   });
 
+  it("brands each applied builder with its group-version and kind, once for the client and the builder", () => {
+    expect(p.resources.map((r) => r.applyBrand)).toEqual(["given.dev/v1, Kind=Foo", "given.dev/v1, Kind=Then", "given.dev/v1, Kind=Frozen"]);
+    expect([...p.applyBrands]).toEqual(p.resources.map((r) => [r.resource.typeName, r.applyBrand]));
+  });
+
   it("names the group classes and the artifacts each module has", () => {
     expect([p.clientClass, p.informersClass]).toEqual(["GivenV1Client", "GivenV1Informers"]);
     expect(plan.groupVersion(core).has).toEqual({ applyconfigurations: true, client: false, listers: false });

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const foosResource: rt.ResourceInfo = {
   group: "samplecontroller.kubegen.dev",
@@ -17,7 +16,7 @@ const foosResource: rt.ResourceInfo = {
  * The verbs of foos (samplecontroller.kubegen.dev/v1alpha1 Foo).
  */
 export interface FoosClient extends Pick<
-  ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration>,
+  ResourceClient<t.Foo, t.FooList, rt.ApplyFor<"samplecontroller.kubegen.dev/v1alpha1, Kind=Foo">>,
   | "create"
   | "update"
   | "delete"
@@ -46,7 +45,10 @@ export interface FoosClient extends Pick<
   updateScale(name: string, body: rt.Scale, options?: rt.UpdateOptions): Promise<rt.Scale>;
 }
 
-class FoosClientImpl extends ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration> implements FoosClient {
+class FoosClientImpl
+  extends ResourceClient<t.Foo, t.FooList, rt.ApplyFor<"samplecontroller.kubegen.dev/v1alpha1, Kind=Foo">>
+  implements FoosClient
+{
   applyScale(name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions): Promise<rt.Scale> {
     return this.applySubresource<rt.ScaleApplyConfiguration, rt.Scale>(name, "scale", config, options);
   }

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const gridsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const gridsResource: rt.ResourceInfo = {
  * The verbs of grids (golden.kubegen.dev/v1 Grid).
  */
 export interface GridsClient extends Pick<
-  ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>,
+  ResourceClient<t.Grid, t.GridList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Grid">>,
   | "create"
   | "update"
   | "delete"
@@ -52,6 +51,10 @@ export class GoldenV1Client {
   grids(namespace: string): GridsClient;
   grids(): rt.AllNamespaces<GridsClient>;
   grids(namespace?: string): GridsClient | rt.AllNamespaces<GridsClient> {
-    return new ResourceClient<t.Grid, t.GridList, ac.GridApplyConfiguration>(this.executor, gridsResource, namespace);
+    return new ResourceClient<t.Grid, t.GridList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Grid">>(
+      this.executor,
+      gridsResource,
+      namespace,
+    );
   }
 }

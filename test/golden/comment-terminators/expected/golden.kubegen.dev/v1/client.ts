@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const commentsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const commentsResource: rt.ResourceInfo = {
  * The verbs of comments (golden.kubegen.dev/v1 Comment).
  */
 export interface CommentsClient extends Pick<
-  ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>,
+  ResourceClient<t.Comment, t.CommentList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Comment">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   comments(namespace: string): CommentsClient;
   comments(): rt.AllNamespaces<CommentsClient>;
   comments(namespace?: string): CommentsClient | rt.AllNamespaces<CommentsClient> {
-    return new ResourceClient<t.Comment, t.CommentList, ac.CommentApplyConfiguration>(
+    return new ResourceClient<t.Comment, t.CommentList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Comment">>(
       this.executor,
       commentsResource,
       namespace,

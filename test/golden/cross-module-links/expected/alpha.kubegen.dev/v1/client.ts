@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const foosResource: rt.ResourceInfo = {
   group: "alpha.kubegen.dev",
@@ -17,7 +16,7 @@ const foosResource: rt.ResourceInfo = {
  * The verbs of foos (alpha.kubegen.dev/v1 Foo).
  */
 export interface FoosClient extends Pick<
-  ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration>,
+  ResourceClient<t.Foo, t.FooList, rt.ApplyFor<"alpha.kubegen.dev/v1, Kind=Foo">>,
   "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch" | "patch" | "apply"
 > {}
 
@@ -42,6 +41,10 @@ export class AlphaV1Client {
   foos(namespace: string): FoosClient;
   foos(): rt.AllNamespaces<FoosClient>;
   foos(namespace?: string): FoosClient | rt.AllNamespaces<FoosClient> {
-    return new ResourceClient<t.Foo, t.FooList, ac.FooApplyConfiguration>(this.executor, foosResource, namespace);
+    return new ResourceClient<t.Foo, t.FooList, rt.ApplyFor<"alpha.kubegen.dev/v1, Kind=Foo">>(
+      this.executor,
+      foosResource,
+      namespace,
+    );
   }
 }

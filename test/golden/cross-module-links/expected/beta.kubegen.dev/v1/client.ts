@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const barsResource: rt.ResourceInfo = {
   group: "beta.kubegen.dev",
@@ -17,7 +16,7 @@ const barsResource: rt.ResourceInfo = {
  * The verbs of bars (beta.kubegen.dev/v1 Bar).
  */
 export interface BarsClient extends Pick<
-  ResourceClient<t.Bar, t.BarList, ac.BarApplyConfiguration>,
+  ResourceClient<t.Bar, t.BarList, rt.ApplyFor<"beta.kubegen.dev/v1, Kind=Bar">>,
   "create" | "get" | "list" | "listPages" | "listAll" | "patch" | "apply"
 > {}
 
@@ -40,6 +39,9 @@ export class BetaV1Client {
    * bars (beta.kubegen.dev/v1 Bar); cluster-scoped.
    */
   bars(): BarsClient {
-    return new ResourceClient<t.Bar, t.BarList, ac.BarApplyConfiguration>(this.executor, barsResource);
+    return new ResourceClient<t.Bar, t.BarList, rt.ApplyFor<"beta.kubegen.dev/v1, Kind=Bar">>(
+      this.executor,
+      barsResource,
+    );
   }
 }

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const wrappersResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const wrappersResource: rt.ResourceInfo = {
  * The verbs of wrappers (golden.kubegen.dev/v1 Wrapper).
  */
 export interface WrappersClient extends Pick<
-  ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>,
+  ResourceClient<t.Wrapper, t.WrapperList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Wrapper">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   wrappers(namespace: string): WrappersClient;
   wrappers(): rt.AllNamespaces<WrappersClient>;
   wrappers(namespace?: string): WrappersClient | rt.AllNamespaces<WrappersClient> {
-    return new ResourceClient<t.Wrapper, t.WrapperList, ac.WrapperApplyConfiguration>(
+    return new ResourceClient<t.Wrapper, t.WrapperList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Wrapper">>(
       this.executor,
       wrappersResource,
       namespace,

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const matchersResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const matchersResource: rt.ResourceInfo = {
  * The verbs of matchers (golden.kubegen.dev/v1 Matcher).
  */
 export interface MatchersClient extends Pick<
-  ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>,
+  ResourceClient<t.Matcher, t.MatcherList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Matcher">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   matchers(namespace: string): MatchersClient;
   matchers(): rt.AllNamespaces<MatchersClient>;
   matchers(namespace?: string): MatchersClient | rt.AllNamespaces<MatchersClient> {
-    return new ResourceClient<t.Matcher, t.MatcherList, ac.MatcherApplyConfiguration>(
+    return new ResourceClient<t.Matcher, t.MatcherList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Matcher">>(
       this.executor,
       matchersResource,
       namespace,

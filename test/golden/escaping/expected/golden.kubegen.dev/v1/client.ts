@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const notesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const notesResource: rt.ResourceInfo = {
  * The verbs of notes (golden.kubegen.dev/v1 Note).
  */
 export interface NotesClient extends Pick<
-  ResourceClient<t.Note, t.NoteList, ac.NoteApplyConfiguration>,
+  ResourceClient<t.Note, t.NoteList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Note">>,
   | "create"
   | "update"
   | "delete"
@@ -54,6 +53,10 @@ export class GoldenV1Client {
   notes(namespace: string): NotesClient;
   notes(): rt.AllNamespaces<NotesClient>;
   notes(namespace?: string): NotesClient | rt.AllNamespaces<NotesClient> {
-    return new ResourceClient<t.Note, t.NoteList, ac.NoteApplyConfiguration>(this.executor, notesResource, namespace);
+    return new ResourceClient<t.Note, t.NoteList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Note">>(
+      this.executor,
+      notesResource,
+      namespace,
+    );
   }
 }

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const rtsResource: rt.ResourceInfo = {
   group: "index.ts",
@@ -17,7 +16,7 @@ const rtsResource: rt.ResourceInfo = {
  * The verbs of rts (index.ts/v1-a Rt).
  */
 export interface RtsClient extends Pick<
-  ResourceClient<t.Rt, t.RtList, ac.RtApplyConfiguration>,
+  ResourceClient<t.Rt, t.RtList, rt.ApplyFor<"index.ts/v1-a, Kind=Rt">>,
   | "create"
   | "update"
   | "delete"
@@ -43,7 +42,7 @@ const new2Resource: rt.ResourceInfo = {
  * The verbs of new (index.ts/v1-a Then).
  */
 export interface New2Client extends Pick<
-  ResourceClient<t.Then, t.ThenList, ac.ThenApplyConfiguration>,
+  ResourceClient<t.Then, t.ThenList, rt.ApplyFor<"index.ts/v1-a, Kind=Then">>,
   | "create"
   | "update"
   | "delete"
@@ -78,7 +77,7 @@ export class IndexV1AClient {
    * rts (index.ts/v1-a Rt); cluster-scoped.
    */
   rts(): RtsClient {
-    return new ResourceClient<t.Rt, t.RtList, ac.RtApplyConfiguration>(this.executor, rtsResource);
+    return new ResourceClient<t.Rt, t.RtList, rt.ApplyFor<"index.ts/v1-a, Kind=Rt">>(this.executor, rtsResource);
   }
 
   /**
@@ -87,6 +86,10 @@ export class IndexV1AClient {
   new2(namespace: string): New2Client;
   new2(): rt.AllNamespaces<New2Client>;
   new2(namespace?: string): New2Client | rt.AllNamespaces<New2Client> {
-    return new ResourceClient<t.Then, t.ThenList, ac.ThenApplyConfiguration>(this.executor, new2Resource, namespace);
+    return new ResourceClient<t.Then, t.ThenList, rt.ApplyFor<"index.ts/v1-a, Kind=Then">>(
+      this.executor,
+      new2Resource,
+      namespace,
+    );
   }
 }

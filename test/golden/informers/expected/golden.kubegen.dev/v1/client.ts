@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor, proxyRequest } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const clustersResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const clustersResource: rt.ResourceInfo = {
  * The verbs of clusters (golden.kubegen.dev/v1 Cluster).
  */
 export interface ClustersClient extends Pick<
-  ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>,
+  ResourceClient<t.Cluster, t.ClusterList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Cluster">>,
   "get" | "list" | "listPages" | "listAll" | "watch"
 > {
   /**
@@ -28,7 +27,7 @@ export interface ClustersClient extends Pick<
 }
 
 class ClustersClientImpl
-  extends ResourceClient<t.Cluster, t.ClusterList, ac.ClusterApplyConfiguration>
+  extends ResourceClient<t.Cluster, t.ClusterList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Cluster">>
   implements ClustersClient
 {
   proxy(name: string, path: string, options?: rt.ProxyOptions): Promise<rt.ProxyResponse> {
@@ -48,7 +47,7 @@ const reportsResource: rt.ResourceInfo = {
  * The verbs of reports (golden.kubegen.dev/v1 Report).
  */
 export interface ReportsClient extends Pick<
-  ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>,
+  ResourceClient<t.Report, t.ReportList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Report">>,
   "get" | "list" | "listPages" | "listAll"
 > {}
 
@@ -64,7 +63,7 @@ const widgetsResource: rt.ResourceInfo = {
  * The verbs of widgets (golden.kubegen.dev/v1 Widget).
  */
 export interface WidgetsClient extends Pick<
-  ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>,
+  ResourceClient<t.Widget, t.WidgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Widget">>,
   "create" | "delete" | "get" | "list" | "listPages" | "listAll" | "watch"
 > {}
 
@@ -96,7 +95,7 @@ export class GoldenV1Client {
   reports(namespace: string): ReportsClient;
   reports(): rt.AllNamespaces<ReportsClient>;
   reports(namespace?: string): ReportsClient | rt.AllNamespaces<ReportsClient> {
-    return new ResourceClient<t.Report, t.ReportList, ac.ReportApplyConfiguration>(
+    return new ResourceClient<t.Report, t.ReportList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Report">>(
       this.executor,
       reportsResource,
       namespace,
@@ -109,7 +108,7 @@ export class GoldenV1Client {
   widgets(namespace: string): WidgetsClient;
   widgets(): rt.AllNamespaces<WidgetsClient>;
   widgets(namespace?: string): WidgetsClient | rt.AllNamespaces<WidgetsClient> {
-    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(
+    return new ResourceClient<t.Widget, t.WidgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Widget">>(
       this.executor,
       widgetsResource,
       namespace,

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const reviewsResource: rt.ResourceInfo = {
   group: "other.kubegen.dev",
@@ -17,7 +16,7 @@ const reviewsResource: rt.ResourceInfo = {
  * The verbs of reviews (other.kubegen.dev/v1 Review).
  */
 export interface ReviewsClient extends Pick<
-  ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>,
+  ResourceClient<t.Review, rt.KubernetesList<t.Review>, rt.ApplyFor<"other.kubegen.dev/v1, Kind=Review">>,
   "create"
 > {}
 
@@ -40,7 +39,7 @@ export class OtherV1Client {
    * reviews (other.kubegen.dev/v1 Review); cluster-scoped.
    */
   reviews(): ReviewsClient {
-    return new ResourceClient<t.Review, rt.KubernetesList<t.Review>, ac.ReviewApplyConfiguration>(
+    return new ResourceClient<t.Review, rt.KubernetesList<t.Review>, rt.ApplyFor<"other.kubegen.dev/v1, Kind=Review">>(
       this.executor,
       reviewsResource,
     );

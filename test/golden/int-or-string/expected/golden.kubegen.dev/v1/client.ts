@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const widgetsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const widgetsResource: rt.ResourceInfo = {
  * The verbs of widgets (golden.kubegen.dev/v1 Widget).
  */
 export interface WidgetsClient extends Pick<
-  ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>,
+  ResourceClient<t.Widget, t.WidgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Widget">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   widgets(namespace: string): WidgetsClient;
   widgets(): rt.AllNamespaces<WidgetsClient>;
   widgets(namespace?: string): WidgetsClient | rt.AllNamespaces<WidgetsClient> {
-    return new ResourceClient<t.Widget, t.WidgetList, ac.WidgetApplyConfiguration>(
+    return new ResourceClient<t.Widget, t.WidgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Widget">>(
       this.executor,
       widgetsResource,
       namespace,

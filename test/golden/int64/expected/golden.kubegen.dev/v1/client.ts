@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const countersResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const countersResource: rt.ResourceInfo = {
  * The verbs of counters (golden.kubegen.dev/v1 Counter).
  */
 export interface CountersClient extends Pick<
-  ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>,
+  ResourceClient<t.Counter, t.CounterList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Counter">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   counters(namespace: string): CountersClient;
   counters(): rt.AllNamespaces<CountersClient>;
   counters(namespace?: string): CountersClient | rt.AllNamespaces<CountersClient> {
-    return new ResourceClient<t.Counter, t.CounterList, ac.CounterApplyConfiguration>(
+    return new ResourceClient<t.Counter, t.CounterList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Counter">>(
       this.executor,
       countersResource,
       namespace,

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const routesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const routesResource: rt.ResourceInfo = {
  * The verbs of routes (golden.kubegen.dev/v1 Route).
  */
 export interface RoutesClient extends Pick<
-  ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>,
+  ResourceClient<t.Route, t.RouteList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Route">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   routes(namespace: string): RoutesClient;
   routes(): rt.AllNamespaces<RoutesClient>;
   routes(namespace?: string): RoutesClient | rt.AllNamespaces<RoutesClient> {
-    return new ResourceClient<t.Route, t.RouteList, ac.RouteApplyConfiguration>(
+    return new ResourceClient<t.Route, t.RouteList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Route">>(
       this.executor,
       routesResource,
       namespace,

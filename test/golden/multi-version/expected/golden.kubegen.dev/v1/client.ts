@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const gadgetsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const gadgetsResource: rt.ResourceInfo = {
  * The verbs of gadgets (golden.kubegen.dev/v1 Gadget).
  */
 export interface GadgetsClient extends Pick<
-  ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>,
+  ResourceClient<t.Gadget, t.GadgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Gadget">>,
   | "create"
   | "update"
   | "delete"
@@ -47,7 +46,7 @@ export interface GadgetsClient extends Pick<
 }
 
 class GadgetsClientImpl
-  extends ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>
+  extends ResourceClient<t.Gadget, t.GadgetList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Gadget">>
   implements GadgetsClient
 {
   applyScale(name: string, config: rt.ScaleApplyConfiguration, options: rt.ApplyOptions): Promise<rt.Scale> {

@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const gadgetsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const gadgetsResource: rt.ResourceInfo = {
  * The verbs of gadgets (golden.kubegen.dev/v1alpha1 Gadget).
  */
 export interface GadgetsClient extends Pick<
-  ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>,
+  ResourceClient<t.Gadget, t.GadgetList, rt.ApplyFor<"golden.kubegen.dev/v1alpha1, Kind=Gadget">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1alpha1Client {
   gadgets(namespace: string): GadgetsClient;
   gadgets(): rt.AllNamespaces<GadgetsClient>;
   gadgets(namespace?: string): GadgetsClient | rt.AllNamespaces<GadgetsClient> {
-    return new ResourceClient<t.Gadget, t.GadgetList, ac.GadgetApplyConfiguration>(
+    return new ResourceClient<t.Gadget, t.GadgetList, rt.ApplyFor<"golden.kubegen.dev/v1alpha1, Kind=Gadget">>(
       this.executor,
       gadgetsResource,
       namespace,

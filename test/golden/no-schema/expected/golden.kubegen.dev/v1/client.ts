@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const loosesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const loosesResource: rt.ResourceInfo = {
  * The verbs of looses (golden.kubegen.dev/v1 Loose).
  */
 export interface LoosesClient extends Pick<
-  ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>,
+  ResourceClient<t.Loose, t.LooseList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Loose">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   looses(namespace: string): LoosesClient;
   looses(): rt.AllNamespaces<LoosesClient>;
   looses(namespace?: string): LoosesClient | rt.AllNamespaces<LoosesClient> {
-    return new ResourceClient<t.Loose, t.LooseList, ac.LooseApplyConfiguration>(
+    return new ResourceClient<t.Loose, t.LooseList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Loose">>(
       this.executor,
       loosesResource,
       namespace,

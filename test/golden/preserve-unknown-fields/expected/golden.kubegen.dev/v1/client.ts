@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const blobsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const blobsResource: rt.ResourceInfo = {
  * The verbs of blobs (golden.kubegen.dev/v1 Blob).
  */
 export interface BlobsClient extends Pick<
-  ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>,
+  ResourceClient<t.Blob, t.BlobList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Blob">>,
   | "create"
   | "update"
   | "delete"
@@ -52,6 +51,10 @@ export class GoldenV1Client {
   blobs(namespace: string): BlobsClient;
   blobs(): rt.AllNamespaces<BlobsClient>;
   blobs(namespace?: string): BlobsClient | rt.AllNamespaces<BlobsClient> {
-    return new ResourceClient<t.Blob, t.BlobList, ac.BlobApplyConfiguration>(this.executor, blobsResource, namespace);
+    return new ResourceClient<t.Blob, t.BlobList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Blob">>(
+      this.executor,
+      blobsResource,
+      namespace,
+    );
   }
 }

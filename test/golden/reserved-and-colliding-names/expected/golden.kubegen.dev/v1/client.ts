@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const proxiesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const proxiesResource: rt.ResourceInfo = {
  * The verbs of proxies (golden.kubegen.dev/v1 Proxy).
  */
 export interface ProxiesClient extends Pick<
-  ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>,
+  ResourceClient<t.Proxy, t.ProxyList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Proxy">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   proxies(namespace: string): ProxiesClient;
   proxies(): rt.AllNamespaces<ProxiesClient>;
   proxies(namespace?: string): ProxiesClient | rt.AllNamespaces<ProxiesClient> {
-    return new ResourceClient<t.Proxy, t.ProxyList, ac.ProxyApplyConfiguration>(
+    return new ResourceClient<t.Proxy, t.ProxyList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Proxy">>(
       this.executor,
       proxiesResource,
       namespace,

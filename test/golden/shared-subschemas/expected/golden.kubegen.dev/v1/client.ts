@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const backendsResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const backendsResource: rt.ResourceInfo = {
  * The verbs of backends (golden.kubegen.dev/v1 Backend).
  */
 export interface BackendsClient extends Pick<
-  ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>,
+  ResourceClient<t.Backend, t.BackendList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Backend">>,
   | "create"
   | "update"
   | "delete"
@@ -43,7 +42,7 @@ const clusterBackendsResource: rt.ResourceInfo = {
  * The verbs of clusterbackends (golden.kubegen.dev/v1 ClusterBackend).
  */
 export interface ClusterBackendsClient extends Pick<
-  ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>,
+  ResourceClient<t.ClusterBackend, t.ClusterBackendList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=ClusterBackend">>,
   | "create"
   | "update"
   | "delete"
@@ -78,7 +77,7 @@ export class GoldenV1Client {
   backends(namespace: string): BackendsClient;
   backends(): rt.AllNamespaces<BackendsClient>;
   backends(namespace?: string): BackendsClient | rt.AllNamespaces<BackendsClient> {
-    return new ResourceClient<t.Backend, t.BackendList, ac.BackendApplyConfiguration>(
+    return new ResourceClient<t.Backend, t.BackendList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Backend">>(
       this.executor,
       backendsResource,
       namespace,
@@ -89,9 +88,10 @@ export class GoldenV1Client {
    * clusterbackends (golden.kubegen.dev/v1 ClusterBackend); cluster-scoped.
    */
   clusterBackends(): ClusterBackendsClient {
-    return new ResourceClient<t.ClusterBackend, t.ClusterBackendList, ac.ClusterBackendApplyConfiguration>(
-      this.executor,
-      clusterBackendsResource,
-    );
+    return new ResourceClient<
+      t.ClusterBackend,
+      t.ClusterBackendList,
+      rt.ApplyFor<"golden.kubegen.dev/v1, Kind=ClusterBackend">
+    >(this.executor, clusterBackendsResource);
   }
 }

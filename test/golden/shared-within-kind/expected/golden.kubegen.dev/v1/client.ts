@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const pipelinesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const pipelinesResource: rt.ResourceInfo = {
  * The verbs of pipelines (golden.kubegen.dev/v1 Pipeline).
  */
 export interface PipelinesClient extends Pick<
-  ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>,
+  ResourceClient<t.Pipeline, t.PipelineList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Pipeline">>,
   | "create"
   | "update"
   | "delete"
@@ -43,7 +42,7 @@ const tasksResource: rt.ResourceInfo = {
  * The verbs of tasks (golden.kubegen.dev/v1 Task).
  */
 export interface TasksClient extends Pick<
-  ResourceClient<t.Task, t.TaskList, ac.TaskApplyConfiguration>,
+  ResourceClient<t.Task, t.TaskList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Task">>,
   | "create"
   | "update"
   | "delete"
@@ -80,7 +79,7 @@ export class GoldenV1Client {
   pipelines(namespace: string): PipelinesClient;
   pipelines(): rt.AllNamespaces<PipelinesClient>;
   pipelines(namespace?: string): PipelinesClient | rt.AllNamespaces<PipelinesClient> {
-    return new ResourceClient<t.Pipeline, t.PipelineList, ac.PipelineApplyConfiguration>(
+    return new ResourceClient<t.Pipeline, t.PipelineList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Pipeline">>(
       this.executor,
       pipelinesResource,
       namespace,
@@ -93,6 +92,10 @@ export class GoldenV1Client {
   tasks(namespace: string): TasksClient;
   tasks(): rt.AllNamespaces<TasksClient>;
   tasks(namespace?: string): TasksClient | rt.AllNamespaces<TasksClient> {
-    return new ResourceClient<t.Task, t.TaskList, ac.TaskApplyConfiguration>(this.executor, tasksResource, namespace);
+    return new ResourceClient<t.Task, t.TaskList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Task">>(
+      this.executor,
+      tasksResource,
+      namespace,
+    );
   }
 }

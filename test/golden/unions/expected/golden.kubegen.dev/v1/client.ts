@@ -3,7 +3,6 @@
 import { ResourceClient, executorFor } from "@kubegen/runtime";
 import type * as rt from "@kubegen/runtime";
 import type * as t from "./types/index.js";
-import type * as ac from "./applyconfigurations/index.js";
 
 const choicesResource: rt.ResourceInfo = {
   group: "golden.kubegen.dev",
@@ -17,7 +16,7 @@ const choicesResource: rt.ResourceInfo = {
  * The verbs of choices (golden.kubegen.dev/v1 Choice).
  */
 export interface ChoicesClient extends Pick<
-  ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>,
+  ResourceClient<t.Choice, t.ChoiceList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Choice">>,
   | "create"
   | "update"
   | "delete"
@@ -52,7 +51,7 @@ export class GoldenV1Client {
   choices(namespace: string): ChoicesClient;
   choices(): rt.AllNamespaces<ChoicesClient>;
   choices(namespace?: string): ChoicesClient | rt.AllNamespaces<ChoicesClient> {
-    return new ResourceClient<t.Choice, t.ChoiceList, ac.ChoiceApplyConfiguration>(
+    return new ResourceClient<t.Choice, t.ChoiceList, rt.ApplyFor<"golden.kubegen.dev/v1, Kind=Choice">>(
       this.executor,
       choicesResource,
       namespace,

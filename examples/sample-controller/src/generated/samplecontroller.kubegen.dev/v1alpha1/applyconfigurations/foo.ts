@@ -33,6 +33,9 @@ export class FooApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface FooApplyConfiguration extends rt.ApplyBrand<"samplecontroller.kubegen.dev/v1alpha1, Kind=Foo"> {}
+
 /** A new FooApplyConfiguration for the named object. */
 export function foo(name: string, namespace: string): FooApplyConfiguration {
   return new FooApplyConfiguration()

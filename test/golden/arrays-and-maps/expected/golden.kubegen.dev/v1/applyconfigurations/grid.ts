@@ -19,6 +19,9 @@ export class GridApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface GridApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Grid"> {}
+
 /** A new GridApplyConfiguration for the named object. */
 export function grid(name: string, namespace: string): GridApplyConfiguration {
   return new GridApplyConfiguration()

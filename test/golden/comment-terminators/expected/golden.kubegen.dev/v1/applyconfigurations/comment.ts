@@ -23,6 +23,9 @@ export class CommentApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface CommentApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Comment"> {}
+
 /** A new CommentApplyConfiguration for the named object. */
 export function comment(name: string, namespace: string): CommentApplyConfiguration {
   return new CommentApplyConfiguration()

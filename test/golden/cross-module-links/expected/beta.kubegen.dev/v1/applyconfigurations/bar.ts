@@ -19,6 +19,9 @@ export class BarApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface BarApplyConfiguration extends rt.ApplyBrand<"beta.kubegen.dev/v1, Kind=Bar"> {}
+
 /** A new BarApplyConfiguration for the named object. */
 export function bar(name: string): BarApplyConfiguration {
   return new BarApplyConfiguration().withApiVersion("beta.kubegen.dev/v1").withKind("Bar").withName(name);

@@ -19,6 +19,9 @@ export class WrapperApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface WrapperApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Wrapper"> {}
+
 /** A new WrapperApplyConfiguration for the named object. */
 export function wrapper(name: string, namespace: string): WrapperApplyConfiguration {
   return new WrapperApplyConfiguration()

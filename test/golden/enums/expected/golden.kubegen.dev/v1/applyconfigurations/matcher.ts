@@ -19,6 +19,9 @@ export class MatcherApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface MatcherApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Matcher"> {}
+
 /** A new MatcherApplyConfiguration for the named object. */
 export function matcher(name: string, namespace: string): MatcherApplyConfiguration {
   return new MatcherApplyConfiguration()

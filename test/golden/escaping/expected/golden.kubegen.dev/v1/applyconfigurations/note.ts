@@ -32,6 +32,9 @@ export class NoteApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface NoteApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Note"> {}
+
 /** A new NoteApplyConfiguration for the named object. */
 export function note(name: string, namespace: string): NoteApplyConfiguration {
   return new NoteApplyConfiguration()

@@ -19,6 +19,9 @@ export class RtApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface RtApplyConfiguration extends rt.ApplyBrand<"index.ts/v1-a, Kind=Rt"> {}
+
 /** A new RtApplyConfiguration for the named object. */
 export function rt2(name: string): RtApplyConfiguration {
   return new RtApplyConfiguration().withApiVersion("index.ts/v1-a").withKind("Rt").withName(name);

@@ -19,6 +19,9 @@ export class ThenApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ThenApplyConfiguration extends rt.ApplyBrand<"index.ts/v1-a, Kind=Then"> {}
+
 /** A new ThenApplyConfiguration for the named object. */
 export function then2(name: string, namespace: string): ThenApplyConfiguration {
   return new ThenApplyConfiguration()

@@ -18,6 +18,9 @@ export class ClusterApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ClusterApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Cluster"> {}
+
 /** A new ClusterApplyConfiguration for the named object. */
 export function cluster(name: string): ClusterApplyConfiguration {
   return new ClusterApplyConfiguration().withApiVersion("golden.kubegen.dev/v1").withKind("Cluster").withName(name);

@@ -18,6 +18,9 @@ export class ReportApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ReportApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Report"> {}
+
 /** A new ReportApplyConfiguration for the named object. */
 export function report(name: string, namespace: string): ReportApplyConfiguration {
   return new ReportApplyConfiguration()

@@ -18,6 +18,9 @@ export class WidgetApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface WidgetApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Widget"> {}
+
 /** A new WidgetApplyConfiguration for the named object. */
 export function widget(name: string, namespace: string): WidgetApplyConfiguration {
   return new WidgetApplyConfiguration()

@@ -18,6 +18,9 @@ export class ReviewApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ReviewApplyConfiguration extends rt.ApplyBrand<"other.kubegen.dev/v1, Kind=Review"> {}
+
 /** A new ReviewApplyConfiguration for the named object. */
 export function review(name: string): ReviewApplyConfiguration {
   return new ReviewApplyConfiguration().withApiVersion("other.kubegen.dev/v1").withKind("Review").withName(name);

@@ -19,6 +19,9 @@ export class CounterApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface CounterApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Counter"> {}
+
 /** A new CounterApplyConfiguration for the named object. */
 export function counter(name: string, namespace: string): CounterApplyConfiguration {
   return new CounterApplyConfiguration()

@@ -19,6 +19,9 @@ export class RouteApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface RouteApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Route"> {}
+
 /** A new RouteApplyConfiguration for the named object. */
 export function route(name: string, namespace: string): RouteApplyConfiguration {
   return new RouteApplyConfiguration()

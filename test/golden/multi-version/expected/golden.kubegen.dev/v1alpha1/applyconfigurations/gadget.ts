@@ -19,6 +19,9 @@ export class GadgetApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface GadgetApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1alpha1, Kind=Gadget"> {}
+
 /** A new GadgetApplyConfiguration for the named object. */
 export function gadget(name: string, namespace: string): GadgetApplyConfiguration {
   return new GadgetApplyConfiguration()

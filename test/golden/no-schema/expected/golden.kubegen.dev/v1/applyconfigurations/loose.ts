@@ -8,6 +8,9 @@ import type * as t from "../types/index.js";
  */
 export class LooseApplyConfiguration extends rt.ObjectApplyConfiguration {}
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface LooseApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Loose"> {}
+
 /** A new LooseApplyConfiguration for the named object. */
 export function loose(name: string, namespace: string): LooseApplyConfiguration {
   return new LooseApplyConfiguration()

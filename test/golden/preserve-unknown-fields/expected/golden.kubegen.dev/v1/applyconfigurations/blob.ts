@@ -19,6 +19,9 @@ export class BlobApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface BlobApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Blob"> {}
+
 /** A new BlobApplyConfiguration for the named object. */
 export function blob(name: string, namespace: string): BlobApplyConfiguration {
   return new BlobApplyConfiguration()

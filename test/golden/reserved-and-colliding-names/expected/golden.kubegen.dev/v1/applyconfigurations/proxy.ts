@@ -19,6 +19,9 @@ export class ProxyApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ProxyApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Proxy"> {}
+
 /** A new ProxyApplyConfiguration for the named object. */
 export function proxy(name: string, namespace: string): ProxyApplyConfiguration {
   return new ProxyApplyConfiguration()

@@ -21,6 +21,9 @@ export class BackendApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface BackendApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Backend"> {}
+
 /** A new BackendApplyConfiguration for the named object. */
 export function backend(name: string, namespace: string): BackendApplyConfiguration {
   return new BackendApplyConfiguration()

@@ -21,6 +21,9 @@ export class ClusterBackendApplyConfiguration extends rt.ObjectApplyConfiguratio
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ClusterBackendApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=ClusterBackend"> {}
+
 /** A new ClusterBackendApplyConfiguration for the named object. */
 export function clusterBackend(name: string): ClusterBackendApplyConfiguration {
   return new ClusterBackendApplyConfiguration()

@@ -19,6 +19,9 @@ export class PipelineApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface PipelineApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Pipeline"> {}
+
 /** A new PipelineApplyConfiguration for the named object. */
 export function pipeline(name: string, namespace: string): PipelineApplyConfiguration {
   return new PipelineApplyConfiguration()

@@ -29,6 +29,9 @@ export class TaskApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface TaskApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Task"> {}
+
 /** A new TaskApplyConfiguration for the named object. */
 export function task(name: string, namespace: string): TaskApplyConfiguration {
   return new TaskApplyConfiguration()

@@ -24,6 +24,9 @@ export class ChoiceApplyConfiguration extends rt.ObjectApplyConfiguration {
   }
 }
 
+/** The kind a client's `apply` checks this builder for (a type only: nothing is set or sent). */
+export interface ChoiceApplyConfiguration extends rt.ApplyBrand<"golden.kubegen.dev/v1, Kind=Choice"> {}
+
 /** A new ChoiceApplyConfiguration for the named object. */
 export function choice(name: string, namespace: string): ChoiceApplyConfiguration {
   return new ChoiceApplyConfiguration()
