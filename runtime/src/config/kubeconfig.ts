@@ -34,7 +34,7 @@ import { accessSync, constants, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { parseYaml, yamlScalarValue, yamlToJS, YamlSyntaxError, type YamlNode } from "./yaml.js";
 import {
   redact,
   redactCause,
@@ -175,7 +175,6 @@ const YAML11_FALSE: ReadonlySet<string> = new Set([
   ...["false", "False", "FALSE", "no", "No", "NO"],
   ...["off", "Off", "OFF", "n", "N"],
 ]);
-const BOOL_TAG = "tag:yaml.org,2002:bool";
 
 type PathKey = string | number;
 
@@ -184,15 +183,16 @@ function formatPath(path: readonly PathKey[]): string {
 }
 
 /** The YAML node at `path`, following aliases on the way; undefined when some step is missing. */
-function nodeAt(doc: Document, path: readonly PathKey[]): unknown {
-  let node: unknown = doc.contents;
+function nodeAt(root: YamlNode, path: readonly PathKey[]): YamlNode | undefined {
+  let node: YamlNode | undefined = root;
   for (const key of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) node = node.get(key, true);
-    else if (isSeq(node) && typeof key === "number") node = node.get(key, true);
+    if (node.kind === "alias") node = node.target;
+    if (node.kind === "map") node = node.entries.find((e) => yamlScalarValue(e.key) === key)?.value;
+    else if (node.kind === "seq" && typeof key === "number") node = node.items[key];
     else return undefined;
+    if (node === undefined) return undefined;
   }
-  return isAlias(node) ? node.resolve(doc) : node;
+  return node.kind === "alias" ? node.target : node;
 }
 
 /**
@@ -202,36 +202,36 @@ function nodeAt(doc: Document, path: readonly PathKey[]): unknown {
  * the file and the field; the offending text is quoted only when it is one of
  * the boolean words (so a misplaced secret is never echoed).
  */
-function readBoolean(doc: Document, path: readonly PathKey[], file: string): boolean | undefined {
-  const node = nodeAt(doc, path);
-  if (node === undefined || node === null) return undefined;
+function readBoolean(root: YamlNode, path: readonly PathKey[], file: string): boolean | undefined {
+  const node = nodeAt(root, path);
+  if (node === undefined) return undefined;
   let found = "a value that is not a boolean";
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null || v === undefined) return undefined;
+  if (node.kind === "scalar") {
+    const v = yamlScalarValue(node);
+    if (v === null) return undefined;
     if (typeof v === "boolean") return v;
     if (typeof v === "string") {
       const word = YAML11_TRUE.has(v) ? true : YAML11_FALSE.has(v) ? false : undefined;
-      const explicitBool = node.tag === BOOL_TAG;
-      if (word !== undefined && (explicitBool || (node.type === "PLAIN" && node.tag === undefined))) return word;
-      if (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") {
+      const explicitBool = node.tag === "!!bool";
+      if (word !== undefined && (explicitBool || (node.style === "plain" && node.tag === undefined))) return word;
+      if (node.style === "double" || node.style === "single") {
         found =
           word === undefined
             ? "a quoted string"
             : `the quoted string ${JSON.stringify(v)} (write ${v} without quotes for a boolean)`;
-      } else if (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") {
+      } else if (node.style === "literal" || node.style === "folded") {
         found = "a block string";
       } else if (node.tag !== undefined && !explicitBool) {
-        found = `a string (tagged ${node.tag.replace("tag:yaml.org,2002:", "!!")})`;
+        found = `a string (tagged ${node.tag})`;
       } else {
         found = "a string";
       }
-    } else if (typeof v === "number" || typeof v === "bigint") {
+    } else {
       found = "a number";
     }
-  } else if (isMap(node)) {
+  } else if (node.kind === "map") {
     found = "a mapping";
-  } else if (isSeq(node)) {
+  } else if (node.kind === "seq") {
     found = "a sequence";
   }
   const forms = "true/false, yes/no, on/off or y/n, unquoted";
@@ -246,21 +246,18 @@ function setBoolean<T extends object>(obj: T, key: keyof T & string, value: bool
 
 /** Parses one kubeconfig document; entries carry `origin` and resolved paths. */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
-  const parsed = parseDocument(text);
-  const yamlError = parsed.errors[0];
-  if (yamlError) {
-    // YAML errors quote the offending line, which may hold a secret: report only the position.
-    const pos = yamlError.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-    throw new ConfigError(`kubeconfig ${file}: not valid YAML${where}`, { file });
-  }
-  let doc: unknown;
+  let parsed: YamlNode;
   try {
-    doc = parsed.toJS();
-  } catch {
-    // e.g. an alias bomb; like parse errors, say nothing that could quote the document
-    throw new ConfigError(`kubeconfig ${file}: not valid YAML (its aliases cannot be resolved)`, { file });
+    parsed = parseYaml(text);
+  } catch (err) {
+    // config/yaml.ts errors give a position and never quote the document (also for an alias bomb)
+    if (!(err instanceof YamlSyntaxError)) throw err;
+    throw new ConfigError(`kubeconfig ${file}: not valid YAML at line ${err.line}, column ${err.column}`, {
+      file,
+      cause: err,
+    });
   }
+  let doc = yamlToJS(parsed);
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
     throw new ConfigError(`kubeconfig ${file}: expected a mapping at the top level`, { file });
