@@ -39,7 +39,7 @@ import {
 import type { MetricsProvider } from "../workqueue/metrics.js";
 import type { Registry } from "../metrics/registry.js";
 import { controllerMetrics, workqueueMetricsProvider, type ControllerMetrics } from "../metrics/kube-metrics.js";
-import { startReconcileSpan } from "../tracing/otel.js";
+import { startReconcileSpan } from "../tracing/active.js";
 
 /** A minimal structured logger (the controller and the event recorder log through it). */
 export interface Logger {

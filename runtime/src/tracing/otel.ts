@@ -2,9 +2,10 @@
 //   - loading `@opentelemetry/api`, an optional peer dependency: only
 //     enableTracing() imports it (once, with a dynamic import), so a process
 //     that never calls it never loads it, and it need not be installed;
-//   - the process-wide tracer every Transport and Controller reports to
-//     (unset by default: the transport and the controller then do one
-//     `undefined` check per request or reconcile and nothing else);
+//   - the process-wide tracer every Transport and Controller reports to,
+//     through the span starters it installs in tracing/active.ts (none by
+//     default: the transport and the controller then do one `undefined` check
+//     per request or reconcile and nothing else);
 //   - the spans: one CLIENT span per transport request (named after the
 //     method, attributes of the OTel HTTP semantic conventions, retries as
 //     `retry` events, credentials redacted), the W3C `traceparent` and
@@ -21,6 +22,7 @@
 import type * as Otel from "@opentelemetry/api";
 import { ConfigError } from "../config/rest-config.js";
 import { redact } from "../errors/redact.js";
+import { installSpanStarters, tracingEnabled } from "./active.js";
 
 type OtelApi = typeof Otel;
 
@@ -69,20 +71,19 @@ export async function enableTracing(options: TracingOptions = {}): Promise<() =>
   const provider = (options.tracerProvider as Otel.TracerProvider | undefined) ?? api.trace;
   const mine: Active = { api, tracer: provider.getTracer(TRACER_NAME) };
   active = mine;
+  installSpanStarters({ request: (method, url) => requestSpan(mine, method, url), reconcile: (c, key) => reconcileSpan(mine, c, key) });
   return () => {
-    if (active === mine) active = undefined;
+    if (active === mine) disableTracing();
   };
 }
 
 /** Turns tracing off: no span is started afterwards (spans in flight still end). */
 export function disableTracing(): void {
   active = undefined;
+  installSpanStarters(undefined);
 }
 
-/** Whether {@link enableTracing} is in force. */
-export function tracingEnabled(): boolean {
-  return active !== undefined;
-}
+export { tracingEnabled };
 
 // ---------------------------------------------------------------------------
 // Transport requests
@@ -99,10 +100,8 @@ export interface RequestSpan {
   fail(err: unknown): void;
 }
 
-/** Starts the CLIENT span of one request, a child of the active context; undefined when tracing is off. */
-export function startRequestSpan(method: string, url: URL): RequestSpan | undefined {
-  const t = active;
-  if (!t) return undefined;
+/** Starts the CLIENT span of one request, a child of the active context. */
+function requestSpan(t: Active, method: string, url: URL): RequestSpan {
   const { api, tracer } = t;
   const parent = api.context.active();
   const https = url.protocol === "https:";
@@ -166,10 +165,8 @@ export interface ReconcileSpan {
   end(result: string, err?: unknown): void;
 }
 
-/** Starts the INTERNAL span `reconcile <controller>`; undefined when tracing is off. */
-export function startReconcileSpan(controller: string, key: string): ReconcileSpan | undefined {
-  const t = active;
-  if (!t) return undefined;
+/** Starts the INTERNAL span `reconcile <controller>`. */
+function reconcileSpan(t: Active, controller: string, key: string): ReconcileSpan {
   const { api, tracer } = t;
   const parent = api.context.active();
   const span = tracer.startSpan(
