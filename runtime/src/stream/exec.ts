@@ -34,7 +34,6 @@
 //       * the caller's stdin Readable is paused and released, never destroyed.
 
 import { Readable, Writable } from "node:stream";
-import type WebSocket from "ws";
 import { ApiError, type RequestContext } from "../errors/api-error.js";
 import { NetworkError, findInChain } from "../errors/network-error.js";
 import { KubegenError, redact, redactValue } from "../errors/redact.js";
@@ -58,6 +57,7 @@ import {
   type TerminalSize,
 } from "./channel-protocol.js";
 import { dialWebSocket, type DialedSocket } from "./websocket.js";
+import type { WebSocketClient } from "./ws-client.js";
 
 /** What a session can be opened through: a RestClient (its transport), a Transport, or a RestConfig. */
 export type StreamTarget = RestClient | Transport | RestConfig | { readonly transport: Transport };
@@ -416,7 +416,7 @@ class Session implements PodStreamSession {
   readonly stderr: Readable | undefined;
   readonly done: Promise<void>;
 
-  readonly #ws: WebSocket;
+  readonly #ws: WebSocketClient;
   readonly #ctx: RequestContext;
   readonly #where: { namespace: string; name: string; container?: string | undefined };
   readonly #secrets: string[];
@@ -568,9 +568,8 @@ class Session implements PodStreamSession {
 
   // ---- output
 
-  #onMessage(raw: Buffer | ArrayBuffer | Buffer[]): void {
+  #onMessage(buf: Buffer): void {
     if (this.#result) return;
-    const buf = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
     const frame = decodeFrame(buf);
     if (!frame) return;
     if (frame.channel === StreamChannel.error) {

@@ -24,7 +24,6 @@
 import { once, setMaxListeners } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { Duplex, pipeline } from "node:stream";
-import type WebSocket from "ws";
 import type { RequestContext } from "../errors/api-error.js";
 import { NetworkError } from "../errors/network-error.js";
 import { KubegenError, redact } from "../errors/redact.js";
@@ -35,6 +34,7 @@ import { PROTOCOL_V4, decodeFrame, encodeFrame } from "./channel-protocol.js";
 import { transportOf, type StreamTarget } from "./exec.js";
 import { clientFor } from "./logs.js";
 import { dialWebSocket } from "./websocket.js";
+import type { WebSocketClient } from "./ws-client.js";
 
 /** The channels of the one port a connection carries. */
 const DATA_CHANNEL = 0;
@@ -149,7 +149,7 @@ export async function dialPort(target: StreamTarget | RequestExecutor, options: 
 
 /** One forwarded connection: channel 0 as a Duplex, channel 1 read for the pod's error. */
 class PortStream extends Duplex {
-  readonly #ws: WebSocket;
+  readonly #ws: WebSocketClient;
   readonly #where: { namespace: string; name: string; port: number };
   readonly #ctx: RequestContext;
   readonly #secrets: string[];
@@ -167,7 +167,7 @@ class PortStream extends Duplex {
   #pinger: NodeJS.Timeout | undefined;
   #unanswered = 0;
 
-  constructor(ws: WebSocket, options: PortStreamOptions, ctx: RequestContext, secrets: string[]) {
+  constructor(ws: WebSocketClient, options: PortStreamOptions, ctx: RequestContext, secrets: string[]) {
     super({ allowHalfOpen: true });
     this.#ws = ws;
     this.#where = { namespace: options.namespace, name: options.name, port: options.port };
@@ -200,10 +200,10 @@ class PortStream extends Duplex {
     return new NetworkError(`GET ${url}: ${what}`, { method: "GET", url, code, cause });
   }
 
-  onMessage(raw: Buffer | ArrayBuffer | Buffer[]): void {
+  onMessage(buf: Buffer): void {
     this.#unanswered = 0;
     if (this.destroyed) return;
-    const frame = decodeFrame(Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw));
+    const frame = decodeFrame(buf);
     if (!frame) return;
     let data = frame.data;
     const header = this.#header.get(frame.channel);

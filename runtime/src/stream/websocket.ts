@@ -13,15 +13,16 @@
 //   - an abort -> the signal's reason (as RestClient reports aborts), with
 //     the socket destroyed.
 // It mirrors what client-go tools/remotecommand/websocket.go does with
-// gorilla's dialer. Running the protocol over the socket is stream/exec.ts's.
+// gorilla's dialer. The WebSocket protocol itself (handshake checks, frames)
+// is ws-client.ts's; running the channel protocol over it is stream/exec.ts's.
 
 import type { IncomingMessage } from "node:http";
-import WebSocket from "ws";
 import type { RequestContext } from "../errors/api-error.js";
 import { NetworkError } from "../errors/network-error.js";
 import { redact } from "../errors/redact.js";
 import { apiErrorFromResponse } from "../rest/rest-client.js";
 import type { HttpRequest, Transport, UpgradeOptions } from "../transport/transport.js";
+import { connectWebSocket, type WebSocketClient } from "./ws-client.js";
 
 /** How to dial one streaming request. */
 export interface DialOptions {
@@ -37,8 +38,8 @@ export interface DialOptions {
 
 /** An open WebSocket and what was negotiated. */
 export interface DialedSocket {
-  /** The socket, open, with binaryType `nodebuffer`. */
-  ws: WebSocket;
+  /** The socket, open and paused. */
+  ws: WebSocketClient;
   /** The subprotocol the server chose. */
   protocol: string;
   /** The request URL (no credentials), for messages. */
@@ -64,11 +65,11 @@ export interface SocketHandlers {
 type Early = { kind: "message"; data: Buffer; isBinary: boolean } | { kind: "error"; err: Error } | { kind: "close"; code: number };
 
 /**
- * Keeps a just-opened socket's events until a session takes it over: ws can
- * emit messages as soon as the 101 is read, before the code awaiting the dial
- * runs again.
+ * Keeps a just-opened socket's events until a session takes it over: the
+ * socket opens paused, but an error or the close can come before the code
+ * awaiting the dial runs again.
  */
-function holdEvents(ws: WebSocket): (handlers: SocketHandlers) => void {
+function holdEvents(ws: WebSocketClient): (handlers: SocketHandlers) => void {
   const early: Early[] = [];
   const onMessage = (data: Buffer, isBinary: boolean): void => void early.push({ kind: "message", data, isBinary });
   const onError = (err: Error): void => void early.push({ kind: "error", err });
@@ -92,7 +93,9 @@ function holdEvents(ws: WebSocket): (handlers: SocketHandlers) => void {
   };
 }
 
-type Handshake = { kind: "open"; ws: WebSocket; takeOver: (h: SocketHandlers) => void } | { kind: "refused"; res: IncomingMessage; ws: WebSocket };
+type Handshake =
+  | { kind: "open"; ws: WebSocketClient; takeOver: (h: SocketHandlers) => void }
+  | { kind: "refused"; res: IncomingMessage };
 
 /**
  * Opens a WebSocket for `req` (a GET path and query below the server URL)
@@ -115,7 +118,7 @@ export async function dialWebSocket(
     if (shake.kind === "open") {
       return { ws: shake.ws, protocol: shake.ws.protocol, url, secrets: up.secrets, takeOver: shake.takeOver };
     }
-    const { res, ws } = shake;
+    const { res } = shake;
     const stop = (): void => void res.destroy();
     signal?.addEventListener("abort", stop, { once: true });
     try {
@@ -139,56 +142,30 @@ export async function dialWebSocket(
     } finally {
       signal?.removeEventListener("abort", stop);
       res.destroy();
-      ws.terminate();
     }
   }
 }
 
-function handshake(up: UpgradeOptions, options: DialOptions): Promise<Handshake> {
+async function handshake(up: UpgradeOptions, options: DialOptions): Promise<Handshake> {
   const { signal } = options;
   const url = up.url.toString();
-  return new Promise<Handshake>((resolve, reject) => {
-    let settled = false;
-    const ws = new WebSocket(up.url, [...options.protocols], {
+  try {
+    const shake = await connectWebSocket(up.url, {
+      protocols: options.protocols,
       agent: up.agent,
-      headers: up.headers as Record<string, string>,
-      perMessageDeflate: false,
-      followRedirects: false,
+      headers: up.headers,
       maxPayload: options.maxPayload ?? 32 * 1024 * 1024,
+      signal,
     });
-    ws.binaryType = "nodebuffer";
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      fn();
-    };
-    const onAbort = (): void =>
-      settle(() => {
-        ws.terminate();
-        reject(signal!.reason);
-      });
-    // after settling, later errors (a terminate during CONNECTING emits one) are the session's or nobody's
-    ws.on("error", (err: Error) =>
-      settle(() => {
-        ws.terminate();
-        if (signal?.aborted) return reject(signal.reason);
-        const code = (err as NodeJS.ErrnoException).code ?? codeOf(err);
-        reject(
-          new NetworkError(`GET ${url}: ${redact(err.message, up.secrets)}`, { method: "GET", url, code, cause: err }),
-        );
-      }),
-    );
-    ws.once("unexpected-response", (_req, res: IncomingMessage) => settle(() => resolve({ kind: "refused", res, ws })));
-    ws.once("open", () => settle(() => resolve({ kind: "open", ws, takeOver: holdEvents(ws) })));
-    if (signal) {
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    }
-  });
-}
-
-/** A code for ws's own handshake failures (which carry none). */
-function codeOf(err: Error): string {
-  return /subprotocol|Upgrade header|Sec-WebSocket|Invalid|extension/i.test(err.message) ? "EPROTO" : "ECONNRESET";
+    return shake.kind === "open" ? { ...shake, takeOver: holdEvents(shake.ws) } : shake;
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    const e = err as NodeJS.ErrnoException; // a bad handshake is a WebSocketError, code EPROTO
+    throw new NetworkError(`GET ${url}: ${redact(e.message, up.secrets)}`, {
+      method: "GET",
+      url,
+      code: e.code ?? "ECONNRESET",
+      cause: err,
+    });
+  }
 }

@@ -13,7 +13,7 @@ let out = "";
 afterAll(() => out && removeGenerated(out));
 
 /** Bundles `source` (resolved from the output folder) and returns the bundled input files, relative to the repo. */
-async function bundledInputs(source: string): Promise<string[]> {
+async function bundledInputs(source: string, external: string[] = ["yaml"], withBytesOnly = false): Promise<string[]> {
   const result = await build({
     stdin: { contents: source, resolveDir: out, loader: "ts" },
     bundle: true,
@@ -23,9 +23,13 @@ async function bundledInputs(source: string): Promise<string[]> {
     metafile: true,
     logLevel: "silent",
     alias: { "@kubegen/runtime": join(repoRoot, "runtime/src/index.ts") },
-    external: ["yaml"],
+    external,
   });
-  return Object.keys(result.metafile.inputs).map((p) => relative(repoRoot, join(repoRoot, p)));
+  // esbuild reads every module an index re-exports; with `withBytesOnly`, only those left in the output count.
+  const inputs = withBytesOnly
+    ? Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([p]) => p))
+    : Object.keys(result.metafile.inputs);
+  return inputs.map((p) => relative(repoRoot, join(repoRoot, p)));
 }
 
 describe.skipIf(!shared)("bundles of the v1.36 clientset", () => {
@@ -70,6 +74,27 @@ describe.skipIf(!shared)("bundles of the v1.36 clientset", () => {
     expect(files).toContain("apps/v1/lister.ts");
     expect(files.filter((f) => f.endsWith("/informers.ts")).length).toBeGreaterThan(30);
     expect(inputs.some((p) => p.includes("runtime/src/testing"))).toBe(false);
+  });
+
+  it("listing pods from a kubeconfig carries no OIDC client, kubeconfig writer, yaml or ws package, or OpenTelemetry glue", async () => {
+    const program = [
+      `import { loadConfig } from "@kubegen/runtime";`,
+      `import { Clientset } from "./index.js";`,
+      `const cs = Clientset.forConfig(await loadConfig());`,
+      `console.log((await cs.coreV1.pods("default").list()).items.length);`,
+    ];
+    const optional = (inputs: string[]) =>
+      inputs.filter((p) => /runtime\/src\/(config\/oidc|config\/kubeconfig-persister|tracing\/otel)\.ts$|node_modules\/(yaml|ws)\//.test(p));
+    const plain = await bundledInputs(program.join("\n"), [], true);
+    expect(optional(plain)).toEqual([]);
+    expect(plain).toContain("runtime/src/config/yaml.ts");
+    // The same program with OIDC enabled carries the provider and the writer (which uses the yaml package).
+    const oidc = await bundledInputs([`import { enableOidcAuthProvider } from "@kubegen/runtime";`, "enableOidcAuthProvider();", ...program].join("\n"), [], true);
+    expect(optional(oidc).map((p) => p.replace(/.*node_modules\/(yaml|ws)\/.*/, "node_modules/$1")).filter((p, i, all) => all.indexOf(p) === i).sort()).toEqual([
+      "node_modules/yaml",
+      "runtime/src/config/kubeconfig-persister.ts",
+      "runtime/src/config/oidc.ts",
+    ]);
   });
 
   it("the root clientset loads every client module and no types or apply-configuration module", async () => {
