@@ -7,9 +7,11 @@
 // table, which extraction and the fake clientset's apply read. Struct nodes
 // link to each other by imported identifiers (siblings by name, other
 // group-versions through their folder's index), read only lazily, so a bundle
-// keeps only the structs a program reaches. Builds views only.
+// keeps only the structs a program reaches. Builds views of plain data: schema
+// nodes (SchemaNode), the factory's and the extract functions' parameters and
+// calls (render/code-expr.ts); the templates write the TypeScript.
 
-import type { ListSemantics, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
+import type { ListSemantics, MapType, RuntimeType, TypeDef, TypeRef, TypeTarget } from "../ir/types.js";
 import {
   INHERITED_BUILDER_METHODS,
   OBJECT_MEMBERS,
@@ -19,12 +21,13 @@ import {
   uniqueName,
 } from "../ir/naming.js";
 import { builderClassOrThrow, isObjectMeta, typeFileOrThrow, type GroupVersionPlan, type Plan } from "../ir/plan.js";
-import { docText, memberAccess, objectKey, propertyKey, stringLiteral } from "../ir/escape.js";
+import { docText, memberAccess, objectKey, propertyKey } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
 import { ImportCollector, unionMembers } from "./ts-type.js";
-import { callArguments, importSpecifiers, literalLayout, mapType, memberChain, objectLiteral, typeArgumentList } from "../render/layout.js";
+import { importSpecifiers, mapType } from "../render/layout.js";
 import { printType, unionOfText } from "../render/type-expr.js";
+import { call, names, type ArgView, type CallView, type ParamView } from "../render/code-expr.js";
 
 /** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
 const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
@@ -65,25 +68,45 @@ interface FieldView {
   element: string;
 }
 
-interface FactoryView {
+/**
+ * A server-side apply schema node (the runtime's ApplyNode) as data: how apply
+ * merges a value.
+ */
+export type SchemaNode =
+  /** `rt.SCALAR` (replaced whole) or `rt.UNTYPED` (untyped JSON). */
+  | { leaf: "SCALAR" | "UNTYPED" }
+  /** A runtime struct's node, `rt.struct("ObjectMeta")`. */
+  | { runtimeStruct: string }
+  /** A generated struct's node, by the name this file knows it by: `podSpecApplySchema`, `coreV1.podSpecApplySchema`. */
+  | { struct: string }
+  /** A list merged whole (`atomic`) or as a set of scalars (`set`). */
+  | { list: { listType: "atomic" | "set"; items: SchemaNode } }
+  /** A list merged as a map on its items' `keys`. */
+  | { listMap: { keys: readonly string[]; items: SchemaNode } }
+  /** A map, merged by key (`granular`) or whole (`atomic`). */
+  | { map: { mapType: MapType; values: SchemaNode } }
+  /** A generated node under a key named like an Object.prototype member: `node satisfies rt.ApplyNode` (see schemaField). */
+  | { satisfies: SchemaNode };
+
+/** The factory, `export function name(params): Class { return new Class().withX(...)...; }`. */
+export interface FactoryView {
   name: string;
-  params: string[];
-  /** `new Class()` and its setter calls, e.g. `.withApiVersion("apps/v1")`. */
-  value: string;
-  kindName?: string;
+  params: ParamView[];
+  /** The setter calls on `new Class()`: `withApiVersion("apps/v1")`, `withName(name)`. */
+  calls: CallView[];
 }
 
-interface ExtractView {
+/** An extract function, `export function name(params): Class { return value; }`. */
+export interface ExtractView {
   name: string;
   doc: string;
+  params: ParamView[];
   /**
-   * The expression returned: extraction, then the setter calls that fill in
-   * apiVersion and kind, which objects from lists and informers lack.
+   * What it returns: for the main function, extraction, then the setter calls
+   * that fill in apiVersion and kind, which objects from lists and informers
+   * lack; for a subresource's, the main function's call with the subresource.
    */
-  value: string;
-  /** Set for a subresource shorthand; the main function otherwise. */
-  subresource?: string;
-  main: string;
+  value: ArgView;
 }
 
 interface BuilderView {
@@ -99,10 +122,14 @@ interface BuilderView {
   /** The exported struct node (`deploymentSpecApplySchema`). */
   schemaConst: string;
   schemaName: string;
-  schemaFields: { key: string; node: string }[];
+  schemaFields: { key: string; node: SchemaNode }[];
   atomic: boolean;
-  rest?: string;
+  rest?: SchemaNode;
 }
+
+const SCALAR: SchemaNode = { leaf: "SCALAR" };
+const UNTYPED: SchemaNode = { leaf: "UNTYPED" };
+const isScalar = (node: SchemaNode): boolean => "leaf" in node && node.leaf === "SCALAR";
 
 /**
  * How server-side apply merges a list: the explicit `x-kubernetes-list-type`,
@@ -186,42 +213,42 @@ class ApplyTypes {
     return [ref.slice(0, ref.length - target.name.length) + className];
   }
 
-  /** The schema node (TypeScript text of an ApplyNode) for a value. */
-  node(ref: TypeRef): string {
+  /** The schema node for a value. */
+  node(ref: TypeRef): SchemaNode {
     switch (ref.kind) {
       case "unknown":
-        return "rt.UNTYPED";
+        return UNTYPED;
       case "union":
-        return ref.variants.every((v) => this.node(v) === "rt.SCALAR") ? "rt.SCALAR" : "rt.UNTYPED";
+        return ref.variants.every((v) => isScalar(this.node(v))) ? SCALAR : UNTYPED;
       case "array": {
         const { listType, keys } = applyListType(ref.list);
-        const keyEntry = listType === "map" ? [`keys: ${literalLayout(keys)}`] : [];
-        return objectLiteral(['kind: "list"', `listType: ${stringLiteral(listType)}`, ...keyEntry, `items: ${this.node(ref.items)}`]);
+        const items = this.node(ref.items);
+        return listType === "map" ? { listMap: { keys, items } } : { list: { listType, items } };
       }
       case "map":
-        return objectLiteral(['kind: "map"', `mapType: ${stringLiteral(ref.mapType)}`, `values: ${this.node(ref.values)}`]);
+        return { map: { mapType: ref.mapType, values: this.node(ref.values) } };
       case "ref":
         return this.#refNode(ref.target);
       default:
-        return "rt.SCALAR";
+        return SCALAR;
     }
   }
 
-  #refNode(target: TypeTarget): string {
+  #refNode(target: TypeTarget): SchemaNode {
     if ("runtime" in target) {
-      if (RUNTIME_SCALARS.has(target.runtime)) return "rt.SCALAR";
-      if (RUNTIME_UNTYPED.has(target.runtime)) return "rt.UNTYPED";
-      return `rt.struct${callArguments([stringLiteral(target.runtime)])}`;
+      if (RUNTIME_SCALARS.has(target.runtime)) return SCALAR;
+      if (RUNTIME_UNTYPED.has(target.runtime)) return UNTYPED;
+      return { runtimeStruct: target.runtime };
     }
     const owner = this.#plan.module(target.module);
     const def = owner?.types.get(target.name);
     if (def?.alias) return this.node(def.alias);
-    if (def?.listOf) return "rt.UNTYPED";
+    if (def?.listOf) return UNTYPED;
     const node = owner?.applyStructs.get(target.name);
     if (!owner || node === undefined) throw new Error(`internal error: no apply struct for ${target.module}.${target.name}`);
-    if (owner === this.#self) return this.#local(target.name, node, "value");
+    if (owner === this.#self) return { struct: this.#local(target.name, node, "value") };
     const ref = this.imports.reference(target); // `alias.Name`: the module's folder index exports the node
-    return ref.slice(0, ref.length - target.name.length) + node;
+    return { struct: ref.slice(0, ref.length - target.name.length) + node };
   }
 
   /** The named imports from sibling files, sorted by file: `import type` when every name is a type, else `type` per type-only name. */
@@ -240,11 +267,15 @@ class ApplyTypes {
  * A field's entry in the apply schema. TypeScript gives no contextual type to
  * a literal under a key named like an Object.prototype member (`constructor`,
  * `toString`), so `{ kind: "list" }` there widens to string; `satisfies`
- * restores it.
+ * restores it. Generated nodes (literals, and struct nodes, harmlessly) get
+ * it; the runtime's (`rt.SCALAR`, `rt.struct(...)`) do not.
  */
-function schemaFieldNode(field: string, node: string): string {
-  return OBJECT_MEMBERS.includes(field) && !node.startsWith("rt.") ? `${node} satisfies rt.ApplyNode` : node;
+function schemaField(field: string, node: SchemaNode): { key: string; node: SchemaNode } {
+  const generated = !("leaf" in node || "runtimeStruct" in node);
+  return { key: objectKey(field), node: OBJECT_MEMBERS.includes(field) && generated ? { satisfies: node } : node };
 }
+
+const param = (name: string, type: string, optional = false): ParamView => ({ name, type: { ref: type }, optional });
 
 function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): BuilderView {
   const gv = p.gv;
@@ -281,28 +312,41 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
     });
   const resource = p.resourceOfType.get(def.name);
   const factoryName = p.factories.get(def.name)!;
-  const typeMeta = def.gvk ? [`.withApiVersion(${stringLiteral(def.gvk.apiVersion)})`, `.withKind(${stringLiteral(def.gvk.kind)})`] : [];
-  const calls: string[] = [...typeMeta];
-  const params: string[] = [];
+  const typeMeta = def.gvk ? [call("withApiVersion", { string: def.gvk.apiVersion }), call("withKind", { string: def.gvk.kind })] : [];
+  const calls = [...typeMeta];
+  const params: ParamView[] = [];
   if (resource && withMeta) {
-    params.push("name: string");
-    calls.push(".withName(name)");
+    params.push(param("name", "string"));
+    calls.push(call("withName", ...names("name")));
     if (resource.namespaced) {
-      params.push("namespace: string");
-      calls.push(".withNamespace(namespace)");
+      params.push(param("namespace", "string"));
+      calls.push(call("withNamespace", ...names("namespace")));
     }
   }
   const schemaConst = p.applyStructs.get(def.name)!;
   const extracts: ExtractView[] = [];
   const fns = p.extracts.get(def.name);
   if (fns) {
-    const main = fns.main;
-    const schemaOf = `rt.applySchemaOf${callArguments([schemaConst])}`;
-    const extraction = `.extractApplyConfiguration<${typeArgumentList([className])}>${callArguments([schemaOf, `${schemaConst}.type`, "obj", "fieldManager", "options"])}`;
-    extracts.push({ name: main, main, value: memberChain("rt", [extraction, ...typeMeta]), doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).` });
+    const obj = param("obj", `t.${def.name}`);
+    const fieldManager = param("fieldManager", "string");
+    const extraction: CallView = {
+      callee: "extractApplyConfiguration",
+      typeArgs: [{ ref: className }],
+      args: [{ call: call("rt.applySchemaOf", ...names(schemaConst)) }, ...names(`${schemaConst}.type`, "obj", "fieldManager", "options")],
+    };
+    extracts.push({
+      name: fns.main,
+      doc: `The fields of \`obj\` that \`fieldManager\` owns through apply (client-go Extract${def.name}).`,
+      params: [obj, fieldManager, param("options", "rt.ExtractOptions", true)],
+      value: { chain: { head: "rt", calls: [extraction, ...typeMeta] } },
+    });
     if (fns.status) {
-      const status = `${main}${callArguments(["obj", "fieldManager", objectLiteral([`subresource: ${stringLiteral("status")}`])], true)}`;
-      extracts.push({ name: fns.status, main, value: status, subresource: "status", doc: `The status fields of \`obj\` that \`fieldManager\` owns through apply to the status subresource.` });
+      extracts.push({
+        name: fns.status,
+        doc: "The status fields of `obj` that `fieldManager` owns through apply to the status subresource.",
+        params: [obj, fieldManager],
+        value: { call: call(fns.main, ...names("obj", "fieldManager"), { object: [{ key: "subresource", value: { string: "status" } }] }) },
+      });
     }
   }
   const brand = p.applyBrands.get(def.name);
@@ -312,14 +356,14 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
     ...(base ? { base } : {}),
     ...(brand ? { brand } : {}),
     fields: fields.map((f, i) => ({ ...f, gap: i > 0 || fields.some((x) => !x.own) })),
-    factory: { name: factoryName, params, value: memberChain(`new ${className}()`, calls) },
+    factory: { name: factoryName, params, calls },
     extracts,
     typeName: def.name,
     schemaConst,
     schemaName: applySchemaTypeName(gv.names.modulePath, def.name),
-    schemaFields: def.fields.map((f) => ({ key: objectKey(f.name), node: schemaFieldNode(f.name, types.node(f.type)) })),
+    schemaFields: def.fields.map((f) => schemaField(f.name, types.node(f.type))),
     atomic: def.mapType === "atomic",
-    ...(def.additional || def.preserveUnknownFields ? { rest: def.additional ? types.node(def.additional) : "rt.UNTYPED" } : {}),
+    ...(def.additional || def.preserveUnknownFields ? { rest: def.additional ? types.node(def.additional) : UNTYPED } : {}),
   };
 }
 

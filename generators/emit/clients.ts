@@ -10,35 +10,16 @@ import type { Resource, Subresource, TypeTarget } from "../ir/types.js";
 import { subresourceMethodName, type ResourceClientNames } from "../ir/naming.js";
 import type { GroupVersionPlan, Plan, ResourcePlan } from "../ir/plan.js";
 import { typeNames, type TypeExpr } from "../render/type-expr.js";
+import { names, type ArgView, type CallView as Call, type EntryView, type ParamView } from "../render/code-expr.js";
 import type { EmittedFile } from "./emitted.js";
 import { TYPES_INDEX } from "./types.js";
 import { ImportCollector } from "./ts-type.js";
 
-/** A parameter, `name?: type`. */
-export interface ParamView {
-  name: string;
-  type: TypeExpr;
-  optional: boolean;
-}
-
-/** An argument of a call, or the value of an object literal's entry. */
-export type ArgView =
-  /** An identifier or a member of `this` (`name`, `this.executor`), as written; `name ?? fallback` with a fallback. */
-  | { name: string; fallback?: ArgView }
-  /** A string literal. */
-  | { string: string }
-  /** An object literal, `{ ...options, namespace: this.namespace ?? "", name }` (hugged as the last argument). */
-  | { object: EntryView[] };
-
-/** An entry of an object literal: `...spread`, `key: value`, or `key` alone (shorthand) when it has no value. */
-export type EntryView = { spread: string } | { key: string; value?: ArgView };
+export type { ArgView, EntryView, ParamView } from "../render/code-expr.js";
 
 /** The call a method returns: `this.callee<...>(...)` for a ResourceClient method (`member`), else a runtime function's. */
-export interface CallView {
-  callee: string;
+export interface CallView extends Call {
   member: boolean;
-  typeArgs: TypeExpr[];
-  args: ArgView[];
 }
 
 export interface MethodView {
@@ -94,7 +75,6 @@ const ref = (name: string): TypeExpr => ({ ref: name });
 const promise = (type: TypeExpr): TypeExpr => ({ generic: "Promise", args: [type] });
 const param = (name: string, type: TypeExpr, optional = false): ParamView => ({ name, type, optional });
 const NAME = param("name", ref("string"));
-const names = (...list: string[]): ArgView[] => list.map((name) => ({ name }));
 /** `this.method<typeArgs>(name, "subresource", ...rest)`. */
 const subresourceCall = (method: string, typeArgs: TypeExpr[], subresource: string, ...rest: ArgView[]): CallView => ({
   callee: method,

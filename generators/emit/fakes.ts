@@ -3,10 +3,10 @@
 // resources the fake serves and, for CRD group-versions, the structural
 // schemas the fake validates and prunes custom resources with (the IR's
 // types, required fields, enums, formats, nullability and field constraints).
-// Builds the view; the template prints it.
+// Builds the view of plain data (the resource table's rows, validation nodes
+// as JSON); the template prints it (`{{json}}` writes the JSON as literals).
 
-import { objectKey, stringLiteral } from "../ir/escape.js";
-import { literalLayout, objectLiteral } from "../render/layout.js";
+import { objectKey } from "../ir/escape.js";
 import type { Field, GroupVersion, Json, TypeDef, TypeRef } from "../ir/types.js";
 import { applyModuleAlias, applySchemaTypeName } from "../ir/naming.js";
 import { APPLY_FOLDER } from "./applyconfigurations.js";
@@ -99,14 +99,41 @@ const BUILT_INS_WITH_GENERATION = new Set([
   "admissionregistration.k8s.io/validatingadmissionpolicies", "admissionregistration.k8s.io/mutatingadmissionpolicies",
 ]);
 
-/** One property line of a validation struct (laid out by render/layout.ts). */
-function propertyLine(key: string, node: ValidationNode): { key: string; node: string } {
-  const k = objectKey(key);
-  // A key such as `constructor` gets Object.prototype's member as its contextual type, which
-  // widens `type: "string"` to string; `satisfies` restores the node's own type.
-  const suffix = key in Object.prototype ? " satisfies ValidationNode" : "";
-  return { key: k, node: literalLayout(node) + suffix };
+/** A row of FAKE_RESOURCES: the runtime's FakeResource, with the schemas it names by their module alias and table. */
+export interface FakeResourceView {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  subresources: string[];
+  scale?: Json;
+  /** The group-version's applySchema (`alias.applySchema`) and the kind's struct in it. */
+  apply?: { alias: string; type: string };
+  /** The group-version's validation table and the kind's struct in it. */
+  validation?: { table: string; type: string };
+  generationless: boolean;
+  selectableFields?: string[];
 }
+
+/** A property of a validation struct. */
+export interface ValidationPropertyView {
+  key: string;
+  node: ValidationNode;
+  /**
+   * A key such as `constructor` gets Object.prototype's member as its contextual type, which
+   * widens `type: "string"` to string; `node satisfies ValidationNode` restores the node's own type.
+   */
+  satisfies: boolean;
+}
+
+export interface ValidationTableView {
+  name: string;
+  types: { name: string; properties: ValidationPropertyView[]; required: string[]; preserveUnknown: boolean; additional?: ValidationNode }[];
+}
+
+const propertyView = (key: string, node: ValidationNode): ValidationPropertyView => ({ key: objectKey(key), node, satisfies: key in Object.prototype });
 
 /** Emits `fake.ts`. */
 export function emitFakes(plan: Plan): EmittedFile[] {
@@ -118,20 +145,19 @@ export function emitFakes(plan: Plan): EmittedFile[] {
   const schemaImports = new Map<string, { alias: string; path: string }>();
   const tables = new Map<string, ValidationTable>();
   const resources = withClients.flatMap(({ gv, resources: planned }) =>
-    planned.map(({ resource: r, kindType: def, hasBuilder }) => {
+    planned.map(({ resource: r, kindType: def, hasBuilder }): FakeResourceView => {
       const scale = r.subresources.find((s) => s.name === "scale")?.scale;
-      let apply: string | undefined;
+      let apply: FakeResourceView["apply"];
       if (hasBuilder) {
         const alias = applyModuleAlias(gv.names.accessor);
         schemaImports.set(alias, { alias, path: `./${gv.names.modulePath}/${APPLY_FOLDER}/index.js` });
-        apply = objectLiteral([`schema: ${alias}.applySchema`, `type: ${stringLiteral(applySchemaTypeName(gv.names.modulePath, r.typeName))}`]);
+        apply = { alias, type: applySchemaTypeName(gv.names.modulePath, r.typeName) };
       }
-      let validation: string | undefined;
+      let validation: FakeResourceView["validation"];
       if (r.crd && def && !def.alias) {
-        const tableName = `${gv.names.accessor}Validation`;
-        if (!tables.has(tableName)) tables.set(tableName, new ValidationTable(plan));
-        const root = tables.get(tableName)!.add(gv, def);
-        validation = objectLiteral([`schema: ${tableName}`, `type: ${stringLiteral(root)}`]);
+        const table = `${gv.names.accessor}Validation`;
+        if (!tables.has(table)) tables.set(table, new ValidationTable(plan));
+        validation = { table, type: tables.get(table)!.add(gv, def) };
       }
       return {
         group: gv.group,
@@ -140,23 +166,23 @@ export function emitFakes(plan: Plan): EmittedFile[] {
         kind: r.kind,
         listKind: r.listKind,
         namespaced: r.namespaced,
-        subresources: r.subresources.map((s) => stringLiteral(s.name)),
-        ...(scale ? { scale: literalLayout(scale) } : {}),
+        subresources: r.subresources.map((s) => s.name),
+        ...(scale ? { scale } : {}),
         ...(apply ? { apply } : {}),
         ...(validation ? { validation } : {}),
         generationless: !r.crd && !BUILT_INS_WITH_GENERATION.has(`${gv.group}/${r.plural}`),
-        ...(r.crd?.selectableFields.length ? { selectableFields: r.crd.selectableFields.map(stringLiteral) } : {}),
+        ...(r.crd?.selectableFields.length ? { selectableFields: [...r.crd.selectableFields] } : {}),
       };
     }),
   );
-  const validationTables = [...tables.entries()].map(([name, table]) => ({
+  const validationTables = [...tables.entries()].map(([name, table]): ValidationTableView => ({
     name,
     types: [...table.types.entries()].map(([typeName, t]) => ({
       name: typeName,
-      properties: t.properties.map(([k, n]) => propertyLine(k, n)),
-      required: t.required.map(stringLiteral),
+      properties: t.properties.map(([k, n]) => propertyView(k, n)),
+      required: t.required,
       preserveUnknown: t.preserveUnknown,
-      ...(t.additional ? { additional: literalLayout(t.additional) } : {}),
+      ...(t.additional ? { additional: t.additional } : {}),
     })),
   }));
   return [
@@ -169,7 +195,7 @@ export function emitFakes(plan: Plan): EmittedFile[] {
         imports: imports.moduleImports(TYPES_INDEX),
         schemaImports: [...schemaImports.values()],
         validationTables,
-        validationNodeType: validationTables.some((t) => t.types.some((ty) => ty.properties.some((p) => p.node.includes(" satisfies ValidationNode")))),
+        validationNodeType: validationTables.some((t) => t.types.some((ty) => ty.properties.some((p) => p.satisfies))),
       },
     },
   ];

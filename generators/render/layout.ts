@@ -103,13 +103,14 @@ export function commaList(items: readonly string[]): string {
 }
 
 /**
- * A member chain `head.a().b().c()`: with three calls or more it breaks before
- * every `.` when it does not fit; with fewer it never does (prettier's rule, for
+ * The calls of a member chain `head.a().b().c()`, written after its head (what
+ * `{{#memberChain}}` writes): with three calls or more it breaks before every
+ * `.` when it does not fit; with fewer it never does (prettier's rule, for
  * calls whose arguments are identifiers and literals).
  */
-export function memberChain(head: string, calls: readonly string[]): string {
-  if (calls.length <= 2) return head + calls.join("");
-  return group(head + indent(MARK.softline + calls.join(MARK.softline)));
+export function memberCalls(calls: readonly string[]): string {
+  if (calls.length <= 2) return calls.join("");
+  return group(indent(MARK.softline + calls.join(MARK.softline)));
 }
 
 /** The inside of type arguments `<A, B>`: as commaList, but no trailing comma (prettier writes none there). */

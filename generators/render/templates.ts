@@ -4,7 +4,8 @@
 // which call ir/escape.ts, so templates stay logic-light and no input string
 // is printed raw, and the layout helpers, which mark where a line may break
 // (laid out at printWidth 120 by layout.ts after rendering) and print type
-// expressions (type-expr.ts). Templates are read from templates/ once and
+// expressions (type-expr.ts) and JSON values; the partials print the value
+// expressions of code-expr.ts. Templates are read from templates/ once and
 // compiled on first use; partials are the files whose names the templates use.
 // The templates ship inside the kubegen package (see TEMPLATES_DIR).
 
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { commentText, stringLiteral } from "../ir/escape.js";
 import type { EmittedFile } from "../emit/emitted.js";
-import { ANY_MARK, MARK, argumentList, fluid, group, ifBreak, ifFlat, indent, layout, objectLiteral } from "./layout.js";
+import { ANY_MARK, MARK, argumentList, fluid, group, ifBreak, ifFlat, indent, layout, literalLayout, memberCalls, objectLiteral } from "./layout.js";
 import { printType, printTypeArguments, type TypeExpr } from "./type-expr.js";
 
 const ANY_MARKS = new RegExp(ANY_MARK.source, "g");
@@ -34,7 +35,8 @@ function checkTemplatesDir(dir: string): string {
   return dir;
 }
 
-const PARTIALS = ["header", "doc"];
+/** The partials: the header and doc comments, and the value expressions of code-expr.ts. */
+const PARTIALS = ["header", "doc", "param", "arg", "entry", "call"];
 
 /** The escaping helpers templates may call; any other helper is a compile error. */
 const HELPERS: Record<string, (value: unknown) => string> = {
@@ -55,7 +57,10 @@ type BlockOptions = { fn: (context: unknown) => string; inverse: (context: unkno
  * `{{#typeArgs}}` is the inside of `<...>` and `{{#restArgs}}` a parameter
  * list ending in a rest parameter (neither takes a trailing comma);
  * `{{#object}}` (or `{{#object items}}`, once per item) is an object literal
- * `{ a, b }`; `{{commas items}}` joins a view's array with `{{sep}}`. Types go
+ * `{ a, b }`; `{{#memberChain calls}}.{{> call}}{{/memberChain}}` the calls
+ * of a member chain after its head (once per call; broken before each `.` as
+ * prettier does); `{{json value}}` a view's JSON value as a TypeScript literal
+ * (strings and keys escaped); `{{commas items}}` joins a view's array with `{{sep}}`. Types go
  * through the type printer (type-expr.ts), which owns how unions are written:
  * `{{tsType expr}}` is a type expression, `{{typeArguments exprs}}` a list of
  * them as type arguments `<...>` (nothing when empty), `{{keyUnion names}}` the union of string literals of a
@@ -105,6 +110,10 @@ const LAYOUT_HELPERS: Record<string, (this: unknown, ...args: never[]) => string
     const body = options.fn(this);
     return body === "" ? "{}" : group("{" + indent(MARK.line + body) + ifBreak(",") + MARK.line + "}");
   },
+  memberChain(this: unknown, items: unknown, options: BlockOptions) {
+    return memberCalls(list(items, "memberChain").map((i) => options.fn(i)));
+  },
+  json: (value: unknown) => literalLayout(value),
   commas(items: unknown) {
     return stringArray(items, "commas").join("," + MARK.line);
   },
