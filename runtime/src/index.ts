@@ -337,6 +337,8 @@ export type {
   ExecCaptureResult,
 } from "./stream/exec.js";
 export type { TerminalSize } from "./stream/channel-protocol.js";
+// stream: keep-alive pings of exec, attach and port-forward sessions (`pingIntervalMs`)
+export { DEFAULT_STREAM_PING_MS } from "./stream/keepalive.js";
 
 // stream: port forwarding (pods/portforward over WebSocket): local listeners, or one connection as a Duplex
 export { portForward, dialPort, buildPortForwardRequest, decodePortHeader, PortForwardError, DEFAULT_PORT_FORWARD_PING_MS } from "./stream/port-forward.js";

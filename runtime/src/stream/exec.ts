@@ -32,6 +32,12 @@
 //         when `endOutputs: true` and a status arrived (like
 //         `pipe(dest, { end: false })` by default, so process.stdout is safe);
 //       * the caller's stdin Readable is paused and released, never destroyed.
+//   - Keep-alive (keepalive.ts, as client-go's WebSocket executor): the
+//     session pings the server every `pingIntervalMs` (default 5 s), so an
+//     idle session survives proxies that close idle connections; any frame
+//     from the server counts as an answer, and when 12 pings in a row get
+//     none (while the session reads), `done` rejects with a NetworkError
+//     (ETIMEDOUT). The timer is unref'd and stops when the session ends.
 
 import { Readable, Writable } from "node:stream";
 import { ApiError, type RequestContext } from "../errors/api-error.js";
@@ -56,6 +62,7 @@ import {
   type StreamFlags,
   type TerminalSize,
 } from "./channel-protocol.js";
+import { deadPeerError, keepAlive, pingIntervalOf, type KeepAlive } from "./keepalive.js";
 import { dialWebSocket, type DialedSocket } from "./websocket.js";
 import type { WebSocketClient } from "./ws-client.js";
 
@@ -84,6 +91,11 @@ export interface PodStreamOptions {
   signal?: AbortSignal;
   /** End the caller's stdout/stderr Writables when the server's status arrives (default false). */
   endOutputs?: boolean;
+  /**
+   * How often to ping the server, in ms (default 5000, as client-go; 0 sends none). Any frame
+   * from the server answers; after 12 pings with no answer `done` rejects with a NetworkError.
+   */
+  pingIntervalMs?: number;
 }
 
 /** Options of {@link execPod}: a command (argv; no shell) and the streams. */
@@ -291,6 +303,7 @@ async function open(
   const transport = transportOf(target);
   const flags: StreamFlags = { stdin: !!options.stdin, stdout: !!options.stdout, stderr: !!options.stderr, tty: !!options.tty };
   const req = buildStreamRequest(subresource, options, flags, command);
+  pingIntervalOf(options.pingIntervalMs, subresource); // a bad interval fails before any dial
   options.signal?.throwIfAborted();
   const context = { group: "", resource: "pods", name: options.name };
   const dialed = await dialWebSocket(transport, req, {
@@ -431,6 +444,7 @@ class Session implements PodStreamSession {
   #releaseStdin: (() => void) | undefined;
   #deliver!: (r: Result) => void;
   #graceTimer: NodeJS.Timeout | undefined;
+  readonly #keepAlive: KeepAlive;
   #flushed: Promise<void> = Promise.resolve();
 
   constructor(dialed: DialedSocket, options: PodStreamOptions, ctx: RequestContext) {
@@ -466,6 +480,11 @@ class Session implements PodStreamSession {
     }
     if (options.stdin && options.stdin !== true) this.#readStdin(options.stdin);
     if (options.terminalSize) this.resize(options.terminalSize);
+    this.#keepAlive = keepAlive(this.#ws, {
+      intervalMs: pingIntervalOf(options.pingIntervalMs, "exec"),
+      paused: () => this.#blocked.size > 0,
+      onDead: () => this.#fail(deadPeerError(this.#ctx.url ?? "")),
+    });
     dialed.takeOver({
       message: (data) => this.#onMessage(data),
       error: (err) => {
@@ -569,6 +588,7 @@ class Session implements PodStreamSession {
   // ---- output
 
   #onMessage(buf: Buffer): void {
+    this.#keepAlive.heard();
     if (this.#result) return;
     const frame = decodeFrame(buf);
     if (!frame) return;
@@ -616,6 +636,7 @@ class Session implements PodStreamSession {
   #settle(result: Result, graceful: boolean): void {
     if (this.#result) return;
     this.#result = result;
+    this.#keepAlive.stop();
     this.#signal?.removeEventListener("abort", this.#onAbort);
     this.#releaseStdin?.();
     this.stdin?.destroy();
@@ -640,6 +661,7 @@ class Session implements PodStreamSession {
   }
 
   #onClose(code: number): void {
+    this.#keepAlive.stop();
     if (this.#graceTimer) clearTimeout(this.#graceTimer);
     if (!this.#result) {
       if (this.#status.length > 0) {

@@ -34,6 +34,7 @@ import { PROTOCOL_V4, decodeFrame, encodeFrame } from "./channel-protocol.js";
 import { transportOf, type StreamTarget } from "./exec.js";
 import { clientFor } from "./logs.js";
 import { dialWebSocket } from "./websocket.js";
+import { DEFAULT_STREAM_PING_MS, deadPeerError, keepAlive, pingIntervalOf, type KeepAlive } from "./keepalive.js";
 import type { WebSocketClient } from "./ws-client.js";
 
 /** The channels of the one port a connection carries. */
@@ -45,10 +46,8 @@ const FRAME_BYTES = 32 * 1024;
 const HIGH_WATER = 256 * 1024;
 /** The most error-channel bytes kept (the kubelet's message is one line). */
 const MAX_ERROR_BYTES = 64 * 1024;
-/** How often a connection pings the server by default (client-go's WebSocket executor pings every 5 s). */
-export const DEFAULT_PORT_FORWARD_PING_MS = 5_000;
-/** Pings without any answer after which a connection counts as dead (client-go waits 12 periods). */
-const MISSED_PINGS = 12;
+/** How often a connection pings the server by default (client-go's WebSocket executor pings every 5 s; keepalive.ts). */
+export const DEFAULT_PORT_FORWARD_PING_MS = DEFAULT_STREAM_PING_MS;
 
 /** Which pod, and how one connection behaves. */
 export interface PortStreamOptions {
@@ -60,7 +59,7 @@ export interface PortStreamOptions {
   port: number;
   /** Ends the connection (and a pending dial): the Duplex is destroyed with the reason. */
   signal?: AbortSignal | undefined;
-  /** How often to ping the server, in ms (default 5000; 0 sends none). */
+  /** How often to ping the server, in ms (default 5000; 0 sends none). After 12 unanswered pings the Duplex is destroyed with a NetworkError. */
   pingIntervalMs?: number | undefined;
 }
 
@@ -129,6 +128,7 @@ export function decodePortHeader(data: Uint8Array): number {
  */
 export async function dialPort(target: StreamTarget | RequestExecutor, options: PortStreamOptions): Promise<Duplex> {
   const req = buildPortForwardRequest(options, [options.port]);
+  pingIntervalOf(options.pingIntervalMs, "port-forward");
   const transport = transportOf(target);
   options.signal?.throwIfAborted();
   const context = { group: "", resource: "pods", name: options.name };
@@ -164,8 +164,7 @@ class PortStream extends Duplex {
   #socketError: Error | undefined;
   #paused = false;
   #closed = false;
-  #pinger: NodeJS.Timeout | undefined;
-  #unanswered = 0;
+  readonly #keepAlive: KeepAlive;
 
   constructor(ws: WebSocketClient, options: PortStreamOptions, ctx: RequestContext, secrets: string[]) {
     super({ allowHalfOpen: true });
@@ -175,25 +174,14 @@ class PortStream extends Duplex {
     this.#secrets = secrets;
     this.#signal = options.signal;
     if (this.#signal) this.#signal.addEventListener("abort", this.#onAbort, { once: true });
-    const every = options.pingIntervalMs ?? DEFAULT_PORT_FORWARD_PING_MS;
-    if (every > 0) {
-      ws.on("pong", this.#answered);
-      this.#pinger = setInterval(() => this.#ping(), every);
-      this.#pinger.unref();
-    }
+    this.#keepAlive = keepAlive(ws, {
+      intervalMs: pingIntervalOf(options.pingIntervalMs, "port-forward"),
+      paused: () => this.#paused,
+      onDead: () => void this.destroy(deadPeerError(this.#ctx.url ?? "")),
+    });
   }
 
   readonly #onAbort = (): void => void this.destroy(this.#signal!.reason as Error);
-  readonly #answered = (): void => void (this.#unanswered = 0);
-
-  #ping(): void {
-    if (this.#closed || this.#ws.readyState !== 1) return;
-    if (++this.#unanswered > MISSED_PINGS) {
-      this.destroy(this.#networkError(`no answer to ${MISSED_PINGS} keep-alive pings; the connection is dead`, "ETIMEDOUT"));
-      return;
-    }
-    this.#ws.ping();
-  }
 
   #networkError(what: string, code: string, cause?: Error): NetworkError {
     const url = this.#ctx.url ?? "";
@@ -201,7 +189,7 @@ class PortStream extends Duplex {
   }
 
   onMessage(buf: Buffer): void {
-    this.#unanswered = 0;
+    this.#keepAlive.heard();
     if (this.destroyed) return;
     const frame = decodeFrame(buf);
     if (!frame) return;
@@ -242,7 +230,7 @@ class PortStream extends Duplex {
 
   onClose(code: number): void {
     this.#closed = true;
-    this.#stopPinging();
+    this.#keepAlive.stop();
     if (this.destroyed) return;
     const text = Buffer.concat(this.#errorText).toString("utf8").trim();
     if (text) return void this.destroy(new PortForwardError(redact(text, this.#secrets), this.#where));
@@ -254,12 +242,6 @@ class PortStream extends Duplex {
       return void this.destroy(this.#networkError(`the port-forward connection broke (WebSocket close code ${code})${why}`, errno, cause));
     }
     this.push(null);
-  }
-
-  #stopPinging(): void {
-    if (this.#pinger) clearInterval(this.#pinger);
-    this.#pinger = undefined;
-    this.#ws.off("pong", this.#answered);
   }
 
   override _read(): void {
@@ -290,7 +272,7 @@ class PortStream extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.#stopPinging();
+    this.#keepAlive.stop();
     this.#signal?.removeEventListener("abort", this.#onAbort);
     const ws = this.#ws;
     if (ws.readyState === 1) {
@@ -324,7 +306,7 @@ export interface PortForwardOptions {
   signal?: AbortSignal;
   /** A connection failed (PortForwardError from the pod, ApiError, NetworkError); that connection is closed, the others go on. Default: a line on stderr. */
   onError?: (err: unknown, port: ForwardedPort) => void;
-  /** How often each connection pings the server, in ms (default 5000; 0 sends none). */
+  /** How often each connection pings the server, in ms (default 5000; 0 sends none). A connection with 12 pings unanswered is closed with a NetworkError. */
   pingIntervalMs?: number;
 }
 
@@ -361,6 +343,7 @@ export async function portForward(target: StreamTarget | RequestExecutor, option
       : { local: checkPort(p.local ?? 0, "a local port", true), remote: checkPort(p.remote, "a pod port", false) },
   );
   buildPortForwardRequest(options, mappings.map((m) => m.remote)); // validates names and ports
+  pingIntervalOf(options.pingIntervalMs, "port-forward");
   options.signal?.throwIfAborted();
   const pod = await clientFor(target).request<{ status?: { phase?: string } }>({
     verb: "get",

@@ -6,14 +6,15 @@
 // a missing container, TTY with resize, attach, RBAC denial (403) for the `limited` user and an
 // impersonated one, client-certificate auth from the kubeconfig, abort mid-stream (no socket
 // left), a connection dropped by a proxy the test controls (NetworkError, no hanging stream),
-// 1 GiB of stdout in bounded memory, and no token or key in any error.
+// 1 GiB of stdout in bounded memory, keep-alive pings answered over an idle session, and no token
+// or key in any error.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ApiError,
   attachPod,
@@ -30,6 +31,7 @@ import {
 } from "@kubegen/runtime";
 import { startControlPlane, type ControlPlane } from "@kubegen/runtime/testing";
 import { PROTOCOL_V5 } from "../../../runtime/src/stream/channel-protocol.js";
+import { WebSocketClient } from "../../../runtime/src/stream/ws-client.js";
 import { startDroppingProxy } from "../../helpers/connect-proxy.js";
 import { eventually } from "../../helpers/eventually.js";
 import { createTestPod, errorCollector, tcpHandles } from "../../helpers/test-pods.js";
@@ -283,6 +285,18 @@ describe.skipIf(!assets.found && !ci)("exec and attach through kube-apiserver an
       expect(s.closed).toBe(true);
     } finally {
       proxy.close();
+    }
+  });
+
+  it("an idle session is kept alive: pings every 200 ms are answered, the command finishes normally", { timeout: T }, async () => {
+    const pings = vi.spyOn(WebSocketClient.prototype, "ping");
+    try {
+      // 4 s of silence is 20 intervals: without answers the session would end after 12 or 13
+      const r = await execCapture(rc, target({ command: ["sh", "-c", "sleep 4; echo done"], pingIntervalMs: 200 }));
+      expect(r).toEqual({ stdout: "done\n", stderr: "", exitCode: 0 });
+      expect(pings.mock.calls.length).toBeGreaterThan(12);
+    } finally {
+      pings.mockRestore();
     }
   });
 
