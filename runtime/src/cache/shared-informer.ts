@@ -118,6 +118,15 @@ export interface InformerHealth {
   readonly lastSyncResourceVersion: string;
   /** How the last snapshot was taken (`watch-list` = streaming list). */
   readonly initialListPath: InitialListPath | undefined;
+  /**
+   * Notifications queued for this informer's handlers and not yet delivered,
+   * summed over the handlers. Each handler has its own queue, unbounded as in
+   * client-go (processorListener's growing ring buffer), so a handler slower
+   * than the event rate makes this grow, and with it the memory it holds.
+   */
+  readonly pendingNotifications: number;
+  /** The longest one handler's queue is (0 without handlers). */
+  readonly largestHandlerQueue: number;
   /** The last error, if any. */
   readonly lastError: unknown;
   /** When (clock ms) the last error happened. */
@@ -242,6 +251,8 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       stopped: this.#stopped,
       lastSyncResourceVersion: this.lastSyncResourceVersion,
       initialListPath: r?.initialListPath,
+      pendingNotifications: [...this.#listeners].reduce((n, l) => n + l.pending, 0),
+      largestHandlerQueue: Math.max(0, ...[...this.#listeners].map((l) => l.pending)),
       lastError: r?.lastError,
       lastErrorAt: r?.lastErrorAt,
       metrics: r?.metrics ?? emptyReflectorMetrics(),

@@ -206,13 +206,17 @@ export function registerLeaderElectionMetrics(registry: Registry, elector: Leade
 export interface InformerStatusSource {
   readonly store: { readonly size: number };
   hasSynced(): boolean;
+  /** For the handler-queue gauge; informers without it report none. */
+  health?(): { readonly pendingNotifications: number };
 }
 
 /**
  * kubegen's informer families, read at scrape time and labelled `resource`
  * (the key of `informers`, e.g. `deployments.apps`):
- * `kubegen_informer_store_objects` (objects in the informer's store) and
- * `kubegen_informer_synced` (1 once its first list reached the store).
+ * `kubegen_informer_store_objects` (objects in the informer's store),
+ * `kubegen_informer_synced` (1 once its first list reached the store) and
+ * `kubegen_informer_handler_queue_depth` (notifications queued for its
+ * handlers, not yet delivered: a handler falling behind).
  * Returns a function that removes these series.
  */
 export function registerInformerMetrics(registry: Registry, informers: Readonly<Record<string, InformerStatusSource>>): () => void {
@@ -226,11 +230,17 @@ export function registerInformerMetrics(registry: Registry, informers: Readonly<
     help: "1 once the informer's store holds its first complete list, 0 before, per resource.",
     labelNames: ["resource"],
   });
+  const queued = registry.gauge({
+    name: "kubegen_informer_handler_queue_depth",
+    help: "Notifications queued for the informer's event handlers and not yet delivered, per resource.",
+    labelNames: ["resource"],
+  });
   const entries = Object.entries(informers);
   const remove = registry.addCollector(() => {
     for (const [resource, informer] of entries) {
       objects.set({ resource }, informer.store.size);
       synced.set({ resource }, informer.hasSynced() ? 1 : 0);
+      if (informer.health) queued.set({ resource }, informer.health().pendingNotifications);
     }
   });
   return () => {
@@ -238,6 +248,7 @@ export function registerInformerMetrics(registry: Registry, informers: Readonly<
     for (const [resource] of entries) {
       objects.remove({ resource });
       synced.remove({ resource });
+      queued.remove({ resource });
     }
   };
 }

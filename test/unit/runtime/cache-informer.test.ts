@@ -156,9 +156,12 @@ describe("SharedIndexInformer", () => {
     const expected = ["add a 0 initial", "update a 0->1", "add b 0", "update a 1->2", "delete b"];
     expect(fast.log).toEqual(expected);
     expect(slowLog).toEqual(["add a 0 initial"]); // stuck in its first call
+    // its queue holds the four later events (plus the synced marker) and shows in health()
+    expect(t.informer.health()).toMatchObject({ pendingNotifications: 5, largestHandlerQueue: 5 });
     release();
     await settle();
     expect(slowLog).toEqual(expected);
+    expect(t.informer.health()).toMatchObject({ pendingNotifications: 0, largestHandlerQueue: 0 });
     t.ac.abort();
     await done;
   });

@@ -316,13 +316,20 @@ describe("Leader election and informer gauges", () => {
     const removeLeader = registerLeaderElectionMetrics(r, elector);
     const store = { size: 3 };
     let synced = false;
-    registerInformerMetrics(r, { "deployments.apps": { store, hasSynced: () => synced } });
+    let pendingNotifications = 0;
+    registerInformerMetrics(r, {
+      "deployments.apps": { store, hasSynced: () => synced, health: () => ({ pendingNotifications }) },
+      "pods": { store: { size: 1 }, hasSynced: () => true },
+    });
     expect(r.expose()).toContain('leader_election_master_status{name="kube-system/my-lock"} 0\n');
     expect(r.expose()).toContain('kubegen_informer_synced{resource="deployments.apps"} 0\n');
     leading = true;
     synced = true;
     store.size = 5;
+    pendingNotifications = 7;
     const text = r.expose();
+    expect(text).toContain('kubegen_informer_handler_queue_depth{resource="deployments.apps"} 7\n');
+    expect(text).not.toContain('kubegen_informer_handler_queue_depth{resource="pods"}'); // no health(): no series
     expect(text).toContain('leader_election_master_status{name="kube-system/my-lock"} 1\n');
     expect(text).toContain('kubegen_informer_store_objects{resource="deployments.apps"} 5\n');
     expect(text).toContain('kubegen_informer_synced{resource="deployments.apps"} 1\n');
