@@ -5,6 +5,8 @@
 //   kubegen      SharedIndexInformer over ResourceClient(RestClient) (defaults:
 //                LIST at resourceVersion "0" with limit 500, which the watch
 //                cache answers whole, then WATCH; frozen cache)
+//   kubegen-strip  the same with `transform: stripManagedFields` (each
+//                ConfigMap carries the one managedFields entry of its create)
 //   client-node  @kubernetes/client-node 1.x makeInformer (ListWatch)
 //   client-go    test/bench/go-informer, k8s.io/client-go v0.36.3
 //                SharedIndexInformer (skipped, with the reason, without Go)
@@ -40,7 +42,7 @@ const NAMESPACE = "informer-bench";
 const PHASE_TIMEOUT_MS = 180_000;
 const PAYLOAD = "x".repeat(1000);
 
-type Peer = "kubegen" | "kubegen-watchlist" | "kubegen-nofreeze" | "client-node" | "client-go";
+type Peer = "kubegen" | "kubegen-strip" | "kubegen-watchlist" | "kubegen-nofreeze" | "client-node" | "client-go";
 type Line =
   | { event: "synced"; ms: number; cpuMs: number; objects: number }
   | { event: "heap"; before: number; after: number }
@@ -75,7 +77,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
   let started: number;
   let cpuBefore: NodeJS.CpuUsage;
   if (peer.startsWith("kubegen")) {
-    const { loadConfig, RestClient, ResourceClient, SharedIndexInformer } = await import("@kubegen/runtime");
+    const { loadConfig, RestClient, ResourceClient, SharedIndexInformer, stripManagedFields } = await import("@kubegen/runtime");
     const config = await loadConfig({ kubeconfigPath });
     type ConfigMap = { metadata?: { name?: string }; data?: Record<string, string> };
     const client = new ResourceClient<ConfigMap>(
@@ -91,6 +93,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
       name: "configmaps",
       ...(peer === "kubegen-watchlist" ? { useWatchList: true } : {}),
       ...(peer === "kubegen-nofreeze" ? { freeze: false } : {}),
+      ...(peer === "kubegen-strip" ? { transform: stripManagedFields } : {}),
     });
     informer.addEventHandler({ onUpdate: (_old, obj) => onUpdate(obj) });
     void informer.run();
@@ -214,7 +217,7 @@ async function main(): Promise<void> {
     console.error(`seeded ${OBJECTS} ConfigMaps in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
     const variants: Peer[] = process.env.BENCH_VARIANTS ? ["kubegen-watchlist", "kubegen-nofreeze"] : [];
-    const peers: Peer[] = ["kubegen", ...variants, "client-node", ...(goSkip ? [] : ["client-go" as const])];
+    const peers: Peer[] = ["kubegen", "kubegen-strip", ...variants, "client-node", ...(goSkip ? [] : ["client-go" as const])];
     const samples = new Map<Peer, Sample[]>(peers.map((p) => [p, []]));
     for (let run = 0; run < runs; run++) {
       for (const peer of peers) {
@@ -292,6 +295,11 @@ async function main(): Promise<void> {
     console.log(
       `  vs client-node: sync ${(ours.syncMs / cn.syncMs).toFixed(2)}x its time (${(ours.cpuMs / cn.cpuMs).toFixed(2)}x its CPU), retained heap ${(ours.retained / cn.retained).toFixed(2)}x,` +
         ` events/s ${(ours.eps / cn.eps).toFixed(2)}x  (target: time and heap at or below -> ${ours.syncMs <= cn.syncMs && ours.retained <= cn.retained ? "met" : "NOT met"})`,
+    );
+    const strip = rows.get("kubegen-strip")!;
+    console.log(
+      `  kubegen-strip (transform: stripManagedFields): retained heap ${(strip.retained / ours.retained).toFixed(2)}x kubegen's,` +
+        ` ${(strip.retained / cn.retained).toFixed(2)}x client-node's${rows.get("client-go") ? `, ${(strip.retained / rows.get("client-go")!.retained).toFixed(2)}x client-go's` : ""}`,
     );
     const go = rows.get("client-go");
     if (go) {

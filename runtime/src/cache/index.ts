@@ -38,6 +38,7 @@ export * from "./reflector.js";
 export * from "./handlers.js";
 export * from "./shared-informer.js";
 export * from "./readiness.js";
+export * from "./transforms.js";
 export * from "./wait.js";
 export * from "./lister.js";
 export * from "./metadata.js";

@@ -18,6 +18,7 @@ import {
   type ResourceEventHandler,
   type SharedIndexInformerOptions,
   type WatchHooks,
+  stripManagedFields,
 } from "../../../runtime/src/cache/index.js";
 import type { WatchOptions } from "../../../runtime/src/meta/options.js";
 import { isForbidden, isNotFound } from "../../../runtime/src/errors/api-error.js";
@@ -311,18 +312,21 @@ describe("SharedIndexInformer", () => {
     await done;
   });
 
-  it("transform runs before storing; cached objects and tombstones are deep-frozen", async () => {
+  it("transform (stripManagedFields) runs before storing; cached objects and tombstones are deep-frozen", async () => {
     const deletes: Array<CM | DeletedFinalStateUnknown<CM>> = [];
-    const t = setup({
-      transform: (o) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } }),
-    });
-    t.lw.add({ ...cm("a"), metadata: { ...cm("a").metadata, managedFields: [{ manager: "kubectl" }] } });
+    const t = setup({ transform: stripManagedFields });
+    const sent = Object.freeze({ ...cm("a"), metadata: Object.freeze({ ...cm("a").metadata, managedFields: [{ manager: "kubectl" }] }) });
+    t.lw.add(sent);
     t.lw.add(cm("b"));
     t.informer.addEventHandler({ onDelete: (o) => void deletes.push(o) });
     const done = t.run();
     await t.informer.waitForCacheSync();
     const a = t.informer.indexer.get("ns/a")!;
-    expect(a.metadata.managedFields).toBeUndefined();
+    expect(Object.hasOwn(a.metadata, "managedFields")).toBe(false);
+    expect(a.metadata).toMatchObject({ name: "a", namespace: "ns" });
+    expect(sent.metadata.managedFields).toEqual([{ manager: "kubectl" }]); // the input is not changed
+    const b = cm("b");
+    expect(stripManagedFields(b)).toBe(b); // nothing to strip: no copy
     expect(Object.isFrozen(a)).toBe(true);
     expect(Object.isFrozen(a.data)).toBe(true);
     expect(() => {
