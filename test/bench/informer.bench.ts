@@ -7,7 +7,8 @@
 //                cache answers whole, then WATCH; frozen cache)
 //   kubegen-strip  the same with `transform: stripManagedFields` (each
 //                ConfigMap carries the one managedFields entry of its create)
-//   client-node  @kubernetes/client-node 1.x makeInformer (ListWatch)
+//   client-node  @kubernetes/client-node 1.x (installed as client-node-1)
+//                makeInformer (ListWatch)
 //   client-go    test/bench/go-informer, k8s.io/client-go v0.36.3
 //                SharedIndexInformer (skipped, with the reason, without Go)
 // With BENCH_VARIANTS=1 two more kubegen rows: kubegen-watchlist (useWatchList
@@ -101,7 +102,8 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
     stop = () => informer.stop();
     count = () => informer.indexer.list().length;
   } else {
-    const { CoreV1Api, KubeConfig, makeInformer } = await import("@kubernetes/client-node");
+    // 1.x, as client-node-1: 2.x needs Node 22 (its undici uses zstd)
+    const { CoreV1Api, KubeConfig, makeInformer } = await import("client-node-1");
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     const api = kc.makeApiClient(CoreV1Api);
