@@ -1,5 +1,6 @@
 // --from-cluster: reads a live cluster's API through the user's kubeconfig
-// (the runtime's loadConfig, so auth works as in client-go):
+// (the runtime's loadConfig, so auth works as in client-go; like kubectl, the
+// CLI enables the legacy oidc auth-provider, which library users opt into):
 // - group-versions served by CustomResourceDefinitions come from the CRD
 //   objects themselves (listed through apiextensions.k8s.io/v1), so they go
 //   through the same CRD path as `--crd` files and give the same API (the
@@ -10,7 +11,7 @@
 // With --groups only the CRDs and documents of those groups are read. When
 // the CRDs cannot be listed (RBAC), their OpenAPI is used, with a warning.
 
-import { isForbidden, isNotFound, loadConfig, RestClient } from "@kubegen/runtime";
+import { enableOidcAuthProvider, isForbidden, isNotFound, loadConfig, RestClient } from "@kubegen/runtime";
 import type { Diagnostics } from "./errors.js";
 import { UsageError } from "./errors.js";
 import { groupVersionOfV3Path, matchesGroups } from "./groups.js";
@@ -55,6 +56,7 @@ export async function loadFromCluster(
 ): Promise<LoadedInput[]> {
   let client: RestClient;
   try {
+    enableOidcAuthProvider();
     const config = await loadConfig({ ...(source.kubeconfig ? { kubeconfigPath: source.kubeconfig } : {}), ...(source.context ? { context: source.context } : {}) });
     // Dozens of documents in a burst: use kubectl's discovery limits, not client-go's default 5 QPS.
     config.qps = 50;

@@ -3,7 +3,7 @@
 // reads) is skipped with a warning naming it; other failures still stop the
 // run; --groups fetches only the documents asked for. Group-versions served by
 // CRDs are read from the CRD objects (listed page by page), not their OpenAPI.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -30,10 +30,12 @@ describe("--from-cluster loader", () => {
   let server: Server;
   let kubeconfig = "";
   let failWith = 404;
+  const authorizations: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "kubegen-cluster-loader-"));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      authorizations.push(req.headers.authorization ?? "");
       const path = new URL(req.url ?? "/", "http://x").pathname;
       res.setHeader("content-type", "application/json");
       if (path === "/openapi/v3") {
@@ -71,6 +73,20 @@ describe("--from-cluster loader", () => {
   it("any other failure still stops the run", async () => {
     failWith = 403;
     await expect(loadInputs({ fromCluster: { kubeconfig } }, new Diagnostics())).rejects.toThrow(/forbidden/);
+  });
+
+  it("reads through a kubeconfig user with the legacy oidc auth-provider (the CLI enables it, as kubectl does)", async () => {
+    failWith = 500;
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const idToken = `${b64({ alg: "RS256" })}.${b64({ sub: "u", exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
+    const oidc = join(dir, "kubeconfig-oidc");
+    const user = `{auth-provider: {name: oidc, config: {idp-issuer-url: "https://issuer.example", client-id: kubectl, id-token: "${idToken}"}}}`;
+    writeFileSync(oidc, readFileSync(kubeconfig, "utf8").replace("user: {}", `user: ${user}`));
+    authorizations.length = 0;
+    const inputs = await loadInputs({ fromCluster: { kubeconfig: oidc }, groups: ["kept.example.com/v1"] }, new Diagnostics());
+    expect(inputs).toHaveLength(1);
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(authorizations.every((a) => a === `Bearer ${idToken}`)).toBe(true);
   });
 });
 
