@@ -8,7 +8,7 @@
 // never use them. This module also owns which settings of an `oidc` entry are
 // secret, since the loader redacts them whether or not the provider is enabled.
 
-import { registerSecret } from "../errors/redact.js";
+import { registerSecret, registerSecrets } from "../errors/redact.js";
 import type { Clock } from "../util/clock.js";
 import type { RestConfig } from "./rest-config.js";
 
@@ -104,6 +104,16 @@ const REMOVED_AUTH_PROVIDERS: Readonly<Record<string, string>> = {
 
 /** The settings of an `oidc` entry that hold secrets (its issuer URL and client id do not, and messages quote them). */
 export const OIDC_SECRET_KEYS: readonly string[] = ["id-token", "refresh-token", "client-secret"];
+
+/**
+ * Registers an auth-provider's secret settings with the redactor: for `oidc`
+ * those of {@link OIDC_SECRET_KEYS}, for any other provider every value (its
+ * plugin may be registered later, or never).
+ */
+export function registerProviderSecrets(name: unknown, config: Readonly<Record<string, unknown>> | undefined): void {
+  if (name === "oidc") registerOidcSecrets(config);
+  else registerSecrets(Object.values(config ?? {}));
+}
 
 /** Registers the secret settings of an `oidc` auth-provider with the redactor. */
 export function registerOidcSecrets(config: Readonly<Record<string, unknown>> | undefined): void {

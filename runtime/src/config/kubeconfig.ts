@@ -45,7 +45,7 @@ import {
   registerUrlSecrets,
 } from "../errors/redact.js";
 import { ConfigError, DEFAULT_BURST, DEFAULT_QPS, type ExecConfig, type RestConfig } from "./rest-config.js";
-import { authProviderPlugin, registerOidcSecrets, unregisteredProvider } from "./auth-provider.js";
+import { authProviderPlugin, registerProviderSecrets, unregisteredProvider } from "./auth-provider.js";
 
 /** A kubeconfig `cluster` entry (field names as in the file). */
 export interface KubeconfigCluster {
@@ -356,8 +356,7 @@ function registerKubeconfigSecrets(raw: Raw): void {
     const provider = u["auth-provider"];
     if (isRecord(provider) && isRecord(provider.config)) {
       // an oidc provider's issuer URL and client id are not secret, and are quoted in its messages
-      if (provider.name === "oidc") registerOidcSecrets(provider.config);
-      else registerSecrets(Object.values(provider.config));
+      registerProviderSecrets(provider.name, provider.config);
     }
     if (isRecord(u.exec) && Array.isArray(u.exec.env)) registerEnvSecrets(u.exec.env);
   }

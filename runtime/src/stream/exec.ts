@@ -62,7 +62,7 @@ import {
   type StreamFlags,
   type TerminalSize,
 } from "./channel-protocol.js";
-import { deadPeerError, keepAlive, pingIntervalOf, type KeepAlive } from "./keepalive.js";
+import { DEFAULT_STREAM_PING_MS, deadPeerError, keepAlive, pingIntervalOf, type KeepAlive } from "./keepalive.js";
 import { dialWebSocket, type DialedSocket } from "./websocket.js";
 import type { WebSocketClient } from "./ws-client.js";
 
@@ -481,7 +481,7 @@ class Session implements PodStreamSession {
     if (options.stdin && options.stdin !== true) this.#readStdin(options.stdin);
     if (options.terminalSize) this.resize(options.terminalSize);
     this.#keepAlive = keepAlive(this.#ws, {
-      intervalMs: pingIntervalOf(options.pingIntervalMs, "exec"),
+      intervalMs: options.pingIntervalMs ?? DEFAULT_STREAM_PING_MS, // checked before the dial
       paused: () => this.#blocked.size > 0,
       onDead: () => this.#fail(deadPeerError(this.#ctx.url ?? "")),
     });

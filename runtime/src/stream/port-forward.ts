@@ -175,7 +175,7 @@ class PortStream extends Duplex {
     this.#signal = options.signal;
     if (this.#signal) this.#signal.addEventListener("abort", this.#onAbort, { once: true });
     this.#keepAlive = keepAlive(ws, {
-      intervalMs: pingIntervalOf(options.pingIntervalMs, "port-forward"),
+      intervalMs: options.pingIntervalMs ?? DEFAULT_STREAM_PING_MS, // checked before the dial
       paused: () => this.#paused,
       onDead: () => void this.destroy(deadPeerError(this.#ctx.url ?? "")),
     });

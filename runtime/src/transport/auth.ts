@@ -13,14 +13,14 @@
 
 import {
   authProviderPlugin,
-  registerOidcSecrets,
+  registerProviderSecrets,
   unregisteredProvider,
   type AuthProviderTokens,
 } from "../config/auth-provider.js";
 import { ExecCredentialProvider, type ExecCredential } from "../config/exec-credential.js";
 import { ConfigError, type RestConfig } from "../config/rest-config.js";
 import { TokenFileSource } from "../config/token-file.js";
-import { registerBasicAuth, registerConfigSecrets, registerSecret, registerSecrets } from "../errors/redact.js";
+import { registerBasicAuth, registerConfigSecrets, registerSecret } from "../errors/redact.js";
 import { realClock, type Clock } from "../util/clock.js";
 
 /** The credential one request used. */
@@ -147,8 +147,7 @@ function authProvider(config: RestConfig, clock: Clock): AuthProviderTokens {
   if (config.exec) throw new ConfigError(`${where}: an exec plugin and an auth-provider cannot both be set`);
   const plugin = authProviderPlugin(ap.name);
   if (!plugin) throw new ConfigError(`${where}: ${unregisteredProvider(ap.name)}`);
-  if (ap.name === "oidc") registerOidcSecrets(ap.config);
-  else registerSecrets(Object.values(ap.config ?? {}));
+  registerProviderSecrets(ap.name, ap.config);
   return plugin.create(config, clock);
 }
 
