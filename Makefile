@@ -17,7 +17,7 @@ EXAMPLE := examples/sample-controller
 # The spec the example's built-in clients are generated from when type-checking it.
 EXAMPLE_SPEC := $(CURDIR)/../shared/openapi/kubernetes-v1.36.swagger.json.gz
 
-.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench fuzz generate clean
+.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench fuzz generate generate-runtime clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,8 +53,12 @@ test-generated: build
 generate: build ## Regenerate the sample-controller's committed generated code (commit the result)
 	cd $(EXAMPLE) && node ../../generators/bin/kubegen.js generate --quiet --crd crd/foos.yaml --out src/generated
 
-# The example's committed generated code must be what the generator makes now.
-verify-codegen: generate ## Regenerate the sample-controller's committed code and fail if it changed
+generate-runtime: build ## Regenerate the runtime's own apply builders (runtime/src/apply/generated) from runtime/schema/runtime-types.json (commit the result)
+	node generators/scripts/generate-runtime.mjs
+
+# The example's and the runtime's committed generated code must be what the generator makes now.
+verify-codegen: generate ## Regenerate the sample-controller's committed code and fail if it or the runtime's generated builders changed
+	@node generators/scripts/generate-runtime.mjs --check
 	@git diff --exit-code --stat -- $(EXAMPLE)/src/generated || { echo "verify-codegen: $(EXAMPLE)/src/generated is stale; commit the regenerated files" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- $(EXAMPLE)/src/generated)" || { echo "verify-codegen: untracked generated files in $(EXAMPLE)/src/generated" >&2; git status --short -- $(EXAMPLE)/src/generated >&2; exit 1; }
 

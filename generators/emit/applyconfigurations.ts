@@ -17,6 +17,7 @@ import {
   OBJECT_MEMBERS,
   applyConfigurationName,
   applySchemaTypeName,
+  applyStructName,
   builderMethodName,
   uniqueName,
 } from "../ir/naming.js";
@@ -24,20 +25,50 @@ import { builderClassOrThrow, isObjectMeta, typeFileOrThrow, type GroupVersionPl
 import { docText, memberAccess, objectKey, propertyKey } from "../ir/escape.js";
 import { fieldDoc } from "./docs.js";
 import type { EmittedFile } from "./emitted.js";
-import { ImportCollector, unionMembers } from "./ts-type.js";
+import { ImportCollector, relativeImport, unionMembers } from "./ts-type.js";
 import { importSpecifiers, mapType } from "../render/layout.js";
 import { printType, unionOfText } from "../render/type-expr.js";
 import { call, names, type ArgView, type CallView, type ParamView } from "../render/code-expr.js";
 
-/** Runtime types that have a runtime builder class (`rt.ObjectMetaApplyConfiguration`). */
-const RUNTIME_BUILDERS: ReadonlySet<RuntimeType> = new Set([
+/**
+ * Runtime types with a builder class and an apply-schema node in the runtime
+ * (`rt.ObjectMetaApplyConfiguration`, `rt.objectMetaApplySchema`), which this
+ * emitter generates too (RUNTIME_TARGET, make generate-runtime).
+ */
+export const RUNTIME_BUILDERS: readonly RuntimeType[] = [
   "ObjectMeta",
   "OwnerReference",
+  "ManagedFieldsEntry",
   "LabelSelector",
   "LabelSelectorRequirement",
   "Condition",
-  "ObjectReference",
-]);
+];
+const hasRuntimeBuilder = (t: RuntimeType): boolean => RUNTIME_BUILDERS.includes(t);
+
+/** Where generated builders find the runtime, and which of their fields get no setter. */
+export interface ApplyTarget {
+  /** The module imported as `rt`: a package name, or a file under the output folder (`apply-kit.ts`). */
+  readonly runtime: { readonly package: string } | { readonly file: string };
+  /** `Type.field` of fields kept in the schema but given no setter (apply never sends them). */
+  readonly noSetter: ReadonlySet<string>;
+  /** Whether each folder gets its index.ts (re-exports and the merged schema table). */
+  readonly folderIndex: boolean;
+}
+
+/** Users' code: the runtime is the package. */
+export const PACKAGE_TARGET: ApplyTarget = { runtime: { package: "@kubegen/runtime" }, noSetter: new Set(), folderIndex: true };
+
+/**
+ * The runtime's own builders: `rt` is a hand-written file beside them that re-exports what they
+ * use, ObjectMeta's server-kept fields have no setters (as client-go's
+ * ObjectMetaApplyConfiguration), and the runtime's index imports each file itself (a folder
+ * index's schema table, evaluated at import, would run inside the runtime's import cycle).
+ */
+export const RUNTIME_TARGET: ApplyTarget = {
+  runtime: { file: "../apply-kit.ts" },
+  noSetter: new Set(["ObjectMeta.selfLink", "ObjectMeta.managedFields"]),
+  folderIndex: false,
+};
 
 /** Runtime types that apply sees as leaves, and those it sees as untyped JSON; the rest are structs. */
 const RUNTIME_SCALARS: ReadonlySet<RuntimeType> = new Set(["Time", "MicroTime", "Quantity", "IntOrString"]);
@@ -75,7 +106,7 @@ interface FieldView {
 export type SchemaNode =
   /** `rt.SCALAR` (replaced whole) or `rt.UNTYPED` (untyped JSON). */
   | { leaf: "SCALAR" | "UNTYPED" }
-  /** A runtime struct's node, `rt.struct("ObjectMeta")`. */
+  /** A runtime struct without a node of its own, by name: `rt.struct("Status")`. */
   | { runtimeStruct: string }
   /** A generated struct's node, by the name this file knows it by: `podSpecApplySchema`, `coreV1.podSpecApplySchema`. */
   | { struct: string }
@@ -199,7 +230,7 @@ class ApplyTypes {
 
   #refMembers(target: TypeTarget): string[] {
     if ("runtime" in target) {
-      return [RUNTIME_BUILDERS.has(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`];
+      return [hasRuntimeBuilder(target.runtime) ? `rt.${applyConfigurationName(target.runtime)}` : `rt.${target.runtime}`];
     }
     const owner = this.#plan.module(target.module);
     const def = owner?.types.get(target.name);
@@ -238,7 +269,7 @@ class ApplyTypes {
     if ("runtime" in target) {
       if (RUNTIME_SCALARS.has(target.runtime)) return SCALAR;
       if (RUNTIME_UNTYPED.has(target.runtime)) return UNTYPED;
-      return { runtimeStruct: target.runtime };
+      return hasRuntimeBuilder(target.runtime) ? { struct: `rt.${applyStructName(target.runtime)}` } : { runtimeStruct: target.runtime };
     }
     const owner = this.#plan.module(target.module);
     const def = owner?.types.get(target.name);
@@ -277,7 +308,7 @@ function schemaField(field: string, node: SchemaNode): { key: string; node: Sche
 
 const param = (name: string, type: string, optional = false): ParamView => ({ name, type: { ref: type }, optional });
 
-function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): BuilderView {
+function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes, noSetter: ReadonlySet<string>): BuilderView {
   const gv = p.gv;
   const className = builderClassOrThrow(p, def.name);
   const withMeta = isObjectMeta(def.fields.find((f) => f.name === "metadata")?.type);
@@ -289,7 +320,7 @@ function builderView(p: GroupVersionPlan, def: TypeDef, types: ApplyTypes): Buil
   const inheritedMembers = new Set<string>([...OBJECT_MEMBERS, ...(base ? INHERITED_BUILDER_METHODS : [])]);
   const methods = new Set<string>([...inheritedMembers, ...def.fields.map((f) => f.name)]);
   const fields = def.fields
-    .filter((f) => !inherited.has(f.name))
+    .filter((f) => !inherited.has(f.name) && !noSetter.has(`${def.name}.${f.name}`))
     .map((f): FieldView => {
       const key = propertyKey(f.name);
       const list = f.type.kind === "array";
@@ -374,23 +405,25 @@ export const APPLY_FOLDER = "applyconfigurations";
  * Emits the `applyconfigurations/` folder of every group-version with object types: one file per
  * builder type and the folder's index.ts.
  */
-export function emitApplyConfigurations(plan: Plan): EmittedFile[] {
+export function emitApplyConfigurations(plan: Plan, target: ApplyTarget = PACKAGE_TARGET): EmittedFile[] {
   const files: EmittedFile[] = [];
   for (const p of plan.groupVersions.filter((g) => g.has.applyconfigurations)) {
     const gv = p.gv;
     const folder = `${gv.names.modulePath}/${APPLY_FOLDER}`;
+    const runtime = "package" in target.runtime ? target.runtime.package : relativeImport(folder, target.runtime.file.replace(/\.ts$/, ".js"));
     const entries: { file: string; schemaConst: string }[] = [];
     for (const def of p.builderTypes) {
       const file = typeFileOrThrow(p, def.name);
       const imports = new ImportCollector(gv.names.modulePath, plan.accessors);
       const types = new ApplyTypes(imports, plan, p, file);
-      const builder = builderView(p, def, types);
+      const builder = builderView(p, def, types, target.noSetter);
       entries.push({ file, schemaConst: builder.schemaConst });
       files.push({
         path: `${folder}/${file}.ts`,
         template: "applyconfiguration",
         view: {
           apiVersion: gv.names.apiVersion,
+          runtime,
           typesImport: builder.extracts.length > 0,
           imports: imports.moduleImports(`${APPLY_FOLDER}/index.js`, folder),
           locals: types.localImports(),
@@ -398,11 +431,13 @@ export function emitApplyConfigurations(plan: Plan): EmittedFile[] {
         },
       });
     }
+    if (!target.folderIndex) continue;
     files.push({
       path: `${folder}/index.ts`,
       template: "applyconfigurations",
       view: {
         apiVersion: gv.names.apiVersion,
+        runtime,
         files: entries.map((e) => `./${e.file}.js`),
         schemas: entries.map((e) => ({ path: `./${e.file}.js`, name: e.schemaConst })),
         roots: entries.map((e) => e.schemaConst),

@@ -11,13 +11,19 @@ import type { CrdInput, LoadedInput, OpenApiInput } from "../load/schema.js";
 import { buildFromCrds, checkCrds, crdGroups } from "./from-crd.js";
 import { buildFromOpenApi, checkOpenApiInputs, openApiGroups } from "./from-openapi.js";
 import { ModelBuilder } from "./model-builder.js";
-import type { ApiModel } from "./types.js";
+import type { ApiModel, RuntimeType } from "./types.js";
 import { targetsOf } from "./walk.js";
 
 /** Options that narrow what the model holds. */
 export interface BuildOptions {
   /** Keep only these group-versions (`apps/v1`, `v1` or `core/v1` for the core group, `example.com/v1`). */
   readonly groups?: readonly string[];
+  /**
+   * Runtime types whose definitions are converted as types of their own module too, while
+   * references to them still name the runtime's type: how the runtime's own apply builders are
+   * generated (generators/scripts/generate-runtime.ts). Empty for users' code.
+   */
+  readonly ownRuntimeTypes?: readonly RuntimeType[];
 }
 
 /** Builds the IR from everything that was loaded. */
@@ -28,7 +34,7 @@ export function buildModel(inputs: readonly LoadedInput[], diags: Diagnostics, o
   const packages = openApiGroups(openapi);
   const groups = [...[...packages.values()].map((p) => p.group), ...crdGroups(crds)];
   const mb = new ModelBuilder(groups);
-  buildFromOpenApi(openapi, packages, mb, diags);
+  buildFromOpenApi(openapi, packages, mb, diags, new Set(options.ownRuntimeTypes));
   buildFromCrds(crds, mb, diags);
   const model = mb.finish();
   if (!options.groups?.length) return model;

@@ -344,6 +344,7 @@ export function buildFromOpenApi(
   packages: Map<string, { group: string; version: string }>,
   mb: ModelBuilder,
   diags: Diagnostics,
+  ownRuntimeTypes: ReadonlySet<RuntimeType> = new Set(),
 ): void {
   if (inputs.length === 0) return;
   const defs = new Map<string, Definition>();
@@ -361,7 +362,8 @@ export function buildFromOpenApi(
   /** Definitions that could not be placed (already reported): references to them are typed as unknown without a second error. */
   const unplaced = new Set<string>();
   for (const def of [...defs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (runtimeDefinition(def.name)) continue;
+    const runtime = runtimeDefinition(def.name);
+    if (runtime && !ownRuntimeTypes.has(runtime)) continue;
     const pkg = definitionPackage(def.name);
     const gv = packages.get(pkg) ?? guessPackageGroup(pkg);
     const placement = apiGroupError(gv.group) ?? apiVersionError(gv.version);

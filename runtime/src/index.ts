@@ -262,25 +262,22 @@ export { SCALAR, UNTYPED, struct, lookupStruct } from "./apply/schema.js";
 export type { ApplyNode, ApplyStruct, ApplyStructNode, ApplySchema } from "./apply/schema.js";
 export { applySchemaOf, defineApplySchema } from "./apply/define-schema.js";
 export { META_APPLY_TYPES, metaApplySchema } from "./apply/meta-schema.js";
+export { MetadataApplyConfiguration, ObjectApplyConfiguration, setField, fieldOf } from "./apply/builders.js";
+// the builders of the types the runtime owns, generated from runtime/schema/runtime-types.json
+export * from "./apply/generated/meta/v1/applyconfigurations/object-meta.js";
+export * from "./apply/generated/meta/v1/applyconfigurations/owner-reference.js";
+export * from "./apply/generated/meta/v1/applyconfigurations/managed-fields-entry.js";
+export * from "./apply/generated/meta/v1/applyconfigurations/label-selector.js";
+export * from "./apply/generated/meta/v1/applyconfigurations/label-selector-requirement.js";
+export * from "./apply/generated/meta/v1/applyconfigurations/condition.js";
+export * from "./apply/generated/core/v1/applyconfigurations/object-reference.js";
 export {
-  MetadataApplyConfiguration,
-  ObjectApplyConfiguration,
-  ObjectMetaApplyConfiguration,
-  OwnerReferenceApplyConfiguration,
-  LabelSelectorApplyConfiguration,
-  LabelSelectorRequirementApplyConfiguration,
-  ConditionApplyConfiguration,
-  ObjectReferenceApplyConfiguration,
-  objectMeta,
-  ownerReference,
-  labelSelector,
-  labelSelectorRequirement,
-  condition,
-  objectReference,
-  setField,
-  fieldOf,
-} from "./apply/builders.js";
-export { ScaleApplyConfiguration, ScaleSpecApplyConfiguration, scale, scaleSpec } from "./apply/scale.js";
+  ScaleApplyConfiguration,
+  scaleApplySchema,
+} from "./apply/generated/autoscaling/v1/applyconfigurations/scale.js";
+export * from "./apply/generated/autoscaling/v1/applyconfigurations/scale-spec.js";
+export * from "./apply/generated/autoscaling/v1/applyconfigurations/scale-status.js";
+export { scale } from "./apply/scale.js";
 export { extractApplyConfiguration } from "./apply/extract.js";
 export type { ExtractOptions } from "./apply/extract.js";
 

@@ -71,7 +71,7 @@ const rootSchemas = new WeakMap<ApplyNode, ApplySchema>();
  * values and `rest` (each {@link ApplyStructNode}'s `define` called once), plus the runtime's
  * meta types, by qualified name. Built on first access to `types` and memoised; a single root's
  * schema is the same object on every call, so extraction can ask for it per call. A struct node
- * without `define` (`struct("ObjectMeta")`) names a meta type.
+ * without `define` (`struct("Status")`) names a meta type.
  */
 export function applySchemaOf(...roots: readonly ApplyNode[]): ApplySchema {
   const single = roots.length === 1 ? roots[0]! : undefined;
@@ -97,7 +97,8 @@ function collectReachable(roots: readonly ApplyNode[]): StructTable {
     seen.add(node);
     if (node.kind === "list") todo.push(node.items);
     else if (node.kind === "map") todo.push(node.values);
-    else if (node.kind === "struct" && node.define) {
+    // The runtime's own structs (objectMetaApplySchema, ...) are in the table already, fields and all.
+    else if (node.kind === "struct" && node.define && !Object.hasOwn(META_APPLY_TYPES, node.type)) {
       const st = node.define();
       table[node.type] = st;
       todo.push(...Object.values(st.fields));

@@ -1,104 +1,50 @@
-// The server-side-apply schema of the types kubegen's runtime owns (meta/v1 ObjectMeta and
-// friends, core/v1 ObjectReference, autoscaling/v1 Scale), by their bare RuntimeType names, with
-// the list/map semantics kube-apiserver v1.36 publishes for them (`x-kubernetes-list-type`,
-// `x-kubernetes-list-map-keys`, `x-kubernetes-map-type` in its OpenAPI). Generated schema tables
-// refer to these names (`struct("ObjectMeta")`), and applySchemaOf and defineApplySchema merge
-// this table in.
+// The server-side-apply schema of the types kubegen's runtime owns, by their bare RuntimeType
+// names (`struct("ObjectMeta")`, what hand-written tables use) and, for the generated ones, by
+// their qualified names too (`meta/v1.ObjectMeta`, what generated code's nodes carry). The
+// structs apply sends (ObjectMeta and friends, core/v1 ObjectReference, autoscaling/v1 Scale)
+// are generated from runtime/schema/runtime-types.json (apply/generated); the response types
+// (Status, ListMeta and their parts) are written here, with the list/map semantics
+// kube-apiserver v1.36 publishes for them. applySchemaOf and defineApplySchema merge this table
+// in.
 
-import {
-  ConditionApplyConfiguration,
-  LabelSelectorApplyConfiguration,
-  LabelSelectorRequirementApplyConfiguration,
-  ObjectMetaApplyConfiguration,
-  ObjectReferenceApplyConfiguration,
-  OwnerReferenceApplyConfiguration,
-} from "./builders.js";
-import { SCALAR, UNTYPED, struct, type ApplyNode, type ApplySchema, type ApplyStruct } from "./schema.js";
+import { conditionApplySchema } from "./generated/meta/v1/applyconfigurations/condition.js";
+import { labelSelectorApplySchema } from "./generated/meta/v1/applyconfigurations/label-selector.js";
+import { labelSelectorRequirementApplySchema } from "./generated/meta/v1/applyconfigurations/label-selector-requirement.js";
+import { managedFieldsEntryApplySchema } from "./generated/meta/v1/applyconfigurations/managed-fields-entry.js";
+import { objectMetaApplySchema } from "./generated/meta/v1/applyconfigurations/object-meta.js";
+import { ownerReferenceApplySchema } from "./generated/meta/v1/applyconfigurations/owner-reference.js";
+import { objectReferenceApplySchema } from "./generated/core/v1/applyconfigurations/object-reference.js";
+import { scaleApplySchema } from "./generated/autoscaling/v1/applyconfigurations/scale.js";
+import { scaleSpecApplySchema } from "./generated/autoscaling/v1/applyconfigurations/scale-spec.js";
+import { scaleStatusApplySchema } from "./generated/autoscaling/v1/applyconfigurations/scale-status.js";
+import { SCALAR, struct, type ApplyNode, type ApplySchema, type ApplyStruct, type ApplyStructNode } from "./schema.js";
 
 const atomicList = (items: ApplyNode): ApplyNode => ({ kind: "list", listType: "atomic", items });
-const stringMap: ApplyNode = { kind: "map", mapType: "granular", values: SCALAR };
+
+/** The generated runtime structs, by bare name. */
+const GENERATED: { readonly [name: string]: ApplyStructNode } = {
+  ObjectMeta: objectMetaApplySchema,
+  OwnerReference: ownerReferenceApplySchema,
+  ManagedFieldsEntry: managedFieldsEntryApplySchema,
+  LabelSelector: labelSelectorApplySchema,
+  LabelSelectorRequirement: labelSelectorRequirementApplySchema,
+  Condition: conditionApplySchema,
+  ObjectReference: objectReferenceApplySchema,
+  Scale: scaleApplySchema,
+  ScaleSpec: scaleSpecApplySchema,
+  ScaleStatus: scaleStatusApplySchema,
+};
+
+/** Each generated struct under its bare and its qualified name (one object for both). */
+function generatedTable(): { [name: string]: ApplyStruct } {
+  const table: { [name: string]: ApplyStruct } = {};
+  for (const [name, node] of Object.entries(GENERATED)) table[name] = table[node.type] = node.define!();
+  return table;
+}
 
 /** The runtime-owned structs by bare name (`ObjectMeta`, `LabelSelector`, `Scale`, ...). */
 export const META_APPLY_TYPES: { readonly [name: string]: ApplyStruct } = Object.freeze({
-  ObjectMeta: {
-    builder: ObjectMetaApplyConfiguration,
-    fields: {
-      name: SCALAR,
-      generateName: SCALAR,
-      namespace: SCALAR,
-      selfLink: SCALAR,
-      uid: SCALAR,
-      resourceVersion: SCALAR,
-      generation: SCALAR,
-      creationTimestamp: SCALAR,
-      deletionTimestamp: SCALAR,
-      deletionGracePeriodSeconds: SCALAR,
-      labels: stringMap,
-      annotations: stringMap,
-      ownerReferences: { kind: "list", listType: "map", keys: ["uid"], items: struct("OwnerReference") },
-      finalizers: { kind: "list", listType: "set", items: SCALAR },
-      managedFields: atomicList(struct("ManagedFieldsEntry")),
-    },
-  },
-  OwnerReference: {
-    builder: OwnerReferenceApplyConfiguration,
-    atomic: true,
-    fields: {
-      apiVersion: SCALAR,
-      kind: SCALAR,
-      name: SCALAR,
-      uid: SCALAR,
-      controller: SCALAR,
-      blockOwnerDeletion: SCALAR,
-    },
-  },
-  ManagedFieldsEntry: {
-    fields: {
-      manager: SCALAR,
-      operation: SCALAR,
-      apiVersion: SCALAR,
-      time: SCALAR,
-      fieldsType: SCALAR,
-      fieldsV1: UNTYPED,
-      subresource: SCALAR,
-    },
-  },
-  LabelSelector: {
-    builder: LabelSelectorApplyConfiguration,
-    atomic: true,
-    fields: {
-      matchLabels: stringMap,
-      matchExpressions: atomicList(struct("LabelSelectorRequirement")),
-    },
-  },
-  LabelSelectorRequirement: {
-    builder: LabelSelectorRequirementApplyConfiguration,
-    fields: { key: SCALAR, operator: SCALAR, values: atomicList(SCALAR) },
-  },
-  Condition: {
-    builder: ConditionApplyConfiguration,
-    fields: {
-      type: SCALAR,
-      status: SCALAR,
-      observedGeneration: SCALAR,
-      lastTransitionTime: SCALAR,
-      reason: SCALAR,
-      message: SCALAR,
-    },
-  },
-  ObjectReference: {
-    builder: ObjectReferenceApplyConfiguration,
-    atomic: true,
-    fields: {
-      apiVersion: SCALAR,
-      fieldPath: SCALAR,
-      kind: SCALAR,
-      name: SCALAR,
-      namespace: SCALAR,
-      resourceVersion: SCALAR,
-      uid: SCALAR,
-    },
-  },
+  ...generatedTable(),
   Status: {
     fields: {
       apiVersion: SCALAR,
@@ -133,19 +79,6 @@ export const META_APPLY_TYPES: { readonly [name: string]: ApplyStruct } = Object
   },
   /** meta/v1 ShardInfo (new in v1.36 list responses). */
   ShardInfo: { fields: { selector: SCALAR } },
-  Scale: {
-    fields: {
-      apiVersion: SCALAR,
-      kind: SCALAR,
-      metadata: struct("ObjectMeta"),
-      spec: struct("ScaleSpec"),
-      status: struct("ScaleStatus"),
-    },
-  },
-  /** autoscaling/v1 ScaleSpec. */
-  ScaleSpec: { fields: { replicas: SCALAR } },
-  /** autoscaling/v1 ScaleStatus. */
-  ScaleStatus: { fields: { replicas: SCALAR, selector: SCALAR } },
 } satisfies { [name: string]: ApplyStruct });
 
 /** The runtime-owned structs as a schema of their own (what every defineApplySchema merges in). */

@@ -5,7 +5,7 @@
 // setter calls, and the extract functions' parameters and returned
 // expressions (render/code-expr.ts); then a few lines the templates print.
 import { describe, expect, it } from "vitest";
-import { emitApplyConfigurations, type ExtractView, type FactoryView, type SchemaNode } from "../../../generators/emit/applyconfigurations.js";
+import { RUNTIME_TARGET, emitApplyConfigurations, type ExtractView, type FactoryView, type SchemaNode } from "../../../generators/emit/applyconfigurations.js";
 import { planModel } from "../../../generators/ir/plan.js";
 import type { Field, ListSemantics, TypeDef, TypeRef } from "../../../generators/ir/types.js";
 import type { ArgView, CallView } from "../../../generators/render/code-expr.js";
@@ -37,6 +37,7 @@ const spec = type("WidgetSpec", [
   field("template", given("Template")),
   field("pod", ref("core/v1", "PodSpec")),
   field("owner", { kind: "ref", target: { runtime: "OwnerReference" } }),
+  field("lastStatus", { kind: "ref", target: { runtime: "Status" } }),
   field("constructor", list(STRING, { type: "set" })),
   field("toString", STRING),
   field("valueOf", given("Port")),
@@ -85,7 +86,8 @@ describe("emitApplyConfigurations: schema nodes, as data", () => {
     ["selector", { map: { mapType: "atomic", values: SCALAR } }],
     ["template", { struct: "templateApplySchema" }],
     ["pod", { struct: "coreV1.podSpecApplySchema" }],
-    ["owner", { runtimeStruct: "OwnerReference" }],
+    ["owner", { struct: "rt.ownerReferenceApplySchema" }],
+    ["lastStatus", { runtimeStruct: "Status" }],
     ["constructor", { satisfies: { list: { listType: "set", items: SCALAR } } }],
     ["toString", SCALAR],
     ["valueOf", { satisfies: { struct: "portApplySchema" } }],
@@ -96,7 +98,7 @@ describe("emitApplyConfigurations: schema nodes, as data", () => {
   it("marks atomic structs, and takes the rest of an embedded resource as untyped", () => {
     expect([builder("port").atomic, builder("port").rest]).toEqual([true, undefined]);
     expect([builder("template").atomic, builder("template").rest]).toEqual([false, UNTYPED]);
-    expect(builder("template").schemaFields).toEqual([{ key: "metadata", node: { runtimeStruct: "ObjectMeta" } }]);
+    expect(builder("template").schemaFields).toEqual([{ key: "metadata", node: { struct: "rt.objectMetaApplySchema" } }]);
   });
 
   it("imports the nodes it links to: siblings by name, other group-versions through their index", () => {
@@ -179,12 +181,13 @@ describe("applyconfiguration.hbs: what the views print", () => {
         '      tags: { kind: "list", listType: "set", items: rt.SCALAR },',
         '      selector: { kind: "map", mapType: "atomic", values: rt.SCALAR },',
         "      pod: coreV1.podSpecApplySchema,",
-        '      owner: rt.struct("OwnerReference"),',
+        '      owner: rt.ownerReferenceApplySchema,',
+        '      lastStatus: rt.struct("Status"),',
         '      constructor: { kind: "list", listType: "set", items: rt.SCALAR } satisfies rt.ApplyNode,',
         "      valueOf: portApplySchema satisfies rt.ApplyNode,",
       ],
     ],
-    ["template", ["    rest: rt.UNTYPED,", '      metadata: rt.struct("ObjectMeta"),']],
+    ["template", ["    rest: rt.UNTYPED,", '      metadata: rt.objectMetaApplySchema,']],
     [
       "widget",
       [
@@ -205,5 +208,23 @@ describe("applyconfiguration.hbs: what the views print", () => {
   ])("%s", (name, lines) => {
     const printed = text(name).split("\n");
     for (const line of lines) expect(printed).toContain(line);
+  });
+});
+
+describe("emitApplyConfigurations: the runtime's own builders (RUNTIME_TARGET)", () => {
+  // Given: meta/v1 ObjectMeta as a type of its own module, as make generate-runtime builds it.
+  const objectMeta = type("ObjectMeta", [field("name", STRING), field("selfLink", STRING), field("managedFields", list(STRING, {}))]);
+  const meta = groupVersion("meta.k8s.io", "v1", "metaV1", [objectMeta]);
+  const out = emitApplyConfigurations(planModel({ groupVersions: [meta] }), RUNTIME_TARGET);
+  const view = out[0]!.view as { runtime: string; builder: { fields: { name: string }[]; schemaFields: { key: string }[] } };
+
+  it("imports rt from the kit beside the output folder, and writes no folder index", () => {
+    expect(out.map((f) => f.path)).toEqual(["meta.k8s.io/v1/applyconfigurations/object-meta.ts"]);
+    expect(view.runtime).toBe("../../../../apply-kit.js");
+  });
+
+  it("gives the fields the server keeps no setter, and keeps them in the schema", () => {
+    expect(view.builder.fields.map((f) => f.name)).toEqual(["name"]);
+    expect(view.builder.schemaFields.map((f) => f.key)).toEqual(["name", "selfLink", "managedFields"]);
   });
 });

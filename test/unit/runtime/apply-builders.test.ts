@@ -4,20 +4,27 @@
 import { describe, expect, it } from "vitest";
 import {
   ConditionApplyConfiguration,
-  LabelSelectorApplyConfiguration,
   MetadataApplyConfiguration,
   ObjectApplyConfiguration,
   ObjectMetaApplyConfiguration,
+  ScaleApplyConfiguration,
   condition,
   labelSelector,
   labelSelectorRequirement,
   objectMeta,
   objectReference,
   ownerReference,
-} from "../../../runtime/src/apply/builders.js";
+  ownerReferenceApplySchema,
+  scale,
+  scaleSpec,
+  scaleSpecApplySchema,
+} from "../../../runtime/src/index.js";
 import { applySchemaOf, defineApplySchema } from "../../../runtime/src/apply/define-schema.js";
 import { META_APPLY_TYPES, metaApplySchema } from "../../../runtime/src/apply/meta-schema.js";
 import { SCALAR, struct, type ApplyNode, type ApplySchema, type ApplyStruct, type ApplyStructNode } from "../../../runtime/src/apply/schema.js";
+
+/** A struct name of the tests' own (qualified, and not one of the runtime's). */
+const isOwn = (k: string): boolean => k.includes("/") && !Object.hasOwn(META_APPLY_TYPES, k);
 
 class WidgetApplyConfiguration extends ObjectApplyConfiguration {
   declare spec?: { size?: number };
@@ -106,11 +113,24 @@ describe("apply builders", () => {
     expect(Object.keys(r).sort()).toEqual(["apiVersion", "fieldPath", "kind", "name", "namespace", "resourceVersion", "uid"]);
   });
 
-  it("list setters of builder items reject missing items like client-go (nil value passed to withX)", () => {
-    expect(() => objectMeta().withOwnerReferences(undefined as never)).toThrow("nil value passed to withOwnerReferences");
-    expect(() => new LabelSelectorApplyConfiguration().withMatchExpressions(null as never)).toThrow(
-      "nil value passed to withMatchExpressions",
-    );
+  it("ObjectMeta has no setters for the fields the server keeps (selfLink, managedFields), as client-go's", () => {
+    const m = objectMeta() as unknown as Record<string, unknown>;
+    expect(m.withSelfLink).toBeUndefined();
+    expect(m.withManagedFields).toBeUndefined();
+    expect(typeof m.withFinalizers).toBe("function");
+  });
+
+  it("scale(name, namespace) names the object and sets the kind; the generated Scale builder keeps the ObjectMeta setters", () => {
+    const s = scale("web", "ns").withSpec(scaleSpec().withReplicas(3));
+    expect(s).toBeInstanceOf(ScaleApplyConfiguration);
+    expect(s).toBeInstanceOf(ObjectApplyConfiguration);
+    expect(JSON.parse(JSON.stringify(s))).toEqual({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "web", namespace: "ns" },
+      spec: { replicas: 3 },
+    });
+    expect(JSON.stringify(scale("c"))).toBe('{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"c"}}');
   });
 });
 
@@ -118,7 +138,7 @@ describe("the meta apply schema", () => {
   it("has the v1.36 list and map semantics and the runtime builders", () => {
     const om = META_APPLY_TYPES.ObjectMeta!;
     expect(om.builder).toBe(ObjectMetaApplyConfiguration);
-    expect(om.fields.ownerReferences).toEqual({ kind: "list", listType: "map", keys: ["uid"], items: struct("OwnerReference") });
+    expect(om.fields.ownerReferences).toEqual({ kind: "list", listType: "map", keys: ["uid"], items: ownerReferenceApplySchema });
     expect(om.fields.finalizers).toMatchObject({ kind: "list", listType: "set" });
     expect(om.fields.labels).toMatchObject({ kind: "map", mapType: "granular" });
     expect(om.fields.annotations).toMatchObject({ kind: "map", mapType: "granular" });
@@ -127,7 +147,10 @@ describe("the meta apply schema", () => {
     expect(META_APPLY_TYPES.LabelSelector!.atomic).toBe(true);
     expect(META_APPLY_TYPES.ObjectReference!.atomic).toBe(true);
     expect(META_APPLY_TYPES.Condition!.atomic).toBeUndefined();
-    expect(META_APPLY_TYPES.Scale!.fields.spec).toEqual(struct("ScaleSpec"));
+    expect(META_APPLY_TYPES.Scale!.fields.spec).toBe(scaleSpecApplySchema);
+    // A generated struct is one object under its bare and its qualified name.
+    expect(META_APPLY_TYPES["meta/v1.ObjectMeta"]).toBe(om);
+    expect(Object.keys(om.fields)).toContain("selfLink");
     // Every struct reference in the table resolves inside it.
     const names = (n: ApplyNode): string[] =>
       n.kind === "struct" ? [n.type] : n.kind === "list" ? names(n.items) : n.kind === "map" ? names(n.values) : [];
@@ -147,11 +170,11 @@ describe("defineApplySchema", () => {
     const b: ApplySchema = defineApplySchema({ "b/v1.B": { fields: { c: struct("c/v1.C") } } }, () => [c]);
     const c: ApplySchema = defineApplySchema({ "c/v1.C": { fields: { x: SCALAR } } }, () => [a]);
     expect(depsCalls).toBe(0);
-    expect(Object.keys(a.types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C"]);
+    expect(Object.keys(a.types).filter((k) => isOwn(k)).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C"]);
     expect(a.types.ObjectMeta).toBe(META_APPLY_TYPES.ObjectMeta);
     expect(a.types).toBe(a.types); // memoised
     expect(depsCalls).toBe(1);
-    expect(Object.keys(c.types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C"]);
+    expect(Object.keys(c.types).filter((k) => isOwn(k)).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C"]);
   });
 
   it("a module's own struct wins over a dependency's, which wins over the meta table", () => {
@@ -189,13 +212,13 @@ describe("applySchemaOf (generated structs, one node per type)", () => {
     const unreached: ApplyStructNode = node("u/v1.U", () => ({}), calls);
     const schema = applySchemaOf(a);
     expect(calls.size).toBe(0); // nothing is read before `types`
-    expect(Object.keys(schema.types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
+    expect(Object.keys(schema.types).filter((k) => isOwn(k)).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
     expect(schema.types).toBe(schema.types); // memoised
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
     expect(schema.types.ObjectMeta).toBe(META_APPLY_TYPES.ObjectMeta);
     expect(schema.types["a/v1.A"]!.fields.b).toBe(b); // the node itself: merge and extraction read its kind and type
     expect(applySchemaOf(a)).toBe(schema); // one schema per single root
     expect(applySchemaOf(unreached, c).types["u/v1.U"]).toBeDefined();
-    expect(Object.keys(applySchemaOf(b).types).filter((k) => k.includes("/")).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
+    expect(Object.keys(applySchemaOf(b).types).filter((k) => isOwn(k)).sort()).toEqual(["a/v1.A", "b/v1.B", "c/v1.C", "d/v1.D", "e/v1.E"]);
   });
 });

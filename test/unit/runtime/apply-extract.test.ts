@@ -7,7 +7,7 @@ import {
   ObjectApplyConfiguration,
   ObjectMetaApplyConfiguration,
   OwnerReferenceApplyConfiguration,
-} from "../../../runtime/src/apply/builders.js";
+} from "../../../runtime/src/index.js";
 import { defineApplySchema } from "../../../runtime/src/apply/define-schema.js";
 import { extractApplyConfiguration } from "../../../runtime/src/apply/extract.js";
 import { SCALAR, UNTYPED, struct, type ApplyNode } from "../../../runtime/src/apply/schema.js";

@@ -52,7 +52,7 @@ export const fooSpecApplySchema: rt.ApplyStructNode = {
     fields: {
       bar: betaV1.barSpecApplySchema,
       ports: { kind: "list", listType: "map", keys: ["name"], items: betaV1.portApplySchema },
-      selector: rt.struct("LabelSelector"),
+      selector: rt.labelSelectorApplySchema,
     },
   }),
 };

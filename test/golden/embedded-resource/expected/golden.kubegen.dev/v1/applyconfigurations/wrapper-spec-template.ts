@@ -45,7 +45,7 @@ export const wrapperSpecTemplateApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
     },
   }),
 };

@@ -49,7 +49,7 @@ export const wrapperSpecTypedApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       data: { kind: "map", mapType: "granular", values: rt.SCALAR },
     },
   }),

@@ -58,7 +58,7 @@ export const wrapperApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: wrapperSpecApplySchema,
     },
   }),

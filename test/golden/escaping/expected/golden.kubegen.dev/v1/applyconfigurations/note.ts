@@ -72,7 +72,7 @@ export const noteApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: noteSpecApplySchema,
       status: noteStatusApplySchema,
     },

@@ -59,7 +59,7 @@ export const thenApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: thenSpecApplySchema,
     },
   }),

@@ -35,7 +35,7 @@ export const clusterApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: clusterSpecApplySchema,
     },
   }),

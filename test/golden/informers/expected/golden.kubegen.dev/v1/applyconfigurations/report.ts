@@ -39,7 +39,7 @@ export const reportApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: reportSpecApplySchema,
     },
   }),

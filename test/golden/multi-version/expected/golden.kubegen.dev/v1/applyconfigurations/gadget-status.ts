@@ -41,7 +41,7 @@ export const gadgetStatusApplySchema: rt.ApplyStructNode = {
     builder: GadgetStatusApplyConfiguration,
     fields: {
       replicas: rt.SCALAR,
-      conditions: { kind: "list", listType: "map", keys: ["type"], items: rt.struct("Condition") },
+      conditions: { kind: "list", listType: "map", keys: ["type"], items: rt.conditionApplySchema },
     },
   }),
 };

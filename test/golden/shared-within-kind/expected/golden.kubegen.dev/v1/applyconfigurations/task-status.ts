@@ -40,7 +40,7 @@ export const taskStatusApplySchema: rt.ApplyStructNode = {
     builder: TaskStatusApplyConfiguration,
     fields: {
       applied: taskSpecLimitsApplySchema,
-      conditions: { kind: "list", listType: "atomic", items: rt.struct("Condition") },
+      conditions: { kind: "list", listType: "atomic", items: rt.conditionApplySchema },
     },
   }),
 };

@@ -69,7 +69,7 @@ export const taskApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: taskSpecApplySchema,
       status: taskStatusApplySchema,
     },

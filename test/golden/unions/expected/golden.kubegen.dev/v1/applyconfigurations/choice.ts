@@ -63,7 +63,7 @@ export const choiceApplySchema: rt.ApplyStructNode = {
     fields: {
       apiVersion: rt.SCALAR,
       kind: rt.SCALAR,
-      metadata: rt.struct("ObjectMeta"),
+      metadata: rt.objectMetaApplySchema,
       spec: choiceSpecApplySchema,
     },
   }),
