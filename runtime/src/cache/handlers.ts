@@ -1,10 +1,17 @@
 // Event handlers and their delivery. Mirrors client-go
 // tools/cache/shared_informer.go (processorListener, sharedProcessor) and
 // tools/cache/controller.go (ResourceEventHandler): every handler has its own
-// unbounded FIFO of notifications and its own pump, so events reach one handler
-// strictly in order, one at a time (an async handler is awaited before the
-// next event), and a slow handler only delays itself.
+// FIFO of notifications and its own pump, so events reach one handler strictly
+// in order, one at a time (an async handler is awaited before the next event),
+// and a slow handler only delays itself.
+//
+// Unlike client-go's, the FIFO is bounded in what it holds: past
+// maxQueuedNotifications (default 10,000) it coalesces by key (coalesce.ts),
+// so a handler slower than the event rate holds at most about one notification
+// per object, never one per event. Until then every event is delivered.
+// `Infinity` keeps client-go's unbounded queue.
 
+import { coalesce, subjectOf } from "./coalesce.js";
 import type { DeletedFinalStateUnknown } from "./keys.js";
 
 /**
@@ -28,7 +35,18 @@ export interface ResourceEventHandler<T> {
 export interface HandlerOptions {
   /** Replay the cache to this handler every so often (ms); 0 = never. Default: the informer's resync period. */
   resyncPeriodMs?: number;
+  /**
+   * How many notifications may wait for this handler before new ones are merged with the
+   * queued one for the same object (the handler then gets the object's latest state, not each
+   * step: see coalesce.ts). Default: the informer's, else {@link DEFAULT_MAX_QUEUED_NOTIFICATIONS}.
+   * `Infinity` delivers every event however far behind the handler is, as client-go does, and
+   * lets a slow handler hold memory without limit.
+   */
+  maxQueuedNotifications?: number;
 }
+
+/** The default queue length past which one handler's notifications coalesce by key. */
+export const DEFAULT_MAX_QUEUED_NOTIFICATIONS = 10_000;
 
 /** A registered handler (client-go `ResourceEventHandlerRegistration`). */
 export interface HandlerRegistration {
@@ -58,8 +76,17 @@ export class HandlerListener<T> implements HandlerRegistration {
   readonly #onError: (err: unknown, n: Notification<T>) => void;
   readonly #isInformerSynced: () => boolean;
   readonly #unregister: (l: HandlerListener<T>) => void;
+  readonly #limit: number;
+  readonly #keyOf: (n: Notification<T>) => string | undefined;
+  /** Queued notifications from #head on; a cancelled one (coalesce gave null) leaves a hole. */
   #queue: Array<Notification<T> | undefined> = [];
   #head = 0;
+  /** Entries compaction dropped from the front: a queue position is `#base + index`. */
+  #base = 0;
+  #holes = 0;
+  /** While coalescing: each key's latest queued notification, by position. */
+  #latest: Map<string, number> | undefined;
+  #coalesced = 0;
   #pumping = false;
   #removed = false;
   #synced = false;
@@ -72,10 +99,18 @@ export class HandlerListener<T> implements HandlerRegistration {
       onError: (err: unknown, n: Notification<T>) => void;
       isInformerSynced: () => boolean;
       unregister: (l: HandlerListener<T>) => void;
+      /** The cache key of an object or tombstone. */
+      keyOf: (obj: T | DeletedFinalStateUnknown<T>) => string;
+      maxQueuedNotifications: number;
     },
   ) {
     this.handler = handler;
     this.resyncPeriodMs = resyncPeriodMs;
+    this.#limit = hooks.maxQueuedNotifications;
+    this.#keyOf = (n) => {
+      const subject = subjectOf(n);
+      return subject === undefined ? undefined : hooks.keyOf(subject);
+    };
     this.#onError = hooks.onError;
     this.#isInformerSynced = hooks.isInformerSynced;
     this.#unregister = hooks.unregister;
@@ -83,7 +118,12 @@ export class HandlerListener<T> implements HandlerRegistration {
 
   /** Notifications queued and not yet delivered. */
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length - this.#head - this.#holes;
+  }
+
+  /** Notifications merged into a queued one (or cancelled with it) since the handler was added. */
+  get coalesced(): number {
+    return this.#coalesced;
   }
 
   /** Whether the handler was removed (or the informer stopped). */
@@ -106,17 +146,52 @@ export class HandlerListener<T> implements HandlerRegistration {
     this.#removed = true;
     this.#queue = [];
     this.#head = 0;
+    this.#holes = 0;
+    this.#latest = undefined;
     if (!this.#pumping) this.#wakeIdle();
   }
 
   /** Queues a notification; delivery starts on a later microtask, never inside this call. */
   push(n: Notification<T>): void {
     if (this.#removed) return;
+    if (this.#latest === undefined && this.pending >= this.#limit) this.#latest = this.#positions();
+    const latest = this.#latest;
+    const key = latest ? this.#keyOf(n) : undefined;
+    if (key !== undefined && this.#merge(key, n)) return;
     this.#queue.push(n);
+    if (key !== undefined) latest!.set(key, this.#base + this.#queue.length - 1);
     if (!this.#pumping) {
       this.#pumping = true;
       queueMicrotask(() => void this.#pump());
     }
+  }
+
+  /** Each key's latest queued notification, by position: what coalescing starts from. */
+  #positions(): Map<string, number> {
+    const latest = new Map<string, number>();
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const key = this.#queue[i] && this.#keyOf(this.#queue[i]!);
+      if (key !== undefined) latest.set(key, this.#base + i);
+    }
+    return latest;
+  }
+
+  /** Merges `n` into the queued notification for `key`; false when it must be queued after it. */
+  #merge(key: string, n: Notification<T>): boolean {
+    const at = this.#latest!.get(key);
+    const queued = at === undefined ? undefined : this.#queue[at - this.#base];
+    if (queued === undefined) return false;
+    const merged = coalesce(queued, n);
+    if (merged === undefined) return false;
+    this.#coalesced++;
+    if (merged === null) {
+      this.#queue[at! - this.#base] = undefined;
+      this.#holes++;
+      this.#latest!.delete(key);
+    } else {
+      this.#queue[at! - this.#base] = merged;
+    }
+    return true;
   }
 
   /** Resolves when the queue is empty and no handler call is running. */
@@ -128,12 +203,19 @@ export class HandlerListener<T> implements HandlerRegistration {
   async #pump(): Promise<void> {
     try {
       while (!this.#removed && this.#head < this.#queue.length) {
-        const n = this.#queue[this.#head]!;
+        const at = this.#base + this.#head;
+        const n = this.#queue[this.#head];
         this.#queue[this.#head++] = undefined;
         if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
+          this.#base += this.#head;
           this.#head = 0;
         }
+        if (n === undefined) {
+          this.#holes--;
+          continue;
+        }
+        this.#forget(n, at);
         try {
           // always await, so handlers of other registrations get turns between events; a
           // returned promise is awaited (its rejection lands below), other values are dropped
@@ -154,6 +236,18 @@ export class HandlerListener<T> implements HandlerRegistration {
         queueMicrotask(() => void this.#pump());
       }
     }
+  }
+
+  /** Drops the delivered notification at `at` from the coalescing index, and stops coalescing once the queue is down to half the limit. */
+  #forget(n: Notification<T>, at: number): void {
+    const latest = this.#latest;
+    if (latest === undefined) return;
+    if (this.pending <= this.#limit / 2) {
+      this.#latest = undefined;
+      return;
+    }
+    const key = this.#keyOf(n);
+    if (key !== undefined && latest.get(key) === at) latest.delete(key);
   }
 
   #deliver(n: Notification<T>): unknown {

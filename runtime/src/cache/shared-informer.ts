@@ -25,13 +25,14 @@ import { deepFreeze } from "./freeze.js";
 import {
   HandlerListener,
   MINIMUM_RESYNC_PERIOD_MS,
+  DEFAULT_MAX_QUEUED_NOTIFICATIONS,
   type HandlerOptions,
   type HandlerRegistration,
   type Notification,
   type ResourceEventHandler,
 } from "./handlers.js";
 import { Indexer, NAMESPACE_INDEX, metaNamespaceIndexFunc, type Indexers, type ReadonlyIndexer } from "./indexer.js";
-import { resourceVersionOf, type DeletedFinalStateUnknown } from "./keys.js";
+import { isTombstone, resourceVersionOf, type DeletedFinalStateUnknown } from "./keys.js";
 import type { ListerWatcher } from "./list-watch.js";
 import {
   AwaitingInitialEventsWarning,
@@ -69,6 +70,12 @@ export interface SharedIndexInformerOptions<T>
    * (until the informer is watching again) and routine 410s.
    */
   onWatchError?: WatchErrorHandler;
+  /**
+   * The default of every handler's {@link HandlerOptions.maxQueuedNotifications}: how many
+   * notifications wait for one handler before it gets each object's latest state instead of
+   * every event (default 10,000; `Infinity` = client-go's unbounded queue).
+   */
+  maxQueuedNotifications?: number;
   /** Receives errors thrown by event handlers. Default: console.error. */
   onHandlerError?: (err: unknown, notification: Notification<T>) => void;
   /** Called on every state change of the reflector (for logs and tests; health() has the current one). */
@@ -120,13 +127,19 @@ export interface InformerHealth {
   readonly initialListPath: InitialListPath | undefined;
   /**
    * Notifications queued for this informer's handlers and not yet delivered,
-   * summed over the handlers. Each handler has its own queue, unbounded as in
-   * client-go (processorListener's growing ring buffer), so a handler slower
-   * than the event rate makes this grow, and with it the memory it holds.
+   * summed over the handlers. Each handler has its own queue; past its
+   * `maxQueuedNotifications` a handler's queue grows only by objects, not by
+   * events (see coalescedNotifications).
    */
   readonly pendingNotifications: number;
   /** The longest one handler's queue is (0 without handlers). */
   readonly largestHandlerQueue: number;
+  /**
+   * Notifications merged into one already queued for the same object, summed over the current
+   * handlers: how many intermediate states handlers that fell behind did not see. 0 while every
+   * handler keeps up.
+   */
+  readonly coalescedNotifications: number;
   /** The last error, if any. */
   readonly lastError: unknown;
   /** When (clock ms) the last error happened. */
@@ -147,6 +160,13 @@ export function isNonRetryableSyncError(err: unknown): boolean {
   if (err instanceof ApiError) return [400, 401, 403, 404, 405, 406, 415].includes(err.code);
   if (isNetworkError(err) || isExpiredOrTooLarge(err) || err instanceof AwaitingInitialEventsWarning) return false;
   return err instanceof Error && err.name !== "VeryShortWatchError" && err.name !== "WatchListEndedError";
+}
+
+/** A handler's queue limit, checked: a whole number from 0, or Infinity. */
+function queueLimit(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_QUEUED_NOTIFICATIONS;
+  if (value === Infinity || (Number.isSafeInteger(value) && value >= 0)) return value;
+  throw new RangeError(`maxQueuedNotifications must be a whole number from 0, or Infinity; got ${String(value)}`);
 }
 
 /** Raised to waiters when the informer stops before its cache synced. */
@@ -253,6 +273,7 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       initialListPath: r?.initialListPath,
       pendingNotifications: [...this.#listeners].reduce((n, l) => n + l.pending, 0),
       largestHandlerQueue: Math.max(0, ...[...this.#listeners].map((l) => l.pending)),
+      coalescedNotifications: [...this.#listeners].reduce((n, l) => n + l.coalesced, 0),
       lastError: r?.lastError,
       lastErrorAt: r?.lastErrorAt,
       metrics: r?.metrics ?? emptyReflectorMetrics(),
@@ -279,6 +300,8 @@ export class SharedIndexInformer<T extends KubernetesObject> {
       onError: this.#options.onHandlerError ?? ((err) => console.error(`kubegen informer ${this.name}: an event handler threw:`, err)),
       isInformerSynced: () => this.#synced,
       unregister: (l) => this.#listeners.delete(l),
+      keyOf: (obj) => (isTombstone(obj) ? obj.key : this.#indexer.keyOf(obj)),
+      maxQueuedNotifications: queueLimit(options.maxQueuedNotifications ?? this.#options.maxQueuedNotifications),
     });
     listener.nextResyncAt = this.#clock.now() + period;
     this.#listeners.add(listener);
