@@ -139,6 +139,15 @@ export interface RestConfig {
    */
   disableCompression?: boolean;
 
+  /**
+   * Speak HTTP/2 to an https:// server reached without a proxy (default true, as client-go over
+   * TLS; the environment variable `DISABLE_HTTP2`, set non-empty, turns it off as it does for
+   * client-go). Requests and watches then share one connection per server and credential
+   * (transport/http2.ts); a server that answers ALPN with HTTP/1.1 gets HTTP/1.1. Upgraded
+   * streams (exec, attach, port-forward) always use HTTP/1.1.
+   */
+  http2?: boolean;
+
   /** A kubeconfig `auth-provider`, served by a registered plugin (config/auth-provider.ts; `oidc` after enableOidcAuthProvider()). */
   authProvider?: AuthProviderConfig;
   /** Where the auth-provider saves refreshed tokens (the kubeconfig loader sets it to the user's kubeconfig file). */

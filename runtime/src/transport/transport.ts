@@ -1,14 +1,20 @@
 // The transport: sends one built HTTP request to the API server and returns
 // the response head with its body unread (client-go rest/request.go request()
 // and rest/with_retry.go, transport/*). It owns, per RestConfig:
-//   - a keep-alive https.Agent (connection pooling; one more per exec client cert),
+//   - HTTP/2 connections to an https:// server without a proxy (http2.ts: one
+//     connection for every request and watch, per TLS identity), unless
+//     config.http2 is false or DISABLE_HTTP2 is set,
+//   - a keep-alive https.Agent (connection pooling; one more per exec client
+//     cert) for HTTP/1.1: proxies, http:// servers, servers without HTTP/2,
+//     upgrades,
 //   - TLS (CA, client cert, server name, insecure skip-verify with a warning);
 //     caFile, certFile and keyFile are re-checked for change (cert-rotation.ts,
 //     client-go transport/cert_rotation.go): new material gets a new agent for
 //     new connections, and the previous agent is retired: its idle
 //     connections are closed at once, its busy ones (a request or a watch in
-//     flight) when their response ends, so a rotation breaks nothing. A new
-//     exec client certificate retires the previous one's agent the same way,
+//     flight) when their response ends, so a rotation breaks nothing (HTTP/2
+//     connections likewise take no new streams and close when theirs end). A
+//     new exec client certificate retires the previous one's agent the same way,
 //   - compression (compression.ts): `Accept-Encoding: gzip` unless
 //     config.disableCompression, and gzip responses decoded as a stream,
 //   - the proxy: chosen once, when the transport is created, from proxyUrl or
@@ -33,6 +39,7 @@
 
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import type { ConnectionOptions } from "node:tls";
 import { ConfigError, defaultUserAgent, effectiveRateLimit, type RestConfig } from "../config/rest-config.js";
 import { NetworkError } from "../errors/network-error.js";
 import { featureGatesFor } from "../features/feature-gates.js";
@@ -45,6 +52,7 @@ import { TokenBucket } from "../util/token-bucket.js";
 import { Authenticator, impersonationHeaders, type AuthState } from "./auth.js";
 import { TlsFileSource } from "./cert-rotation.js";
 import { ACCEPT_ENCODING, decodeResponse } from "./compression.js";
+import { Http2Pool } from "./http2.js";
 import { forwardProxyAgent, forwardRequestOptions, TunnelHttpAgent, TunnelHttpsAgent, tunnelDialer } from "./proxy-agent.js";
 import { proxyForUrl, type ProxyUrl } from "./proxy-env.js";
 import { defaultWarningHandler, parseWarningHeaders } from "./warnings.js";
@@ -106,6 +114,9 @@ export class Transport {
   readonly #agents = new Map<string, http.Agent>();
   /** Agents replaced by newer TLS material, kept until their busy connections end (for close()). */
   readonly #retired = new Set<http.Agent>();
+  /** HTTP/2 pools by client identity, like #agents; undefined when HTTP/2 is off. */
+  readonly #h2: Map<string, Http2Pool> | undefined;
+  readonly #h2Retired = new Set<Http2Pool>();
   readonly #tls: TlsFileSource;
   #tlsGeneration = 0;
   readonly #userAgent: string;
@@ -144,6 +155,27 @@ export class Transport {
     this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
     this.#auth = new Authenticator(config, this.#clock);
     this.#userAgent = config.userAgent || defaultUserAgent();
+    const h2 = config.http2 ?? !process.env.DISABLE_HTTP2;
+    this.#h2 = h2 && this.#base.protocol === "https:" && !this.#proxy ? new Map() : undefined;
+  }
+
+  /**
+   * The connections open now: HTTP/2 connections and the streams on them, and HTTP/1.1
+   * sockets (busy and idle), for diagnostics and tests.
+   */
+  get connections(): { http2: number; http2Streams: number; http1: number } {
+    let http2 = 0;
+    let http2Streams = 0;
+    for (const pool of [...(this.#h2?.values() ?? []), ...this.#h2Retired]) {
+      const s = pool.stats;
+      http2 += s.connections;
+      http2Streams += s.streams;
+    }
+    let http1 = 0;
+    for (const a of [...this.#agents.values(), ...this.#retired]) {
+      for (const list of [...Object.values(a.sockets), ...Object.values(a.freeSockets)]) http1 += list?.length ?? 0;
+    }
+    return { http2, http2Streams, http1 };
   }
 
   /**
@@ -363,6 +395,9 @@ export class Transport {
     for (const a of [...this.#agents.values(), ...this.#retired]) a.destroy();
     this.#agents.clear();
     this.#retired.clear();
+    for (const p of [...(this.#h2?.values() ?? []), ...this.#h2Retired]) p.close();
+    this.#h2?.clear();
+    this.#h2Retired.clear();
   }
 
   /**
@@ -388,7 +423,16 @@ export class Transport {
     for (const w of parseWarningHeaders(header)) handler(redactWarning(w));
   }
 
-  #once(url: URL, req: HttpRequest, auth: AuthState, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  async #once(url: URL, req: HttpRequest, auth: AuthState, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+    const headers = this.#headers(req, auth);
+    if (this.#h2) {
+      const res = await this.#h2Pool(auth.clientCert).request(req.method, url.pathname + url.search, headers, req.body, signal);
+      if (res !== "http1") return res;
+    }
+    return this.#http1(url, req, headers, auth, signal);
+  }
+
+  #headers(req: HttpRequest, auth: AuthState): Record<string, string | string[]> {
     const headers: Record<string, string | string[]> = {
       "user-agent": this.#userAgent,
       ...lowerKeys(impersonationHeaders(this.config)),
@@ -398,6 +442,16 @@ export class Transport {
     if (!this.config.disableCompression && headers["accept-encoding"] === undefined) headers["accept-encoding"] = ACCEPT_ENCODING;
     // Node does not chunk DELETE (or GET) bodies by default: without a length the server never sees them.
     if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));
+    return headers;
+  }
+
+  #http1(
+    url: URL,
+    req: HttpRequest,
+    headers: Record<string, string | string[]>,
+    auth: AuthState,
+    signal: AbortSignal | undefined,
+  ): Promise<IncomingMessage> {
     const isHttps = url.protocol === "https:";
     const agent = this.#agent(isHttps, auth.clientCert);
     const proxy = this.#proxy;
@@ -415,18 +469,72 @@ export class Transport {
     });
   }
 
+  /** The HTTP/2 pool for the current TLS material and `clientCert` (the agents' rules, http2.ts's connections). */
+  #h2Pool(clientCert: { cert: string; key: string } | undefined): Http2Pool {
+    const pools = this.#h2!;
+    const tls = this.#currentTls(true);
+    const key = clientCert ? `${clientCert.cert}\n${clientCert.key}` : "";
+    let pool = pools.get(key);
+    if (pool) return pool;
+    if (clientCert) {
+      for (const [k, p] of pools) {
+        if (k !== "") {
+          this.#retireH2(p);
+          pools.delete(k);
+        }
+      }
+    }
+    pool = new Http2Pool(this.#base, this.#tlsOptions(tls.ca, clientCert, tls));
+    pools.set(key, pool);
+    return pool;
+  }
+
+  #retireH2(pool: Http2Pool): void {
+    pool.retire();
+    for (const p of this.#h2Retired) if (p.stats.connections === 0) this.#h2Retired.delete(p);
+    if (pool.stats.connections > 0) this.#h2Retired.add(pool);
+  }
+
+  /**
+   * The TLS material now (caFile/certFile/keyFile re-checked at most every tlsFileCheckMs).
+   * Rotated files retire every agent and HTTP/2 pool built from the previous material.
+   */
+  #currentTls(needsTls: boolean): { ca: string | undefined; cert: string | undefined; key: string | undefined } {
+    const tls = needsTls ? this.#tls.current() : { ca: undefined, cert: undefined, key: undefined, generation: this.#tlsGeneration };
+    if (tls.generation !== this.#tlsGeneration) {
+      for (const a of this.#agents.values()) this.#retire(a);
+      this.#agents.clear();
+      for (const p of this.#h2?.values() ?? []) this.#retireH2(p);
+      this.#h2?.clear();
+      this.#tlsGeneration = tls.generation;
+    }
+    return tls;
+  }
+
+  /** TLS options for the API server: verification, CA, client certificate, server name. */
+  #tlsOptions(
+    ca: string | undefined,
+    clientCert: { cert: string; key: string } | undefined,
+    files: { cert: string | undefined; key: string | undefined },
+  ): ConnectionOptions {
+    const c = this.config;
+    const options: ConnectionOptions = { rejectUnauthorized: !c.insecureSkipTlsVerify };
+    if (ca) options.ca = ca;
+    const cert = clientCert?.cert ?? files.cert;
+    const keyPem = clientCert?.key ?? files.key;
+    if (keyPem) registerSecret(keyPem);
+    if (cert && keyPem) {
+      options.cert = cert;
+      options.key = keyPem;
+    }
+    if (c.tlsServerName) options.servername = c.tlsServerName;
+    return options;
+  }
+
   #agent(isHttps: boolean, clientCert: { cert: string; key: string } | undefined): http.Agent {
     const proxy = this.#proxy;
     // plain http needs TLS material only to reach an https:// proxy
-    const needsTls = isHttps || (!!proxy && proxy.scheme === "https");
-    // re-checks caFile/certFile/keyFile at most every tlsFileCheckMs
-    const tls = needsTls ? this.#tls.current() : { ca: undefined, cert: undefined, key: undefined, generation: this.#tlsGeneration };
-    if (tls.generation !== this.#tlsGeneration) {
-      // rotated files: every agent was built from the previous material
-      for (const a of this.#agents.values()) this.#retire(a);
-      this.#agents.clear();
-      this.#tlsGeneration = tls.generation;
-    }
+    const tls = this.#currentTls(isHttps || (!!proxy && proxy.scheme === "https"));
     const key = clientCert ? `${clientCert.cert}\n${clientCert.key}` : "";
     let agent = this.#agents.get(key);
     if (agent) return agent;
@@ -440,26 +548,13 @@ export class Transport {
       }
     }
     const base: http.AgentOptions = { keepAlive: true, scheduling: "lifo" };
-    const c = this.config;
     const ca = tls.ca;
     if (!isHttps) {
       if (!proxy) agent = new http.Agent(base);
       else if (proxy.isSocks) agent = new TunnelHttpAgent(tunnelDialer(proxy), base);
       else agent = forwardProxyAgent(proxy, base, { proxyCa: proxy.scheme === "https" ? ca : undefined });
     } else {
-      const tlsOptions: https.AgentOptions = {
-        ...base,
-        rejectUnauthorized: !c.insecureSkipTlsVerify,
-      };
-      if (ca) tlsOptions.ca = ca;
-      const cert = clientCert?.cert ?? tls.cert;
-      const keyPem = clientCert?.key ?? tls.key;
-      if (keyPem) registerSecret(keyPem);
-      if (cert && keyPem) {
-        tlsOptions.cert = cert;
-        tlsOptions.key = keyPem;
-      }
-      if (c.tlsServerName) tlsOptions.servername = c.tlsServerName;
+      const tlsOptions: https.AgentOptions = { ...base, ...this.#tlsOptions(ca, clientCert, tls) };
       agent = proxy ? new TunnelHttpsAgent(tunnelDialer(proxy, { proxyCa: ca }), tlsOptions) : new https.Agent(tlsOptions);
     }
     this.#agents.set(key, agent);
