@@ -5,6 +5,7 @@
 // Generated `SharedInformerFactory` classes wrap it with typed accessors;
 // forResource() and forResourceMetadata() serve any group/version/resource.
 
+import { setMaxListeners } from "node:events";
 import type { KubernetesObject, PartialObjectMetadata } from "../meta/types.js";
 import { ResourceClient, type RequestExecutor } from "../rest/resource-client.js";
 import type { Indexers } from "./indexer.js";
@@ -149,6 +150,8 @@ export class InformerFactory {
     if (this.#shutdown) return;
     if (!this.#abort) {
       const abort = new AbortController();
+      // every informer of the factory listens on it: no leak warning past ten of them
+      setMaxListeners(0, abort.signal);
       this.#abort = abort;
       if (signal) {
         if (signal.aborted) abort.abort(signal.reason);

@@ -340,6 +340,7 @@ export class H2IncomingMessage extends http.IncomingMessage {
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     if (!this.#stream.closed) this.#stream.close(http2.constants.NGHTTP2_CANCEL);
-    callback(err);
+    // as Node's IncomingMessage: the error is emitted only to a reader listening for it
+    callback(this.listenerCount("error") > 0 ? err : null);
   }
 }

@@ -550,6 +550,23 @@ describe("InformerFactory", () => {
     await factory.shutdown();
   });
 
+  it("runs thirty informers on its one signal without a listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const factory = new InformerFactory({ informerOptions: { clock: new FakeClock(), useWatchList: false } });
+      for (let i = 0; i < 30; i++) factory.informerForResource<CM>(`r${i}`, () => new FakeListerWatcher<CM>());
+      factory.start();
+      await factory.waitForCacheSync();
+      await factory.shutdown();
+      await settle();
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("waitForCacheSync() helper waits for several informers", async () => {
     const a = new SharedIndexInformer<CM>(new FakeListerWatcher<CM>(), { clock: new FakeClock() });
     const b = new SharedIndexInformer<CM>(new FakeListerWatcher<CM>(), { clock: new FakeClock() });
