@@ -104,19 +104,27 @@ export class Http2Pool {
     signal: AbortSignal | undefined,
   ): Promise<H2Result> {
     signal?.throwIfAborted();
-    const session = await untilAborted(this.#session(), signal);
+    const reserved = this.#session(); // holds a stream slot from here on: release it unless a stream takes it
+    let session: Session | "http1";
+    try {
+      session = await untilAborted(reserved, signal);
+    } catch (err) {
+      reserved.then((s) => s !== "http1" && this.#closed(s), () => {});
+      throw err;
+    }
     if (session === "http1") return "http1";
-    signal?.throwIfAborted();
     const h2Headers: http2.OutgoingHttpHeaders = { ":method": method, ":path": path };
     for (const [k, v] of Object.entries(headers)) if (!CONNECTION_HEADERS.has(k)) h2Headers[k] = v;
     let stream: http2.ClientHttp2Stream;
     try {
+      signal?.throwIfAborted();
       stream = session.h2.request(h2Headers, { endStream: body === undefined });
     } catch (err) {
-      throw reset(err); // the session closed between choosing it and now
+      this.#closed(session);
+      throw signal?.aborted ? signal.reason : reset(err); // or the session closed between choosing it and now
     }
-    this.#opened(session);
-    stream.once("close", () => this.#closed(session));
+    const held = session;
+    stream.once("close", () => this.#closed(held));
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -159,13 +167,23 @@ export class Http2Pool {
     for (const s of [...this.#sessions]) s.h2.destroy();
   }
 
-  #session(): Promise<Session | "http1"> {
-    if (this.#http1) return Promise.resolve("http1");
-    const free = this.#sessions.find((s) => !s.closing && !s.h2.destroyed && s.active < maxStreams(s));
-    if (free) return Promise.resolve(free);
-    if (this.#retired) return Promise.reject(reset(new Error("the HTTP/2 connection pool was closed")));
-    // one connect at a time: requests arriving meanwhile share it (and share its slots)
-    return (this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined)));
+  /**
+   * A session with a stream slot reserved for the caller (released by #closed): requests that
+   * waited for one connect each look again once it is up, and those beyond its slots wait for
+   * the next connect.
+   */
+  async #session(): Promise<Session | "http1"> {
+    for (;;) {
+      if (this.#http1) return "http1";
+      const free = this.#sessions.find((s) => !s.closing && !s.h2.destroyed && s.active < maxStreams(s));
+      if (free) {
+        this.#reserve(free);
+        return free;
+      }
+      if (this.#retired) throw reset(new Error("the HTTP/2 connection pool was closed"));
+      // one connect at a time
+      await (this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined)));
+    }
   }
 
   #connect(): Promise<Session | "http1"> {
@@ -178,6 +196,7 @@ export class Http2Pool {
         ALPNProtocols: ["h2", "http/1.1"],
         ...(this.#tls.servername === undefined && !isIp(this.#origin.hostname) ? { servername: this.#origin.hostname } : {}),
       });
+      socket.setNoDelay(true); // as Node's http.Agent sockets: no Nagle delay on small frames
       socket.once("error", reject);
       socket.once("secureConnect", () => {
         socket.off("error", reject);
@@ -193,19 +212,24 @@ export class Http2Pool {
         });
         h2.setLocalWindowSize(SESSION_WINDOW);
         const session: Session = { h2, active: 0, closing: false, idleTimer: undefined, pingTimer: undefined };
-        this.#sessions.push(session);
         // goaway: streams the server took go on; new ones go elsewhere
         h2.on("goaway", () => this.#goingAway(session));
         h2.on("error", () => {}); // reported through its streams; the session is dropped on close
-        h2.once("close", () => this.#forget(session));
-        this.#watchHealth(session);
-        this.#idle(session);
-        resolve(session);
+        // usable once the server's SETTINGS (its stream limit) arrived: streams sent before
+        // could exceed it, and kube-apiserver closes a connection that does
+        h2.once("remoteSettings", () => {
+          this.#sessions.push(session);
+          h2.once("close", () => this.#forget(session));
+          this.#watchHealth(session);
+          this.#idle(session);
+          resolve(session);
+        });
+        h2.once("close", () => reject(reset(new Error("the HTTP/2 connection closed before the server's settings arrived"))));
       });
     });
   }
 
-  #opened(s: Session): void {
+  #reserve(s: Session): void {
     s.active++;
     if (s.idleTimer) this.#timers.clearTimeout(s.idleTimer);
     s.idleTimer = undefined;
@@ -318,8 +342,9 @@ export class H2IncomingMessage extends http.IncomingMessage {
       if (!this.push(chunk)) stream.pause();
     });
     stream.once("end", () => {
-      // a connection that died ends its streams' readable side too: that is no END_STREAM
-      if (stream.rstCode || !stream.session || stream.session.destroyed) {
+      // a connection that died ends its streams' readable side too, with a reset code (CANCEL):
+      // that is no END_STREAM (a stream read after it closed normally has code 0)
+      if (stream.rstCode) {
         this.destroy(Object.assign(new Error("aborted: the HTTP/2 connection closed"), { code: "ECONNRESET" }));
         return;
       }

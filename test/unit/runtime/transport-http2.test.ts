@@ -154,6 +154,18 @@ describe("Http2Pool", () => {
     for (const w of watches) (w as NodeJS.ReadableStream & { destroy(): void }).destroy();
   });
 
+  it("never sends more streams than the server allows, even for a burst that arrives before the connection is up", { timeout: T }, async () => {
+    const srv = await h2Server({ maxConcurrentStreams: 10 });
+    const p = pool(srv.url);
+    // every request holds its stream until all have been sent: 50 streams need 5 connections
+    const burst = Array.from({ length: 50 }, (_, i) => get(p, `/hang/${i}`));
+    const all = await Promise.all(burst);
+    expect(all.every((r) => r !== "http1" && r.statusCode === 200)).toBe(true);
+    expect(srv.sessions).toHaveLength(5);
+    expect(p.stats).toEqual({ connections: 5, streams: 50 });
+    for (const r of all) (r as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  });
+
   it("after GOAWAY, a stream in flight goes on and new requests use a new connection", { timeout: T }, async () => {
     const srv = await h2Server();
     const p = pool(srv.url);
