@@ -21,7 +21,7 @@ import { ApiError } from "../errors/api-error.js";
 import { isNetworkError } from "../errors/network-error.js";
 import type { KubernetesObject } from "../meta/types.js";
 import { realClock, type CancelTimer, type Clock } from "../util/clock.js";
-import { deepFreeze } from "./freeze.js";
+import { deepFreeze, StringTable } from "./freeze.js";
 import {
   HandlerListener,
   MINIMUM_RESYNC_PERIOD_MS,
@@ -63,6 +63,11 @@ export interface SharedIndexInformerOptions<T>
   transform?: (obj: T) => T;
   /** Deep-freeze cached objects (default true) so that a mutation throws instead of corrupting the cache. */
   freeze?: boolean;
+  /**
+   * While freezing, replace each short string value with one shared copy (default true; see
+   * cache/freeze.ts): about a fifth less memory for a cache of Pods. Only with `freeze`.
+   */
+  internStrings?: boolean;
   /**
    * Receives every list/watch error (client-go `SetWatchErrorHandler`), and
    * the {@link AwaitingInitialEventsWarning} a slow streaming list raises
@@ -349,6 +354,7 @@ export class SharedIndexInformer<T extends KubernetesObject> {
     }
     this.#started = true;
     const freeze = this.#options.freeze ?? true;
+    const strings = freeze && (this.#options.internStrings ?? true) ? new StringTable() : undefined;
     const transform = this.#transform;
     const reflector = new Reflector<T>(this.#lw, this.#storeAdapter(), {
       name: this.name,
@@ -364,7 +370,7 @@ export class SharedIndexInformer<T extends KubernetesObject> {
         ? {
             transform: (o: T) => {
               const t = transform ? transform(o) : o;
-              return freeze ? deepFreeze(t) : t;
+              return freeze ? deepFreeze(t, strings) : t;
             },
           }
         : {}),
