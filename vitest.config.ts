@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
   "@kubegen/runtime/testing": src("./runtime/src/testing/index.ts"),
+  "@kubegen/runtime/webhook": src("./runtime/src/webhook/index.ts"),
   "@kubegen/runtime": src("./runtime/src/index.ts"),
 };
 
