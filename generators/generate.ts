@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { resolveArtifacts, type Artifact } from "./emit/artifacts.js";
 import { emitApplyConfigurations } from "./emit/applyconfigurations.js";
 import { emitClients } from "./emit/clients.js";
+import { emitConversions } from "./emit/conversions.js";
 import type { EmittedFile } from "./emit/emitted.js";
 import { emitFakes } from "./emit/fakes.js";
 import { emitIndexes } from "./emit/indexes.js";
@@ -73,6 +74,7 @@ export interface GenerateResult {
 function emitAll(plan: Plan, artifacts: ReadonlySet<Artifact>): EmittedFile[] {
   return [
     ...emitTypes(plan),
+    ...emitConversions(plan),
     ...(artifacts.has("applyconfigurations") ? emitApplyConfigurations(plan) : []),
     ...(artifacts.has("clients") ? emitClients(plan) : []),
     ...(artifacts.has("fakes") ? emitFakes(plan) : []),

@@ -141,12 +141,38 @@ export interface GroupVersionPlan {
 }
 
 /** Every derived fact of one run, keyed by the IR's objects. */
+/** One version of a CRD's kind, as a conversion names it. */
+export interface ConversionVersion {
+  readonly apiVersion: string;
+  /** The module of the version (`example.com/v2`) and its import alias. */
+  readonly modulePath: string;
+  readonly alias: string;
+  /** The kind's TypeDef name in that module. */
+  readonly typeName: string;
+}
+
+/**
+ * A CRD served in several versions of the model with its storage version among them: what a
+ * conversion webhook converts between (through the storage version).
+ */
+export interface ConversionPlan {
+  readonly crdName: string;
+  readonly kind: string;
+  /** The group's folder (`example.com`), which holds `conversion.ts`. */
+  readonly folder: string;
+  readonly storage: ConversionVersion;
+  /** The other served versions, in the CRD's order. */
+  readonly others: readonly ConversionVersion[];
+}
+
 export interface Plan {
   readonly model: ApiModel;
   /** modulePath -> import alias (the module's accessor), for every module. */
   readonly accessors: ReadonlyMap<string, string>;
   /** Parallel to `model.groupVersions`. */
   readonly groupVersions: readonly GroupVersionPlan[];
+  /** The CRDs with conversions between versions (conversionPlans), by group folder then CRD name. */
+  readonly conversions: readonly ConversionPlan[];
   /** The plan of a group-version of the model; throws for one that is not. */
   groupVersion(gv: GroupVersion): GroupVersionPlan;
   /** The plan of a module by its path, or undefined. */
@@ -240,6 +266,7 @@ export function planModel(model: ApiModel): Plan {
     model,
     accessors,
     groupVersions,
+    conversions: conversionPlans(model),
     groupVersion(gv) {
       const p = byGv.get(gv);
       if (!p) throw new Error(`internal error: ${gv.names.modulePath} is not in the planned model`);
@@ -247,6 +274,41 @@ export function planModel(model: ApiModel): Plan {
     },
     module: (modulePath) => byPath.get(modulePath),
   };
+}
+
+/**
+ * The CRDs whose storage version and at least one other served version are in the model. A
+ * version that is stored but not served has no types here, so its CRD is left out.
+ */
+function conversionPlans(model: ApiModel): ConversionPlan[] {
+  const byCrd = new Map<string, { version: ConversionVersion; storage: boolean; order: number; kind: string }[]>();
+  for (const gv of model.groupVersions) {
+    for (const r of gv.resources) {
+      if (!r.crd?.served) continue;
+      const entries = byCrd.get(r.crd.crdName) ?? [];
+      byCrd.set(r.crd.crdName, entries);
+      entries.push({
+        version: { apiVersion: gv.names.apiVersion, modulePath: gv.names.modulePath, alias: gv.names.accessor, typeName: r.typeName },
+        storage: r.crd.storage,
+        order: r.crd.allVersions.indexOf(gv.version),
+        kind: r.kind,
+      });
+    }
+  }
+  const plans: ConversionPlan[] = [];
+  for (const [crdName, entries] of byCrd) {
+    const storage = entries.find((e) => e.storage);
+    if (!storage || entries.length < 2) continue;
+    const modulePath = storage.version.modulePath;
+    plans.push({
+      crdName,
+      kind: storage.kind,
+      folder: modulePath.slice(0, modulePath.lastIndexOf("/")),
+      storage: storage.version,
+      others: entries.filter((e) => e !== storage).sort((a, b) => a.order - b.order).map((e) => e.version),
+    });
+  }
+  return plans.sort((a, b) => (a.folder + "\0" + a.crdName < b.folder + "\0" + b.crdName ? -1 : 1));
 }
 
 /** The builder class of a type of a planned group-version; throws for a type it does not declare. */

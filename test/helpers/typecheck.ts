@@ -37,6 +37,7 @@ export function strictOptions(): ts.CompilerOptions {
     paths: {
       "@kubegen/runtime": [join(repo, "runtime/src/index.ts")],
       "@kubegen/runtime/testing": [join(repo, "runtime/src/testing/index.ts")],
+      "@kubegen/runtime/webhook": [join(repo, "runtime/src/webhook/index.ts")],
     },
   };
 }
