@@ -38,6 +38,20 @@ describe("deepFreeze with a table", () => {
     expect(Object.isFrozen(b.metadata.labels) && Object.isFrozen(b.spec.args)).toBe(true);
   });
 
+  it("shares one frozen {} for every empty plain object, and leaves other empty things alone", () => {
+    const t = new StringTable();
+    const when = new Date(0);
+    const a = deepFreeze(JSON.parse('{"f:spec":{"f:replicas":{},"f:template":{"f:metadata":{}}},"list":[{}, []]}'), t);
+    expect(a["f:spec"]["f:replicas"]).toBe(a["f:spec"]["f:template"]["f:metadata"]);
+    expect(a.list[0]).toBe(a["f:spec"]["f:replicas"]);
+    expect(a.list[1]).toEqual([]);
+    const b = deepFreeze({ when, nothing: Object.create(null) as object }, t);
+    expect(b.when).toBe(when);
+    expect(Object.getPrototypeOf(b.nothing)).toBe(null);
+    const plain = deepFreeze(JSON.parse('{"x":{},"y":{}}'));
+    expect(plain.x).not.toBe(plain.y);
+  });
+
   it("leaves an already frozen sub-tree as it is", () => {
     const t = new StringTable();
     const shared = Object.freeze({ note: "kept" });
