@@ -17,7 +17,7 @@ EXAMPLE := examples/sample-controller
 # The spec the example's built-in clients are generated from when type-checking it.
 EXAMPLE_SPEC := $(CURDIR)/../shared/openapi/kubernetes-v1.36.swagger.json.gz
 
-.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench fuzz generate generate-runtime clean
+.PHONY: help setup install build pack typecheck test-generated verify-codegen envtest test test-unit test-integration update-golden bench bench-scale fuzz generate generate-runtime clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -95,9 +95,15 @@ bench: build ## Benchmarks with figures and peer ratios (not part of make test; 
 	$(TEST_ENV) node --import tsx test/bench/qps.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/consumer.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/informer.bench.ts
+	$(TEST_ENV) node --import tsx test/bench/http2.bench.ts
 	$(TEST_ENV) node --import tsx test/bench/compression.bench.ts
 	KUBEGEN_WITH_KUBECTL=1 bash test/envtest/build.sh >/dev/null
 	$(TEST_ENV) node --import tsx test/bench/streaming.bench.ts
+
+bench-scale: build ## Informers at cluster scale: 100,000 ConfigMaps and 10,000 Pods, peers, the LIST floor and churn (long; BENCH_CONFIGMAPS, BENCH_PODS, BENCH_RUNS override)
+	npm ci --prefix test/bench --no-audit --no-fund
+	npx tsc -p test/bench/tsconfig.json
+	$(TEST_ENV) BENCH_SCALE=1 node --import tsx test/bench/informer.bench.ts
 
 clean: ## Remove build output
 	rm -rf runtime/dist generators/dist generators/templates dist out .tmp

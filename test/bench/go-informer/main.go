@@ -1,11 +1,16 @@
 // go-informer: the client-go peer of test/bench/informer.bench.ts. It runs one
-// SharedIndexInformer over the ConfigMaps of one namespace and reports, as JSON
-// lines on stdout: the time from start to synced (and the CPU time this process
-// used meanwhile, getrusage user+system), the heap retained after sync
-// (runtime.GC then MemStats.HeapAlloc, before and after), and, once it reads a
-// round token on stdin, the wall-clock time (Unix ms) at which it had seen an
-// update carrying that token for every one of N objects.
-// Usage: go-informer <kubeconfig> <namespace> <expected-updates>
+// SharedIndexInformer over the ConfigMaps (or, with kind "pods", the Pods) of
+// one namespace and reports, as JSON lines on stdout: the time from start to
+// synced (and the CPU time this process used meanwhile, getrusage
+// user+system), the heap retained after sync (runtime.GC then
+// MemStats.HeapAlloc, before and after), and, once it reads a round token on
+// stdin, the updates that carry it: an object's round is its "bench/round"
+// annotation, else (ConfigMaps) its data["round"]. A round equal to the token
+// counts once per object; "<token>/<seq>" counts once per seq. It prints
+// {"event":"seen"} with the wall-clock times (Unix ms) of the first and last
+// counted update and the count, when the count reaches N (a line "expect <n>"
+// on stdin sets N to n) or when a line "end" arrives, whichever is first.
+// Usage: go-informer <kubeconfig> <namespace> <expected-updates> [configmaps|pods]
 package main
 
 import (
@@ -21,7 +26,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -48,15 +55,46 @@ func cpuMs() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
+func unixMs(t time.Time) float64 { return float64(t.UnixMicro()) / 1000 }
+
+// roundOf is the round marker an update carries.
+func roundOf(obj any) (name, round string) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return "", ""
+	}
+	if r, ok := m.GetAnnotations()["bench/round"]; ok {
+		return m.GetName(), r
+	}
+	if cm, ok := obj.(*corev1.ConfigMap); ok {
+		return cm.Name, cm.Data["round"]
+	}
+	return m.GetName(), ""
+}
+
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: go-informer <kubeconfig> <namespace> <expected-updates>")
+	if len(os.Args) != 4 && len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: go-informer <kubeconfig> <namespace> <expected-updates> [configmaps|pods]")
 		os.Exit(2)
 	}
 	kubeconfig, namespace := os.Args[1], os.Args[2]
 	expected, err := strconv.Atoi(os.Args[3])
 	if err != nil {
 		panic(err)
+	}
+	kind := "configmaps"
+	if len(os.Args) == 5 {
+		kind = os.Args[4]
+	}
+	var example k8sruntime.Object
+	switch kind {
+	case "configmaps":
+		example = &corev1.ConfigMap{}
+	case "pods":
+		example = &corev1.Pod{}
+	default:
+		fmt.Fprintf(os.Stderr, "go-informer: unknown kind %q (configmaps or pods)\n", kind)
+		os.Exit(2)
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -72,21 +110,38 @@ func main() {
 	var mu sync.Mutex
 	token := ""
 	seen := map[string]bool{}
-	done := make(chan time.Time, 1)
+	var first, last time.Time
+	done := make(chan struct{})
+	doneOnce := sync.Once{}
 
-	lw := cache.NewListWatchFromClient(clientset.CoreV1().RESTClient(), "configmaps", namespace, fields.Everything())
-	informer := cache.NewSharedIndexInformer(lw, &corev1.ConfigMap{}, 0, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	lw := cache.NewListWatchFromClient(clientset.CoreV1().RESTClient(), kind, namespace, fields.Everything())
+	informer := cache.NewSharedIndexInformer(lw, example, 0, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	_, err = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, newObj any) {
-			cm := newObj.(*corev1.ConfigMap)
+			name, round := roundOf(newObj)
 			mu.Lock()
 			defer mu.Unlock()
-			if token == "" || cm.Data["round"] != token || seen[cm.Name] {
+			if token == "" {
 				return
 			}
-			seen[cm.Name] = true
-			if len(seen) == expected {
-				done <- time.Now()
+			key := ""
+			if round == token {
+				key = name
+			} else if seq, ok := strings.CutPrefix(round, token+"/"); ok {
+				key = seq
+			} else {
+				return
+			}
+			if seen[key] {
+				return
+			}
+			seen[key] = true
+			last = time.Now()
+			if len(seen) == 1 {
+				first = last
+			}
+			if len(seen) >= expected {
+				doneOnce.Do(func() { close(done) })
 			}
 		},
 	})
@@ -115,8 +170,28 @@ func main() {
 	mu.Lock()
 	token = strings.TrimSpace(line)
 	mu.Unlock()
+	go func() {
+		for {
+			l, err := in.ReadString('\n')
+			n, isExpect := strings.CutPrefix(strings.TrimSpace(l), "expect ")
+			target, convErr := strconv.Atoi(n)
+			if err != nil || !isExpect || convErr != nil {
+				doneOnce.Do(func() { close(done) }) // "end", or stdin closed
+				return
+			}
+			mu.Lock()
+			expected = target
+			if len(seen) >= expected {
+				doneOnce.Do(func() { close(done) })
+			}
+			mu.Unlock()
+		}
+	}()
 	emit(map[string]any{"event": "armed"})
-	at := <-done
-	emit(map[string]any{"event": "seen", "at": float64(at.UnixMicro()) / 1000})
+	<-done
+	mu.Lock()
+	out := map[string]any{"event": "seen", "at": unixMs(last), "first": unixMs(first), "count": len(seen)}
+	mu.Unlock()
+	emit(out)
 	close(stop)
 }
