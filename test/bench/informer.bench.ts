@@ -45,7 +45,9 @@
 //                node:https (HTTP/1.1, Accept-Encoding gzip like every peer)
 //                and JSON.parse of each page, items kept: its time, CPU and
 //                retained heap; it also measures the LIST JSON size (decoded)
-// and then churn: with the informer synced, this process patches the
+// Before each peer starts, the bench waits until a write reaches a new watch
+// within 500 ms, so a server still behind on the previous peer's churn does
+// not slow the next one's sync. And then churn: with the informer synced, this process patches the
 // "bench/round" annotation of existing objects at BENCH_CHURN_RATE (500) per
 // second for BENCH_CHURN_SECONDS (20), paced (issued on a 2 ms tick at the
 // rate, at most 64 in flight; a server slower than the rate gets fewer writes,
@@ -874,7 +876,55 @@ async function seedPods(rc: Rc, count: number): Promise<{ names: string[]; statu
   return { names, statusNote };
 }
 
+/**
+ * Waits until the API server delivers a write to a new watch within 500 ms (at most 3 minutes):
+ * the churn of the previous peer can leave it seconds behind, and a peer that started then
+ * would measure that backlog instead of itself. Returns how long it waited.
+ */
+async function serverCaughtUp(rc: Rc, set: ObjectSet): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; performance.now() - t0 < 180_000; i++) {
+    const list = (await rc.request({ version: "v1", resource: set.kind, namespace: set.namespace, verb: "list", options: { limit: 1 } })) as {
+      metadata: { resourceVersion: string };
+    };
+    const ac = new AbortController();
+    const events = rc.watch({
+      version: "v1",
+      resource: set.kind,
+      namespace: set.namespace,
+      options: { resourceVersion: list.metadata.resourceVersion, fieldSelector: `metadata.name=${set.names[0]!}`, timeoutSeconds: 30 },
+      signal: ac.signal,
+    });
+    const probe = `probe-${i}`;
+    const wrote = performance.now();
+    const seen = (async () => {
+      for await (const e of events) {
+        const annotations = (e.object as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations;
+        if (annotations?.[ROUND] === probe) return performance.now();
+      }
+      return Infinity;
+    })();
+    await rc.request({
+      version: "v1",
+      resource: set.kind,
+      namespace: set.namespace,
+      name: set.names[0]!,
+      verb: "patch",
+      patchType: "application/merge-patch+json",
+      body: { metadata: { annotations: { [ROUND]: probe } } },
+    });
+    const at = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(Infinity), 30_000))]);
+    ac.abort();
+    if (at - wrote <= 500) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  console.error(`${set.kind}: the API server did not catch up within 3 minutes; measuring anyway`);
+  return performance.now() - t0;
+}
+
 async function scaleSample(rc: Rc, kubeconfigPath: string, set: ObjectSet, peer: Peer, token: string): Promise<ScaleSample> {
+  const waited = await serverCaughtUp(rc, set);
+  if (waited > 2_000) console.error(`${set.kind} ${peer}: waited ${(waited / 1000).toFixed(1)} s for the API server to catch up first`);
   const writes = Math.round(CHURN_RATE * CHURN_SECONDS);
   const p = new PeerProcess(peer, kubeconfigPath, set.namespace, writes, set.kind, peer.startsWith("kubegen"));
   try {
