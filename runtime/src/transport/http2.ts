@@ -14,8 +14,11 @@
 //   - responses as http.IncomingMessage (H2IncomingMessage), so everything above the transport
 //     reads HTTP/1.1 and HTTP/2 alike; an aborted request or a destroyed body resets its stream
 //     only.
-// A stream that fails before its response (the session died, or GOAWAY refused it) rejects with
-// code ECONNRESET, which the transport retries as it does a reset HTTP/1.1 connection.
+// A stream the server refused unprocessed (REFUSED_STREAM, as GOAWAY's streams past its last
+// one), or that never left because its session closed meanwhile, is sent again on another
+// connection, whatever the method (up to 3 tries). Any other stream that fails before its
+// response rejects with code ECONNRESET, which the transport retries as it does a reset
+// HTTP/1.1 connection (GET and watches only).
 
 import http from "node:http";
 import http2 from "node:http2";
@@ -103,6 +106,22 @@ export class Http2Pool {
     body: string | Buffer | undefined,
     signal: AbortSignal | undefined,
   ): Promise<H2Result> {
+    const h2Headers: http2.OutgoingHttpHeaders = { ":method": method, ":path": path };
+    for (const [k, v] of Object.entries(headers)) if (!CONNECTION_HEADERS.has(k)) h2Headers[k] = v;
+    // A stream the server never processed (its session went away before the stream was sent, or
+    // GOAWAY refused it) is safe to send again, whatever the method: up to 3 tries.
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#attempt(h2Headers, body, signal);
+      if (result !== "unprocessed") return result;
+      if (attempt >= 3) throw reset(new Error("the HTTP/2 stream was refused 3 times"));
+    }
+  }
+
+  async #attempt(
+    h2Headers: http2.OutgoingHttpHeaders,
+    body: string | Buffer | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<H2Result | "unprocessed"> {
     signal?.throwIfAborted();
     const reserved = this.#session(); // holds a stream slot from here on: release it unless a stream takes it
     let session: Session | "http1";
@@ -113,15 +132,15 @@ export class Http2Pool {
       throw err;
     }
     if (session === "http1") return "http1";
-    const h2Headers: http2.OutgoingHttpHeaders = { ":method": method, ":path": path };
-    for (const [k, v] of Object.entries(headers)) if (!CONNECTION_HEADERS.has(k)) h2Headers[k] = v;
     let stream: http2.ClientHttp2Stream;
     try {
       signal?.throwIfAborted();
       stream = session.h2.request(h2Headers, { endStream: body === undefined });
     } catch (err) {
       this.#closed(session);
-      throw signal?.aborted ? signal.reason : reset(err); // or the session closed between choosing it and now
+      if (signal?.aborted) throw signal.reason;
+      this.#goingAway(session); // it closed between choosing it and now: nothing was sent
+      return "unprocessed";
     }
     const held = session;
     stream.once("close", () => this.#closed(held));
@@ -132,6 +151,11 @@ export class Http2Pool {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       const settle = (): void => signal?.removeEventListener("abort", onAbort);
+      const failed = (err: unknown): void => {
+        settle();
+        if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) resolve("unprocessed");
+        else reject(reset(err));
+      };
       stream.once("response", (responseHeaders) => {
         settle();
         const res = new H2IncomingMessage(stream, responseHeaders);
@@ -143,14 +167,8 @@ export class Http2Pool {
         }
         resolve(res);
       });
-      stream.once("error", (err) => {
-        settle();
-        reject(reset(err));
-      });
-      stream.once("close", () => {
-        settle();
-        reject(reset(new Error(`HTTP/2 stream closed before its response (code ${stream.rstCode})`)));
-      });
+      stream.once("error", failed);
+      stream.once("close", () => failed(new Error(`HTTP/2 stream closed before its response (code ${stream.rstCode})`)));
       if (body !== undefined) stream.end(body);
     });
   }

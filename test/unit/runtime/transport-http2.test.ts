@@ -60,6 +60,10 @@ async function h2Server(settings: http2.Settings = {}, allowHTTP1 = false): Prom
   srv.on("stream", (stream, headers) => {
     const path = String(headers[":path"]);
     paths.push(path);
+    if (path.startsWith("/refuse-once") && !paths.slice(0, -1).includes(path)) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
     if (path.startsWith("/hang")) {
       stream.respond({ ":status": 200, "content-type": "text/plain" });
       stream.write("open\n");
@@ -202,6 +206,14 @@ describe("Http2Pool", () => {
     ac.abort(new Error("caller gave up"));
     await expect(slow).rejects.toThrow("caller gave up");
     expect(srv.sessions).toHaveLength(1);
+  });
+
+  it("sends a refused (unprocessed) stream again, even a POST, and answers once", { timeout: T }, async () => {
+    const srv = await h2Server();
+    const p = pool(srv.url);
+    const res = await p.request("POST", "/refuse-once/a", { "content-type": "application/json" }, '{"x":1}', undefined);
+    expect(await text(res as NodeJS.ReadableStream)).toBe(JSON.stringify({ path: "/refuse-once/a" }));
+    expect(srv.paths.filter((x) => x === "/refuse-once/a")).toHaveLength(2);
   });
 
   it("a connection that dies fails the bodies in flight with ECONNRESET, and the next request connects again", { timeout: T }, async () => {
