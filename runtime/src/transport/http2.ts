@@ -8,9 +8,11 @@
 //   - placement: a new stream goes to the first session that is not going away (GOAWAY, close)
 //     and has a free stream slot (the server's SETTINGS_MAX_CONCURRENT_STREAMS; Node would
 //     otherwise queue the stream behind watches that never end),
-//   - health: a session with streams open is pinged every 30 s and destroyed when no answer
+//   - health: a session with streams open is pinged every 30 s, and at once when we cancel one
+//     of its streams (an abort, or a watch given up as silent), and destroyed when no answer
 //     comes within 15 s (client-go's ReadIdleTimeout and PingTimeout), so a dead connection ends
-//     its watches instead of hanging them; an idle session closes after 90 s,
+//     its watches instead of hanging them; a new connection must be ready within 10 s; an idle
+//     session closes after 90 s,
 //   - responses as http.IncomingMessage (H2IncomingMessage), so everything above the transport
 //     reads HTTP/1.1 and HTTP/2 alike; an aborted request or a destroyed body resets its stream
 //     only.
@@ -28,6 +30,8 @@ import tls from "node:tls";
 export const H2_PING_INTERVAL_MS = 30_000;
 /** ...and close the connection when the ping is not answered within this (ms). */
 export const H2_PING_TIMEOUT_MS = 15_000;
+/** A new connection must be ready (TCP, TLS, the server's SETTINGS) within this (ms), as Go's TLSHandshakeTimeout. */
+export const H2_CONNECT_TIMEOUT_MS = 10_000;
 /** An HTTP/2 connection without streams closes after this long (ms), as Go's IdleConnTimeout. */
 export const H2_IDLE_TIMEOUT_MS = 90_000;
 /** Streams per connection before the server's SETTINGS arrive (RFC 9113 recommends at least 100). */
@@ -61,6 +65,8 @@ interface Session {
   closing: boolean;
   idleTimer: { unref(): unknown } | undefined;
   pingTimer: { unref(): unknown } | undefined;
+  /** A ping is out and not answered yet. */
+  pinging: boolean;
 }
 
 /** What {@link Http2Pool.request} resolves with: the response, or "http1" when the server does not speak HTTP/2. */
@@ -143,7 +149,12 @@ export class Http2Pool {
       return "unprocessed";
     }
     const held = session;
-    stream.once("close", () => this.#closed(held));
+    stream.once("close", () => {
+      this.#closed(held);
+      // a stream we cancelled (an abort, or a watch given up as silent) may mean a dead
+      // connection: ask now rather than at the next health check
+      if (stream.rstCode === http2.constants.NGHTTP2_CANCEL) this.#ping(held);
+    });
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -215,34 +226,50 @@ export class Http2Pool {
         ...(this.#tls.servername === undefined && !isIp(this.#origin.hostname) ? { servername: this.#origin.hostname } : {}),
       });
       socket.setNoDelay(true); // as Node's http.Agent sockets: no Nagle delay on small frames
-      socket.once("error", reject);
+      // a connection into a dead route never fails by itself: give up, so the next request dials again
+      const timer = this.#timers.setTimeout(() => {
+        const err = Object.assign(new Error(`HTTP/2 connection to ${this.#origin.host} not ready within ${H2_CONNECT_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" });
+        socket.destroy(err);
+        h2?.destroy();
+        reject(err);
+      }, H2_CONNECT_TIMEOUT_MS);
+      timer.unref();
+      let h2: http2.ClientHttp2Session | undefined;
+      const fail = (err: unknown): void => {
+        this.#timers.clearTimeout(timer);
+        reject(err);
+      };
+      socket.once("error", fail);
       socket.once("secureConnect", () => {
-        socket.off("error", reject);
+        socket.off("error", fail);
         if (socket.alpnProtocol !== "h2") {
+          this.#timers.clearTimeout(timer);
           this.#http1 = true;
           socket.destroy();
           resolve("http1");
           return;
         }
-        const h2 = http2.connect(this.#origin, {
+        const connected = http2.connect(this.#origin, {
           createConnection: () => socket,
           settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
         });
-        h2.setLocalWindowSize(SESSION_WINDOW);
-        const session: Session = { h2, active: 0, closing: false, idleTimer: undefined, pingTimer: undefined };
+        h2 = connected;
+        connected.setLocalWindowSize(SESSION_WINDOW);
+        const session: Session = { h2: connected, active: 0, closing: false, idleTimer: undefined, pingTimer: undefined, pinging: false };
         // goaway: streams the server took go on; new ones go elsewhere
-        h2.on("goaway", () => this.#goingAway(session));
-        h2.on("error", () => {}); // reported through its streams; the session is dropped on close
+        connected.on("goaway", () => this.#goingAway(session));
+        connected.on("error", () => {}); // reported through its streams; the session is dropped on close
         // usable once the server's SETTINGS (its stream limit) arrived: streams sent before
         // could exceed it, and kube-apiserver closes a connection that does
-        h2.once("remoteSettings", () => {
+        connected.once("remoteSettings", () => {
+          this.#timers.clearTimeout(timer);
           this.#sessions.push(session);
-          h2.once("close", () => this.#forget(session));
+          connected.once("close", () => this.#forget(session));
           this.#watchHealth(session);
           this.#idle(session);
           resolve(session);
         });
-        h2.once("close", () => reject(reset(new Error("the HTTP/2 connection closed before the server's settings arrived"))));
+        connected.once("close", () => fail(reset(new Error("the HTTP/2 connection closed before the server's settings arrived"))));
       });
     });
   }
@@ -273,18 +300,25 @@ export class Http2Pool {
 
   #watchHealth(s: Session): void {
     s.pingTimer = this.#timers.setInterval(() => {
-      if (s.active === 0 || s.h2.destroyed) return;
-      let answered = false;
-      const deadline = this.#timers.setTimeout(() => {
-        if (!answered) s.h2.destroy(Object.assign(new Error("HTTP/2 ping not answered"), { code: "ETIMEDOUT" }));
-      }, H2_PING_TIMEOUT_MS);
-      deadline.unref();
-      s.h2.ping((err) => {
-        answered = !err;
-        this.#timers.clearTimeout(deadline);
-      });
+      if (s.active > 0) this.#ping(s);
     }, H2_PING_INTERVAL_MS);
     s.pingTimer.unref();
+  }
+
+  /** Pings `s` (unless a ping is out already) and destroys it when no answer comes within the ping timeout. */
+  #ping(s: Session): void {
+    if (s.pinging || s.h2.destroyed) return;
+    s.pinging = true;
+    let answered = false;
+    const deadline = this.#timers.setTimeout(() => {
+      if (!answered) s.h2.destroy(Object.assign(new Error("HTTP/2 ping not answered"), { code: "ETIMEDOUT" }));
+    }, H2_PING_TIMEOUT_MS);
+    deadline.unref();
+    s.h2.ping((err) => {
+      answered = !err;
+      s.pinging = false;
+      this.#timers.clearTimeout(deadline);
+    });
   }
 
   #forget(s: Session): void {

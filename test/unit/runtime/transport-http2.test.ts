@@ -252,6 +252,28 @@ describe("Http2Pool", () => {
     expect(p.stats.connections).toBe(0);
   });
 
+  it("gives up on a connection that is not ready within 10 s (a dead route), and the next request dials again", { timeout: T }, async () => {
+    let accepted = 0;
+    const silent = net.createServer(() => void accepted++); // takes the TCP connection, never answers TLS
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    cleanups.push(() => silent.close());
+    const timeouts: Array<{ fn: () => void; ms: number }> = [];
+    const timers: H2Timers = {
+      setInterval: () => ({ unref: () => undefined }),
+      clearInterval: () => undefined,
+      setTimeout: (fn, ms) => (timeouts.push({ fn, ms }), { unref: () => undefined }),
+      clearTimeout: () => undefined,
+    };
+    const p = new Http2Pool(new URL(`https://127.0.0.1:${(silent.address() as AddressInfo).port}`), { ca }, timers);
+    cleanups.push(() => p.close());
+    const first = get(p, "/x");
+    await vi.waitFor(() => expect(accepted).toBe(1));
+    timeouts.find((t) => t.ms === 10_000)!.fn();
+    await expect(first).rejects.toMatchObject({ code: "ETIMEDOUT" });
+    void get(p, "/y").catch(() => undefined);
+    await vi.waitFor(() => expect(accepted).toBe(2));
+  });
+
   it("a server that offers only HTTP/1.1 by ALPN gets 'http1'", { timeout: T }, async () => {
     const srv = https.createServer({ cert, key }, (_, res) => res.end("h1"));
     await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
