@@ -299,7 +299,7 @@ describe("the transport over HTTP/2", () => {
     cleanups.push(() => h1.close());
     const h1url = new URL(`https://127.0.0.1:${(h1.address() as AddressInfo).port}`);
 
-    const over2 = client(h2.url);
+    const over2 = client(h2.url, true);
     expect(await over2.request({ version: "v1", resource: "pods", verb: "list" })).toEqual({ path: "/api/v1/pods" });
     expect(over2.transport.connections).toMatchObject({ http2: 1, http1: 0 });
 
