@@ -59,7 +59,7 @@
 // 10 ms a NamespaceLister.get(random name), every 100 ms a .list(), and how
 // late each 10 ms timer fired (but the tick after a list(), which the list
 // itself delays). BENCH_VARIANTS=1 adds kubegen-h1 (the kubegen
-// row over HTTP/1.1: http2 false, the floor's protocol). One table per set: medians over the runs,
+// row over HTTP/1.1, the floor's protocol; the other kubegen rows set http2: true). One table per set: medians over the runs,
 // sync time and retained heap as ratios to client-go and client-node, retained
 // heap over the LIST JSON size, kubegen's sync over the floor's (target 1.5x).
 // A peer that fails (timeout BENCH_SYNC_TIMEOUT_SECONDS (300), out of memory)
@@ -252,7 +252,7 @@ async function child(peer: Peer, kubeconfigPath: string, namespace: string, expe
     const { loadConfig, RestClient, ResourceClient, SharedIndexInformer, NamespaceLister, stripManagedFields } = await import("@kubegen/runtime");
     const config = await loadConfig({ kubeconfigPath });
     const client = new ResourceClient<Obj>(
-      new RestClient({ ...config, qps: -1, warningHandler: null, ...(peer === "kubegen-h1" ? { http2: false } : {}) }),
+      new RestClient({ ...config, qps: -1, warningHandler: null, http2: peer !== "kubegen-h1" }),
       kind === "pods"
         ? { group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true }
         : { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true },
