@@ -268,10 +268,13 @@ export async function copyToPod(target: StreamTarget | RequestExecutor, options:
   try {
     await session.done;
   } catch (err) {
+    // only a packing error from before the session ended is the cause: destroying the archive
+    // below makes packing fail too ("the archive was closed"), and that must not hide why tar failed
+    const cause = packError;
     pack.destroy();
     input.destroy();
     await packing;
-    if (packError !== undefined) throw packError;
+    if (cause !== undefined) throw cause;
     throw tarFailure(err, where, stderr.text() || stdout.text(), `copy ${options.src} to ${options.dest}`);
   }
   await packing;
