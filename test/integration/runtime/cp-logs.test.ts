@@ -227,7 +227,7 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
     ac.abort();
     expect(await ended).toBe("end");
     // its stream is released; over HTTP/2 the connection itself stays pooled (idle) for the next request
-    await eventually("the stream released", 5_000, async () => {
+    await eventually("the stream released", 15_000, async () => {
       const c = transportOf(config).connections;
       return c.http2Streams === 0 && c.http1 === 0 && tcpHandles() <= before + c.http2 ? true : undefined;
     });
