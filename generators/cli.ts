@@ -144,6 +144,7 @@ async function runInitController(argv: Record<string, unknown>, io: CliIo): Prom
     ...(argv.name !== undefined ? { name: String(argv.name) } : {}),
     ...(argv.packages !== undefined ? { packages: String(argv.packages) } : {}),
     force: argv.force === true,
+    webhooks: argv.webhooks === true,
     ...(progress ? { progress } : {}),
   });
   if (!quiet) {
@@ -152,7 +153,7 @@ async function runInitController(argv: Record<string, unknown>, io: CliIo): Prom
     io.stdout(
       `\nCreated ${result.name}: a controller for ${result.apiVersion} ${result.kind} (${result.files.length} files, ${result.generatedFiles} generated).\n\n` +
         `Next steps:\n  cd ${cd}\n  npm install\n  npm test          # runs the controller against a real kube-apiserver\n\n` +
-        `Your reconcile logic goes in src/controller.ts; README.md says how to run it against a cluster.\n`,
+        `Your reconcile logic goes in src/controller.ts${result.webhooks ? ", your webhook rules in src/webhooks.ts" : ""}; README.md says how to run it against a cluster.\n`,
     );
   }
   return EXIT_OK;
@@ -242,6 +243,10 @@ function parser(io: CliIo, chose: (command: Command, argv: Record<string, unknow
                 describe: "A folder holding the kubegen and @kubegen/runtime tarballs (`make pack`); the project depends on them by file: path",
               })
               .option("force", { type: "boolean", describe: "Write into a non-empty folder: the scaffold's files replace theirs, other files are kept" })
+              .option("webhooks", {
+                type: "boolean",
+                describe: "Add defaulting and validating webhooks, and a conversion webhook for a multi-version CRD, with their Service, configurations and tests",
+              })
               .option("quiet", { type: "boolean", alias: "q", describe: "Print only errors" })
               .option("verbose", { type: "boolean", describe: "Print the stack trace of an internal error" })
               .check((a) => {
@@ -251,6 +256,7 @@ function parser(io: CliIo, chose: (command: Command, argv: Record<string, unknow
                 return true;
               })
               .example("$0 init controller --crd config/crd/foos.yaml --out foo-controller", "A project for the Foo CRD")
+              .example("$0 init controller --crd foos.yaml --out foo-controller --webhooks", "With admission and conversion webhooks")
               .example("$0 init controller --crd foos.yaml --out foo-controller --packages ../kubegen/dist/packages", "Depending on packed tarballs")
               .example("$0 init controller --crd foos.yaml --out . --name @acme/foo-operator --force", "Into the current (non-empty) folder"),
           (argv) => chose("init controller", argv as Record<string, unknown>),

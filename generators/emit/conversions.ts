@@ -2,18 +2,13 @@
 // per CRD, the functions a conversion webhook needs (StorageConverter of
 // @kubegen/runtime/webhook): every other served version to and from the storage version, each
 // typed by that version's generated kind. Types only: nothing of it is in a program at run
-// time. Builds views only; the plan decides which CRDs qualify (Plan.conversions).
+// time. Builds views only; the plan decides which CRDs qualify and names their types
+// (Plan.conversions).
 
-import { uniqueName } from "../ir/naming.js";
 import { relativeImport } from "./ts-type.js";
 import { TYPES_INDEX } from "./types.js";
 import type { ConversionPlan, Plan } from "../ir/plan.js";
 import type { EmittedFile } from "./emitted.js";
-
-/** `FooConversion`: the type of a kind's conversion functions, from its storage type's (identifier) name. */
-export function conversionTypeName(typeName: string): string {
-  return `${typeName}Conversion`;
-}
 
 /** Emits one `conversion.ts` per group folder that has conversions. */
 export function emitConversions(plan: Plan): EmittedFile[] {
@@ -21,8 +16,6 @@ export function emitConversions(plan: Plan): EmittedFile[] {
   for (const c of plan.conversions) byFolder.set(c.folder, [...(byFolder.get(c.folder) ?? []), c]);
   return [...byFolder].map(([folder, conversions]) => {
     const modules = new Map<string, string>();
-    // aliases are module accessors, never `StorageConverter`-like; type names unique in the file
-    const taken = new Set<string>(["StorageConverter", ...conversions.flatMap((c) => [c.storage, ...c.others].map((v) => v.alias))]);
     for (const c of conversions) for (const v of [c.storage, ...c.others]) modules.set(v.alias, relativeImport(folder, `${v.modulePath}/${TYPES_INDEX}`));
     return {
       path: `${folder}/conversion.ts`,
@@ -31,7 +24,7 @@ export function emitConversions(plan: Plan): EmittedFile[] {
         folder,
         imports: [...modules].sort(([a], [b]) => (a < b ? -1 : 1)).map(([alias, path]) => ({ alias, path })),
         conversions: conversions.map((c) => ({
-          name: uniqueName(conversionTypeName(c.storage.typeName), taken),
+          name: c.typeName,
           crdName: c.crdName,
           kind: c.kind,
           storage: { apiVersion: c.storage.apiVersion, type: `${c.storage.alias}.${c.storage.typeName}` },

@@ -118,3 +118,6 @@ export function deployView(npmName: string, facts: RbacFacts): DeployView {
 
 /** The manifest files under config/, in the order `kubectl apply -f config/` reads them (by name). */
 export const CONFIG_FILES = ["00-namespace.yaml", "10-service-account.yaml", "20-rbac.yaml", "30-deployment.yaml"] as const;
+
+/** What `--webhooks` adds: the Service and webhook configurations, and cert-manager's objects in a folder of their own (applied only with cert-manager). */
+export const WEBHOOK_CONFIG_FILES = ["40-webhook-service.yaml", "50-webhooks.yaml", "cert-manager/certificate.yaml"] as const;

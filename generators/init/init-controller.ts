@@ -19,10 +19,11 @@ import { Diagnostics, SchemaError, UsageError } from "../load/errors.js";
 import { loadInputs } from "../load/index.js";
 import type { CrdInput, Schema } from "../load/schema.js";
 import { isUrl } from "../load/sources.js";
-import { CONFIG_FILES, deployView } from "./deploy-view.js";
+import { CONFIG_FILES, WEBHOOK_CONFIG_FILES, deployView } from "./deploy-view.js";
 import { packageJson, packedDependencies, registryDependencies, type ToolVersions } from "./package-json.js";
 import { sampleBody } from "./sample-object.js";
 import { InitTemplates } from "./templates.js";
+import { webhookView, withConversionWebhook } from "./webhook-view.js";
 import { checkOutFolder, put, writeProject } from "./write-project.js";
 
 /** What `kubegen init controller` can be told. */
@@ -42,6 +43,13 @@ export interface InitControllerOptions {
    * project depends on registry ranges.
    */
   readonly packages?: string;
+  /**
+   * Add admission webhooks (defaulting and validation of the kind) and, for a
+   * CRD served in several versions, a conversion webhook: src/webhooks.ts,
+   * src/conversion.ts, their Service and configurations in config/, the CRD's
+   * `conversion: Webhook` stanza, and tests of them against the control plane.
+   */
+  readonly webhooks?: boolean;
   /** Base folder for relative paths. */
   readonly cwd?: string;
   /** Receives short progress lines. */
@@ -63,6 +71,8 @@ export interface InitControllerResult {
   readonly generatedFiles: number;
   /** Warnings about the CRD. */
   readonly warnings: readonly Diagnostic[];
+  /** The webhooks scaffolded: admission, and conversion for a multi-version CRD. */
+  readonly webhooks: { readonly conversion: boolean } | undefined;
 }
 
 const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -201,7 +211,8 @@ export async function initController(options: InitControllerOptions): Promise<In
   const first = crds[0];
   if (!first) throw SchemaError.at(options.crd, "", "the file holds no CustomResourceDefinition");
   const { gv, resource, schema } = pickVersion(model, first);
-  const planned = planModel(model).groupVersion(gv);
+  const plan = planModel(model);
+  const planned = plan.groupVersion(gv);
   const kindDef = planned.types.get(resource.typeName);
   const lister = planned.listable.find((r) => r.resource === resource)?.names;
   if (!kindDef || !lister) {
@@ -225,6 +236,18 @@ export async function initController(options: InitControllerOptions): Promise<In
     ...sampleBody(schema),
   };
   const controllerName = `${kindLower}-controller`;
+  const crdName = resource.crd?.crdName ?? `${resource.plural}.${gv.group}`;
+  const deploy = deployView(name, { group: gv.group, plural: resource.plural, appliesStatus: status.live, leaseName: controllerName });
+  const webhooks = options.webhooks
+    ? webhookView(deploy, {
+        group: gv.group,
+        version: gv.version,
+        kind: resource.kind,
+        crdName,
+        namespaced: resource.namespaced,
+        conversion: plan.conversions.find((c) => c.crdName === crdName),
+      })
+    : undefined;
   const view = {
     name,
     kind: resource.kind,
@@ -232,7 +255,7 @@ export async function initController(options: InitControllerOptions): Promise<In
     group: gv.group,
     apiVersion: gv.names.apiVersion,
     plural: resource.plural,
-    crdName: resource.crd?.crdName ?? `${resource.plural}.${gv.group}`,
+    crdName,
     crdFile,
     modulePath: gv.names.modulePath,
     groupAccessor: gv.names.accessor,
@@ -248,7 +271,10 @@ export async function initController(options: InitControllerOptions): Promise<In
     sampleName,
     testTitle: `reconciles a new ${resource.kind}`,
     informerResource: `${resource.plural}.${gv.group}`,
-    deploy: deployView(name, { group: gv.group, plural: resource.plural, appliesStatus: status.live, leaseName: controllerName }),
+    deploy,
+    // false, not undefined: the templates are strict, and read `conversion.*` only under `#if conversion`
+    webhooks: webhooks ?? false,
+    conversion: webhooks?.conversion ?? false,
   };
 
   const templates = new InitTemplates();
@@ -270,7 +296,17 @@ export async function initController(options: InitControllerOptions): Promise<In
     [".dockerignore", templates.render("dockerignore", view)],
     ...CONFIG_FILES.map((f): [string, string] => [`config/${f}`, templates.render(`config/${f}`, view)]),
   ];
-  const crdBytes = await readFile(crdPath);
+  if (webhooks) {
+    files.push(
+      ["src/webhooks.ts", templates.render("webhooks.ts", view)],
+      ["test/webhooks.test.ts", templates.render("webhooks.test.ts", view)],
+      ...WEBHOOK_CONFIG_FILES.map((f): [string, string] => [`config/${f}`, templates.render(`config/${f}`, view)]),
+    );
+    if (webhooks.conversion) files.push(["src/conversion.ts", templates.render("conversion.ts", view)]);
+  }
+  const crdText = await readFile(crdPath);
+  // With a conversion webhook, the CRD routes conversions to it; otherwise it is copied as it is.
+  const crdBytes = webhooks?.conversion ? withConversionWebhook(crdText.toString("utf8"), first, webhooks, deploy.namespace) : crdText;
   let generatedFiles = 0;
   let warnings: readonly Diagnostic[] = diags.warnings;
   await writeProject(
@@ -294,5 +330,6 @@ export async function initController(options: InitControllerOptions): Promise<In
     files: [...files.map(([p]) => p), `crd/${crdFile}`].sort(),
     generatedFiles,
     warnings,
+    webhooks: webhooks && { conversion: webhooks.conversion !== undefined },
   };
 }

@@ -533,3 +533,13 @@ export function applySchemaTypeName(modulePath: string, typeName: string): strin
 export function applyModuleAlias(accessor: string): string {
   return `${accessor}Apply`;
 }
+
+/**
+ * The names of the conversion types of one group's `conversion.ts` (`FooConversion`), from
+ * each CRD's storage type name: unique in the file, which also imports `StorageConverter`
+ * and a module alias per version (`aliases`).
+ */
+export function conversionTypeNames(storageTypeNames: readonly string[], aliases: Iterable<string>): string[] {
+  const taken = new Set<string>(["StorageConverter", ...aliases]);
+  return storageTypeNames.map((t) => uniqueName(`${t}Conversion`, taken));
+}

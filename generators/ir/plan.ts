@@ -15,6 +15,7 @@ import {
   applyModuleFunctions,
   applyBrand,
   builderClassNames,
+  conversionTypeNames,
   groupClientClassName,
   groupInformersClassName,
   listerNames,
@@ -140,7 +141,6 @@ export interface GroupVersionPlan {
   readonly has: { readonly applyconfigurations: boolean; readonly client: boolean; readonly listers: boolean };
 }
 
-/** Every derived fact of one run, keyed by the IR's objects. */
 /** One version of a CRD's kind, as a conversion names it. */
 export interface ConversionVersion {
   readonly apiVersion: string;
@@ -157,6 +157,8 @@ export interface ConversionVersion {
  */
 export interface ConversionPlan {
   readonly crdName: string;
+  /** The type of its conversion functions in `conversion.ts` (`FooConversion`), unique in that file. */
+  readonly typeName: string;
   readonly kind: string;
   /** The group's folder (`example.com`), which holds `conversion.ts`. */
   readonly folder: string;
@@ -165,6 +167,7 @@ export interface ConversionPlan {
   readonly others: readonly ConversionVersion[];
 }
 
+/** Every derived fact of one run, keyed by the IR's objects. */
 export interface Plan {
   readonly model: ApiModel;
   /** modulePath -> import alias (the module's accessor), for every module. */
@@ -295,12 +298,12 @@ function conversionPlans(model: ApiModel): ConversionPlan[] {
       });
     }
   }
-  const plans: ConversionPlan[] = [];
+  const found: Omit<ConversionPlan, "typeName">[] = [];
   for (const [crdName, entries] of byCrd) {
     const storage = entries.find((e) => e.storage);
     if (!storage || entries.length < 2) continue;
     const modulePath = storage.version.modulePath;
-    plans.push({
+    found.push({
       crdName,
       kind: storage.kind,
       folder: modulePath.slice(0, modulePath.lastIndexOf("/")),
@@ -308,7 +311,14 @@ function conversionPlans(model: ApiModel): ConversionPlan[] {
       others: entries.filter((e) => e !== storage).sort((a, b) => a.order - b.order).map((e) => e.version),
     });
   }
-  return plans.sort((a, b) => (a.folder + "\0" + a.crdName < b.folder + "\0" + b.crdName ? -1 : 1));
+  found.sort((a, b) => (a.folder + "\0" + a.crdName < b.folder + "\0" + b.crdName ? -1 : 1));
+  const byFolder = new Map<string, Omit<ConversionPlan, "typeName">[]>();
+  for (const c of found) byFolder.set(c.folder, [...(byFolder.get(c.folder) ?? []), c]);
+  return [...byFolder.values()].flatMap((inFolder) => {
+    const aliases = inFolder.flatMap((c) => [c.storage, ...c.others].map((v) => v.alias));
+    const names = conversionTypeNames(inFolder.map((c) => c.storage.typeName), aliases);
+    return inFolder.map((c, i) => ({ ...c, typeName: names[i]! }));
+  });
 }
 
 /** The builder class of a type of a planned group-version; throws for a type it does not declare. */

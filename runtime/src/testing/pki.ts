@@ -1,12 +1,15 @@
 // Throwaway credentials for a test control plane: a CA, a serving certificate,
 // an admin client certificate in system:masters, service-account signing keys
 // and a static token file; for a test kubelet, its serving certificate and the
-// API server's kubelet client certificate (createKubeletPki). Certificates are made with the `openssl` CLI
-// (Node has no X.509 issuing API); keys for service accounts with node:crypto.
+// API server's kubelet client certificate (createKubeletPki); for a test
+// webhook, a serving certificate the same CA signs (issueServingCertificate).
+// Certificates are made with the `openssl` CLI (Node has no X.509 issuing
+// API); keys for service accounts with node:crypto.
 
 import { execFile } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -51,15 +54,61 @@ async function openssl(args: string[]): Promise<void> {
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
-async function issue(dir: string, name: string, subject: string, extensions: string[]): Promise<{ cert: string; key: string }> {
+async function issue(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string[],
+  ca = { cert: join(dir, "ca.crt"), key: join(dir, "ca.key") },
+): Promise<{ cert: string; key: string }> {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   await openssl([
     "req", "-x509", ...EC, "-keyout", key, "-out", cert, "-days", "2", "-subj", subject,
-    "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"),
+    "-CA", ca.cert, "-CAkey", ca.key,
     ...extensions.flatMap((e) => ["-addext", e]),
   ]);
   return { cert, key };
+}
+
+/** What {@link issueServingCertificate} needs. */
+export interface ServingCertificateOptions {
+  /** Where the certificate and key are written (`<name>.crt`, `<name>.key`). */
+  readonly dir: string;
+  /** The CA that signs it: a test control plane's `caCertPath` and `caKeyPath`. */
+  readonly caCertFile: string;
+  readonly caKeyFile: string;
+  /** The file names' stem (default `serving`). */
+  readonly name?: string;
+  /** Its subject alternative names, IP addresses or DNS names (default 127.0.0.1 and localhost). */
+  readonly hosts?: readonly string[];
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+/**
+ * Issues a serving certificate signed by a test CA, for an HTTPS server the
+ * API server calls: a webhook on loopback (`clientConfig.url`, the CA as
+ * `caBundle`), valid for two days.
+ */
+export async function issueServingCertificate(options: ServingCertificateOptions): Promise<{ certFile: string; keyFile: string }> {
+  const name = options.name ?? "serving";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`issueServingCertificate: name ${JSON.stringify(name)} is not a plain file name`);
+  const hosts = options.hosts ?? ["127.0.0.1", "localhost"];
+  const sans = hosts.map((h) => {
+    if (isIP(h)) return `IP:${h}`;
+    if (DNS_NAME.test(h)) return `DNS:${h}`;
+    throw new Error(`issueServingCertificate: ${JSON.stringify(h)} is neither an IP address nor a DNS name`);
+  });
+  if (sans.length === 0) throw new Error("issueServingCertificate: hosts is empty");
+  const { cert, key } = await issue(
+    options.dir,
+    name,
+    `/CN=${hosts[0]}`,
+    [`subjectAltName=${sans.join(",")}`, "extendedKeyUsage=serverAuth", "keyUsage=critical,digitalSignature,keyEncipherment"],
+    { cert: options.caCertFile, key: options.caKeyFile },
+  );
+  return { certFile: cert, keyFile: key };
 }
 
 /** The common name of the client certificate kube-apiserver presents to the test kubelet. */

@@ -138,6 +138,11 @@ export class WebhookServer {
     return address.port;
   }
 
+  /** Listening and not shutting down: what /readyz reports, for a manager's own readiness check. */
+  ready(): boolean {
+    return this.#server?.listening === true && !this.#stopping;
+  }
+
   /** Loads the certificate and listens. Rejects when the files cannot be read or the port is taken. */
   async start(): Promise<void> {
     if (this.#server) throw new Error("the webhook server was started already");
@@ -202,7 +207,7 @@ export class WebhookServer {
     try {
       const path = (req.url ?? "/").split("?")[0]!;
       if (path === "/healthz" || path === "/readyz") {
-        const ok = path === "/healthz" || !this.#stopping;
+        const ok = path === "/healthz" || this.ready();
         return reply(res, ok ? 200 : 503, ok ? "ok" : "shutting down");
       }
       const route = this.#routes.get(path);

@@ -234,10 +234,11 @@ describe.skipIf(!cp)("kubegen init controller", () => {
 });
 
 // A cluster-scoped CRD whose status has observedGeneration and
-// metav1.Condition-shaped conditions: the other branches of the skeleton
-// (cluster-scoped lister and client, applyStatus with both) at runtime. The
-// scaffold lives inside the checkout and runs with its Vitest, so it resolves
-// @kubegen/runtime, vitest and yaml from this workspace without npm install.
+// metav1.Condition-shaped conditions, served as v2 and stored as v1, scaffolded
+// with --webhooks: the other branches of the skeleton (cluster-scoped lister
+// and client, applyStatus with both) at runtime, and the webhooks: the
+// controller works on v2, so every read and write goes through the conversion
+// webhook, and its tests check defaulting, validation and conversion.
 const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -247,6 +248,37 @@ spec:
   scope: Cluster
   names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
   versions:
+    - name: v2
+      served: true
+      storage: false
+      subresources: { status: {} }
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [color]
+              properties:
+                color: { type: string, enum: [red, blue] }
+            status:
+              type: object
+              properties:
+                observedGeneration: { type: integer, format: int64 }
+                conditions:
+                  type: array
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys: [type]
+                  items:
+                    type: object
+                    required: [lastTransitionTime, message, reason, status, type]
+                    properties:
+                      lastTransitionTime: { type: string, format: date-time }
+                      message: { type: string, maxLength: 32768 }
+                      observedGeneration: { type: integer, format: int64, minimum: 0 }
+                      reason: { type: string, maxLength: 1024, minLength: 1 }
+                      status: { type: string, enum: ["True", "False", Unknown] }
+                      type: { type: string, maxLength: 316 }
     - name: v1
       served: true
       storage: true
@@ -281,10 +313,10 @@ spec:
 `;
 
 describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with conditions", () => {
-  it("scaffolds a project that installs, type-checks under strict and passes its test (observedGeneration and a Ready condition)", () => {
+  it("scaffolds a project with webhooks that installs, type-checks under strict and passes its tests (observedGeneration, a Ready condition, admission, conversion)", () => {
     writeFileSync(join(work, "widgets.yaml"), WIDGETS);
     const out = join(work, "widget-controller");
-    const init = kubegen(work, "init", "controller", "--crd", "widgets.yaml", "--out", out, "--packages", packedTarballs().dir, "-q");
+    const init = kubegen(work, "init", "controller", "--crd", "widgets.yaml", "--out", out, "--packages", packedTarballs().dir, "--webhooks", "-q");
     expect(init.code, init.output).toBe(0);
     const install = npmInstall(out);
     expect(install.code, install.output).toBe(0);
@@ -292,14 +324,17 @@ describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with condition
     expect(typecheck.code, typecheck.output).toBe(0);
     const test = sh(out, "npm", ["test"]);
     expect(test.code, test.output).toBe(0);
-    expect(test.output).toMatch(/(?<!\d)3 passed/);
+    // controller 1, deploy 3 (with the webhooks' routing), webhooks 4 (defaulting, validation, round trips, lists)
+    expect(test.output).toMatch(/(?<!\d)8 passed/);
+    expect(readFileSync(join(out, "src/conversion.ts"), "utf8")).toContain('"demo.kubegen.dev/v2": (object) => sameFields(object)');
   }, 900_000);
 });
 
 // A real third-party CRD, read from ../shared at run time (never copied into
 // the repository): cert-manager's Issuer, namespaced, with a status
-// subresource and conditions. Its project must pass its own tests with only
-// the RBAC it generated. It shares the Widget project's node_modules (the
+// subresource and conditions, scaffolded with --webhooks (namespaced admission
+// webhooks; one version, so no conversion). Its project must pass its own
+// tests with only the RBAC it generated. It shares the Widget project's node_modules (the
 // same dependencies, by the same relative tarball paths), which saves an npm
 // install; its own control plane start is the cost.
 const ISSUER_CRD = "cert-manager/cert-manager.io_issuers.yaml";
@@ -316,9 +351,9 @@ function sharedCrd(rel: string): string | undefined {
 const issuerCrd = cp ? sharedCrd(ISSUER_CRD) : undefined;
 
 describe.skipIf(!cp || !issuerCrd)("kubegen init controller: a third-party CRD (cert-manager Issuer)", () => {
-  it("scaffolds a project whose tests pass with only its generated RBAC (issuers, issuers/status, events, leases)", () => {
+  it("scaffolds a project with webhooks whose tests pass with only its generated RBAC (issuers, issuers/status, events, leases)", () => {
     const out = join(work, "issuer-controller");
-    const init = kubegen(work, "init", "controller", "--crd", issuerCrd!, "--out", out, "--packages", packedTarballs().dir, "-q");
+    const init = kubegen(work, "init", "controller", "--crd", issuerCrd!, "--out", out, "--packages", packedTarballs().dir, "--webhooks", "-q");
     expect(init.code, init.output).toBe(0);
     const role = configDocuments(out).find((d) => d.kind === "ClusterRole")!;
     expect(role.rules).toEqual([
@@ -334,7 +369,8 @@ describe.skipIf(!cp || !issuerCrd)("kubegen init controller: a third-party CRD (
     expect(typecheck.code, typecheck.output).toBe(0);
     const test = sh(out, "npm", ["test"]);
     expect(test.code, test.output).toBe(0);
-    expect(test.output).toMatch(/(?<!\d)3 passed/);
+    // controller 1, deploy 3, webhooks 2 (defaulting, validation)
+    expect(test.output).toMatch(/(?<!\d)6 passed/);
   }, 900_000);
 });
 

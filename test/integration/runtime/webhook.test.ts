@@ -6,13 +6,13 @@
 // stores v1 and reads and writes v2 through the converter, round trips lose nothing and a list
 // of mixed versions converts; a serving certificate replaced mid-run keeps the server answering.
 // Webhook configurations select this file's namespace only, and are removed afterwards.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError, DynamicClient, loadConfig, type KubernetesObject, type Unstructured } from "@kubegen/runtime";
+import { issueServingCertificate } from "@kubegen/runtime/testing";
 import { WebhookServer, allow, deny, storageConverter } from "@kubegen/runtime/webhook";
 import { controlPlane, useTestNamespace } from "../../helpers/cluster.js";
 
@@ -38,15 +38,9 @@ describe.skipIf(!cp)("webhooks called by kube-apiserver", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "kubegen-webhook-it-"));
-    const issue = (name: string) =>
-      execFileSync(
-        "openssl",
-        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-keyout", `${name}.key`, "-out", `${name}.crt`,
-          "-subj", `/CN=${name}`, "-CA", cp!.caCertPath, "-CAkey", cp!.caKeyPath, "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "extendedKeyUsage=serverAuth"],
-        { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-      );
-    issue("first");
-    issue("second");
+    const issue = (name: string) => issueServingCertificate({ dir, name, caCertFile: cp!.caCertPath, caKeyFile: cp!.caKeyPath, hosts: ["127.0.0.1"] });
+    await issue("first");
+    await issue("second");
     for (const f of ["crt", "key"]) writeFileSync(join(dir, `tls.${f}`), readFileSync(join(dir, `first.${f}`)));
     caBundle = Buffer.from(cp!.caPem).toString("base64");
 

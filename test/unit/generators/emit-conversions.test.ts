@@ -48,6 +48,7 @@ describe("conversion plans", () => {
     expect(plan.conversions).toEqual([
       {
         crdName: "widgets.x.dev",
+        typeName: "WidgetConversion",
         kind: "Widget",
         folder: "x.dev",
         storage: { apiVersion: "x.dev/v1", modulePath: "x.dev/v1", alias: "xV1", typeName: "Widget" },

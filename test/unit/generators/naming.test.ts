@@ -1,7 +1,7 @@
 // naming.ts as a table of given/want cases.
 import { describe, expect, it } from "vitest";
 import { propertyKey } from "../../../generators/ir/escape.js";
-import { applyModuleFunctions, groupVersionNames, pascalCase, shortHoistedNames, typeFileNames, uniqueName } from "../../../generators/ir/naming.js";
+import { applyModuleFunctions, conversionTypeNames, groupVersionNames, pascalCase, shortHoistedNames, typeFileNames, uniqueName } from "../../../generators/ir/naming.js";
 
 describe("groupVersionNames", () => {
   const builtIn = ["", "apps", "networking.k8s.io", "rbac.authorization.k8s.io"];
@@ -95,5 +95,12 @@ describe("applyModuleFunctions: apply-schema structs", () => {
     const f = applyModuleFunctions(["Foo", "FooApplySchema", "Then"], [{ typeName: "Foo", status: false }], ["coreV1"]);
     expect([...f.factories.values()]).toEqual(["foo", "fooApplySchema", "then2"]);
     expect([...f.schemas.values()]).toEqual(["fooApplySchema2", "fooApplySchemaApplySchema", "thenApplySchema"]);
+  });
+
+  it("names conversion types uniquely in their file: apart from each other, the module aliases and StorageConverter", () => {
+    expect(conversionTypeNames(["Widget", "Gadget"], ["xV1", "xV2"])).toEqual(["WidgetConversion", "GadgetConversion"]);
+    // Two CRDs whose storage kinds share a type name in different versions of one group.
+    expect(conversionTypeNames(["Widget", "Widget"], ["xV1"])).toEqual(["WidgetConversion", "WidgetConversion2"]);
+    expect(conversionTypeNames(["Storage"], ["StorageConversion"])).toEqual(["StorageConversion2"]);
   });
 });

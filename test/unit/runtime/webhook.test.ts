@@ -240,9 +240,11 @@ describe("WebhookServer", () => {
     const port = server.port;
     expect((await post(port, "/healthz", "", "GET")).status).toBe(200);
     expect((await post(port, "/readyz", "", "GET")).status).toBe(200);
+    expect(server.ready()).toBe(true);
     const inFlight = post(port, "/wait", admission(configMap({})));
     await new Promise((r) => setTimeout(r, 100));
     const stopped = server.stop(10_000);
+    expect(server.ready()).toBe(false);
     let done = false;
     void stopped.then(() => (done = true));
     await new Promise((r) => setTimeout(r, 100));
