@@ -159,10 +159,44 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ string, _ st
 				return err
 			}
 		}
-		// Without an output stream the process still needs somewhere to write.
-		cmd.Stdout, cmd.Stderr = writerOrDiscard(out), writerOrDiscard(errOut)
-		cmd.WaitDelay = 2 * time.Second
-		if err := cmd.Start(); err != nil {
+		// Output goes through pipes this function drains itself: Wait returns when the
+		// process exits, the group is killed (a background child cannot hold a pipe
+		// open), and each copy ends at EOF with every byte delivered, however long
+		// the client takes to read them (exec's own copying would cut them off at
+		// its WaitDelay). Without an output stream the process writes to /dev/null.
+		var drains []*os.File
+		pipe := func(w io.Writer) (*os.File, error) {
+			if w == nil {
+				return nil, nil
+			}
+			r, wr, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			drains = append(drains, wr)
+			copies.Add(1)
+			go func() { defer copies.Done(); defer r.Close(); _, _ = io.Copy(w, r) }()
+			return wr, nil
+		}
+		stdoutW, err := pipe(out)
+		if err == nil {
+			var stderrW *os.File
+			stderrW, err = pipe(errOut)
+			if stdoutW != nil {
+				cmd.Stdout = stdoutW
+			}
+			if stderrW != nil {
+				cmd.Stderr = stderrW
+			}
+		}
+		if err == nil {
+			err = cmd.Start()
+		}
+		// The child has its own copies of the write ends; the copies see EOF once it and its children are gone.
+		for _, w := range drains {
+			w.Close()
+		}
+		if err != nil {
 			return startFailure(argv, err)
 		}
 	}

@@ -391,7 +391,9 @@ export async function copyFromPod(target: StreamTarget | RequestExecutor, option
   const mapped = sessionError === undefined ? undefined : tarFailure(sessionError, where, stderr.text(), `copy ${options.src} to ${options.dest}`);
   // a missing tar or a failed tar explains a broken archive better than the parser does
   if (mapped instanceof CopyError) throw mapped;
-  if (extractError !== undefined) throw extractError;
+  // so does a session that failed on its own (the connection, the API server), not by our abort
+  const failedFirst = sessionError !== undefined && sessionError !== extractError && !(extractError instanceof UnsafeArchiveEntryError);
+  if (extractError !== undefined && !failedFirst) throw extractError;
   if (sessionError !== undefined) throw mapped;
   await extractor.finish();
   return extractor.result;
