@@ -59,7 +59,7 @@
 // 10 ms a NamespaceLister.get(random name), every 100 ms a .list(), and how
 // late each 10 ms timer fired (but the tick after a list(), which the list
 // itself delays). BENCH_VARIANTS=1 adds kubegen-h1 (the kubegen
-// row over HTTP/1.1, the floor's protocol; the other kubegen rows set http2: true). One table per set: medians over the runs,
+// row over HTTP/1.1, the floor's protocol; the other kubegen rows use HTTP/2, the default). One table per set: medians over the runs,
 // sync time and retained heap as ratios to client-go and client-node, retained
 // heap over the LIST JSON size, kubegen's sync over the floor's (target 1.5x).
 // A peer that fails (timeout BENCH_SYNC_TIMEOUT_SECONDS (300), out of memory)

@@ -52,7 +52,7 @@ export interface RawResponse {
   json<T = any>(): T;
 }
 
-/** One HTTPS request to the API server as `who`, with no client library in between. */
+/** One HTTPS request to the API server as `who`, on a new connection, with no client library in between. */
 export function rawRequest(
   cp: AvailableControlPlane,
   who: Identity,
@@ -74,6 +74,10 @@ export function rawRequest(
         headers,
         ca: cp.caPem,
         ...(who === "cert" ? { cert: cp.clientCert, key: cp.clientKey } : {}),
+        // A connection of its own: a pooled keep-alive socket the server closed while a test
+        // blocked the event loop (a long spawnSync) would fail the next request with
+        // "socket hang up".
+        agent: false,
       },
       (res) => {
         let text = "";

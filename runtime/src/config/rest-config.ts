@@ -140,9 +140,9 @@ export interface RestConfig {
   disableCompression?: boolean;
 
   /**
-   * Speak HTTP/2 to an https:// server reached without a proxy (default false for now: it is
-   * new; client-go uses it by default over TLS. The environment variable `DISABLE_HTTP2`, set
-   * non-empty, turns it off as it does for client-go). Requests and watches then share one connection per server and credential
+   * Speak HTTP/2 to an https:// server reached without a proxy (default true, as client-go does
+   * over TLS; false, or the environment variable `DISABLE_HTTP2` set non-empty as for client-go,
+   * keeps HTTP/1.1). Requests and watches then share one connection per server and credential
    * (transport/http2.ts); a server that answers ALPN with HTTP/1.1 gets HTTP/1.1. Upgraded
    * streams (exec, attach, port-forward) always use HTTP/1.1.
    */

@@ -2,8 +2,8 @@
 // the response head with its body unread (client-go rest/request.go request()
 // and rest/with_retry.go, transport/*). It owns, per RestConfig:
 //   - HTTP/2 connections to an https:// server without a proxy (http2.ts: one
-//     connection for every request and watch, per TLS identity) when
-//     config.http2 is true and DISABLE_HTTP2 is not set,
+//     connection for every request and watch, per TLS identity) unless
+//     config.http2 is false or DISABLE_HTTP2 is set,
 //   - a keep-alive https.Agent (connection pooling; one more per exec client
 //     cert) for HTTP/1.1: proxies, http:// servers, servers without HTTP/2,
 //     upgrades,
@@ -155,7 +155,7 @@ export class Transport {
     this.limiter = limit ? new TokenBucket(limit.qps, limit.burst, this.#clock) : undefined;
     this.#auth = new Authenticator(config, this.#clock);
     this.#userAgent = config.userAgent || defaultUserAgent();
-    const h2 = config.http2 === true && !process.env.DISABLE_HTTP2; // opt-in for now (see RestConfig.http2)
+    const h2 = config.http2 !== false && !process.env.DISABLE_HTTP2;
     this.#h2 = h2 && this.#base.protocol === "https:" && !this.#proxy ? new Map() : undefined;
   }
 

@@ -63,8 +63,7 @@ describe.skipIf(!shared)("HTTP/2 to kube-apiserver (own control plane)", () => {
   beforeAll(async () => {
     cp = await startControlPlane({ controllerManager: false, log: () => undefined });
     config = await loadConfig({ kubeconfigPath: cp.kubeconfigPath });
-    config.qps = -1;
-    config.http2 = true;
+    config.qps = -1; // HTTP/2 is the default
     admin = new RestClient({ ...config, http2: false });
     for (const ns of namespaces) {
       await admin.request({ version: "v1", resource: "namespaces", verb: "create", body: { metadata: { name: ns } } });

@@ -292,8 +292,12 @@ describe("the transport over HTTP/2", () => {
     return c;
   };
 
-  it("uses HTTP/2 when the server offers it, HTTP/1.1 when it does not, and HTTP/1.1 with http2: false", { timeout: T }, async () => {
+  it("uses HTTP/2 by default when the server offers it, HTTP/1.1 when it does not, and HTTP/1.1 with http2: false", { timeout: T }, async () => {
     const h2 = await h2Server({}, true);
+    const byDefault = client(h2.url);
+    await byDefault.request({ version: "v1", resource: "pods", verb: "list" });
+    expect(byDefault.transport.connections).toMatchObject({ http2: 1, http1: 0 });
+
     const h1 = https.createServer({ cert, key }, (req, res) => res.end(JSON.stringify({ path: req.url, version: req.httpVersion })));
     await new Promise<void>((r) => h1.listen(0, "127.0.0.1", r));
     cleanups.push(() => h1.close());
