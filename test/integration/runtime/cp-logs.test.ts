@@ -277,7 +277,7 @@ describe.skipIf(!assets.found && !ci)("pod logs and cp through kube-apiserver an
       const m = process.memoryUsage();
       peakRss = Math.max(peakRss, m.rss);
       peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
-    }, 25);
+    }, 100);
     const inPod = `${podDir}/copied in`;
     const out = join(work, "out tree");
     let toMs = 0;
