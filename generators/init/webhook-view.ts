@@ -137,16 +137,21 @@ export function withConversionWebhook(text: string, input: CrdInput, view: Webho
     .slice(1)
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  doc.setIn([...base, "metadata", "annotations", "cert-manager.io/inject-ca-from"], view.injectCaFrom);
-  doc.setIn(
-    [...base, "spec", "conversion"],
-    doc.createNode({
-      strategy: "Webhook",
-      webhook: {
-        conversionReviewVersions: ["v1"],
-        clientConfig: { service: { namespace, name: view.serviceName, path: "/convert", port: 443 } },
-      },
-    }),
-  );
+  try {
+    doc.setIn([...base, "metadata", "annotations", "cert-manager.io/inject-ca-from"], view.injectCaFrom);
+    doc.setIn(
+      [...base, "spec", "conversion"],
+      doc.createNode({
+        strategy: "Webhook",
+        webhook: {
+          conversionReviewVersions: ["v1"],
+          clientConfig: { service: { namespace, name: view.serviceName, path: "/convert", port: 443 } },
+        },
+      }),
+    );
+  } catch (err) {
+    // e.g. `annotations:` written as a scalar: the YAML has no map to add to
+    throw SchemaError.at(input.file, `${input.pointerPrefix}/metadata`, `cannot add the conversion webhook to the CRD's YAML: ${(err as Error).message}`);
+  }
   return docs.map((d) => d.toString({ lineWidth: 0 })).join("");
 }

@@ -128,6 +128,16 @@ describe("kubegen init controller --webhooks: a multi-version CRD", () => {
     expect(certificate.spec.dnsNames).toEqual(["gadget-controller-webhook.gadget-controller-system.svc", "gadget-controller-webhook.gadget-controller-system.svc.cluster.local"]);
   });
 
+  it("refuses a CRD whose YAML has no map to add the annotation to, naming the file, and writes nothing", async () => {
+    const bad = join(work, "scalar-annotations.yaml");
+    writeFileSync(bad, TWO_VERSIONS.replace("  labels: { team: toys } # kept", '  labels: { team: toys }\n  annotations: "not a map"'));
+    const r = await kubegen("init", "controller", "--crd", bad, "--out", join(work, "never"), "--webhooks");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/scalar-annotations\.yaml/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(() => readFileSync(join(work, "never", "package.json"))).toThrow(/ENOENT/);
+  });
+
   it("type-checks", () => {
     expect(typecheck([join(out, "src")]).errors).toEqual([]);
   });
