@@ -239,49 +239,10 @@ describe.skipIf(!cp)("kubegen init controller", () => {
 // and client, applyStatus with both) at runtime, and the webhooks: the
 // controller works on v2, so every read and write goes through the conversion
 // webhook, and its tests check defaulting, validation and conversion.
-const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.demo.kubegen.dev
-spec:
-  group: demo.kubegen.dev
-  scope: Cluster
-  names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
-  versions:
-    - name: v2
+/** One version of the Widget CRD; both versions have this schema. */
+const widgetVersion = (name: string, storage: boolean): string => `    - name: ${name}
       served: true
-      storage: false
-      subresources: { status: {} }
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [color]
-              properties:
-                color: { type: string, enum: [red, blue] }
-            status:
-              type: object
-              properties:
-                observedGeneration: { type: integer, format: int64 }
-                conditions:
-                  type: array
-                  x-kubernetes-list-type: map
-                  x-kubernetes-list-map-keys: [type]
-                  items:
-                    type: object
-                    required: [lastTransitionTime, message, reason, status, type]
-                    properties:
-                      lastTransitionTime: { type: string, format: date-time }
-                      message: { type: string, maxLength: 32768 }
-                      observedGeneration: { type: integer, format: int64, minimum: 0 }
-                      reason: { type: string, maxLength: 1024, minLength: 1 }
-                      status: { type: string, enum: ["True", "False", Unknown] }
-                      type: { type: string, maxLength: 316 }
-    - name: v1
-      served: true
-      storage: true
+      storage: ${storage}
       subresources: { status: {} }
       schema:
         openAPIV3Schema:
@@ -311,6 +272,17 @@ spec:
                       status: { type: string, enum: ["True", "False", Unknown] }
                       type: { type: string, maxLength: 316 }
 `;
+
+const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.demo.kubegen.dev
+spec:
+  group: demo.kubegen.dev
+  scope: Cluster
+  names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
+  versions:
+${widgetVersion("v2", false)}${widgetVersion("v1", true)}`;
 
 describe.skipIf(!cp)("kubegen init controller: cluster-scoped CRD with conditions", () => {
   it("scaffolds a project with webhooks that installs, type-checks under strict and passes its tests (observedGeneration, a Ready condition, admission, conversion)", () => {
