@@ -19,7 +19,7 @@ import { parseAllDocuments } from "yaml";
 import type { ConversionPlan } from "../ir/plan.js";
 import { SchemaError } from "../load/errors.js";
 import type { CrdInput } from "../load/schema.js";
-import type { DeployNames } from "./deploy-view.js";
+import { dnsLabel, type DeployNames } from "./deploy-view.js";
 
 /** controller-runtime's defaults: the container port and the folder of tls.crt and tls.key. */
 export const WEBHOOK_PORT = 9443;
@@ -67,11 +67,6 @@ export interface WebhookView {
   readonly conversion: ConversionView | undefined;
 }
 
-/** Only what is safe in a URL path and a DNS label: lower-case letters, digits and `-`. */
-function pathPart(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-}
-
 /** A webhook's name: a DNS subdomain of at least three labels, at most 253 characters. */
 function webhookName(verb: string, crdName: string, base: string): string {
   const name = `${verb}.${crdName}`;
@@ -89,7 +84,8 @@ export interface WebhookFacts {
 }
 
 export function webhookView(deploy: DeployNames, facts: WebhookFacts): WebhookView {
-  const route = pathPart(`${facts.group}-${facts.version}-${facts.kind}`);
+  // only lower-case letters, digits and `-`: safe in a URL path (group and version are never empty)
+  const route = dnsLabel(`${facts.group}-${facts.version}-${facts.kind}`, Number.MAX_SAFE_INTEGER)!;
   const c = facts.conversion;
   const certificateName = `${deploy.name}-serving-cert`;
   const serviceName = `${deploy.name}-webhook`;
